@@ -1,0 +1,4 @@
+"""The pure conversation engine: ``state + input -> new state + replies + effects``.
+
+Nothing in this package does I/O; channels, storage and rendering are adapters.
+"""

@@ -1,0 +1,171 @@
+"""Channel-neutral messages in and out of the engine.
+
+Every channel (console, Telegram, Matrix) turns what its SDK delivers into an
+``Incoming`` value and renders the ``Reply`` values it gets back in its own
+way. Malformed or unsupported input is a value (``Unsupported``), never an
+exception, so a sticker or a photo gets help instead of a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.engine.state import State
+
+
+class QuestionKind(StrEnum):
+    """The kinds of question a flow can ask."""
+
+    SINGLE = "choice"
+    MULTI = "multi"
+    YESNO = "yesno"
+    TEXT = "text"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a question: ``key`` is stored, ``label`` is shown."""
+
+    key: str
+    label: str
+
+
+# ---------------------------------------------------------------- incoming
+
+
+@dataclass(frozen=True)
+class TextIn:
+    """Typed text: an answer, a number, a label or a universal word (``terug``)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ChoiceIn:
+    """A button press on a channel with buttons.
+
+    ``question_id`` identifies the question instance the button belonged to,
+    so a press on a stale keyboard is recognised instead of being applied to
+    whatever question is open now.
+    """
+
+    question_id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class MultiIn:
+    """A finished multiple-choice selection (e.g. a "Klaar" button)."""
+
+    question_id: str
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Anything the channel cannot turn into text: a photo, sticker, voice note."""
+
+    what: str
+
+
+Incoming = TextIn | ChoiceIn | MultiIn | Unsupported
+
+
+# ---------------------------------------------------------------- outgoing
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the user is: question ``current`` of about ``total``."""
+
+    current: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"vraag {self.current} van ongeveer {self.total}"
+
+
+@dataclass(frozen=True)
+class Say:
+    """A plain message. Text is plain (no markup); channels escape it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question. ``hint`` says how to answer; ``error`` explains a rejected answer."""
+
+    question_id: str
+    step: str
+    kind: QuestionKind
+    text: str
+    choices: tuple[Choice, ...] = ()
+    hint: str = ""
+    error: str = ""
+    progress: Progress | None = None
+    help_article: str | None = None
+    max_length: int | None = None
+    selected: tuple[str, ...] = ()
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """Ask the service to render a summary template (the engine does no rendering)."""
+
+    template: str
+    data: dict[str, object]
+    final: bool
+    title: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered summary: ``text`` pastes into a client file, ``markdown`` for chat."""
+
+    title: str
+    text: str
+    markdown: str
+    filename: str
+    final: bool
+
+
+@dataclass(frozen=True)
+class Stale:
+    """A button from an earlier question was pressed; channels show a short toast."""
+
+    text: str = "Deze knop hoort bij een eerdere vraag."
+
+
+EngineReply = Say | Ask | DocumentRequest | Stale
+Reply = Say | Ask | Document | Stale
+
+
+# ---------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True)
+class RecordFinished:
+    """A flow was finished and confirmed: keep a record (never client names)."""
+
+    flow_id: str
+    flow_version: str
+    flow_hash: str
+    case_code: str | None
+    answers: dict[str, object]
+    document: DocumentRequest
+
+
+Effect = RecordFinished
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one engine step produced."""
+
+    state: State
+    replies: list[EngineReply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)

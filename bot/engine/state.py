@@ -1,0 +1,186 @@
+"""Conversation state: plain data that round-trips through JSON.
+
+The state is everything the engine needs to continue a conversation after a
+restart: where the user is (a stack of frames: the main flow, a called flow,
+one item of a ``foreach``), the ordered answer log (the user's real history,
+used by ``terug`` and ``wijzig``), and the mode (asking, reviewing the draft,
+confirming a restart, idle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+JSON = Any  # a JSON-serialisable value
+
+
+class Mode(StrEnum):
+    """What the engine is waiting for."""
+
+    IDLE = "idle"  # no flow running: the start menu
+    ASKING = "asking"  # a question is open
+    REVIEW = "review"  # the draft summary is shown; "klaar" or "wijzig N"
+    CONFIRM_RESTART = "confirm_restart"  # "opnieuw" asked: ja/nee
+    PAUSED = "paused"  # "stop" was typed; "verder" resumes
+
+
+class EntryKind(StrEnum):
+    """How a value came into the answer log."""
+
+    ANSWER = "answer"  # the user answered
+    KEPT = "kept"  # an earlier answer kept during ``wijzig`` (counts as answered)
+    SKIP = "skip"  # the question's ``when`` was false: value is null
+    INPUT = "input"  # given by the calling flow (``with:``)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One level of the position stack.
+
+    ``block`` is a compiled block id (a flow id, or ``flow#step`` for the body
+    of a ``foreach``); ``ns`` is the answer path prefix of this block;
+    ``scope`` holds loop variables and inputs; ``items``/``index`` iterate a
+    ``foreach``; ``barrier`` marks a called flow, which cannot see its
+    caller's answers.
+    """
+
+    block: str
+    step: str
+    ns: tuple[str, ...] = ()
+    scope: dict[str, JSON] = field(default_factory=dict)
+    items: tuple[str, ...] = ()
+    index: int = 0
+    barrier: bool = True
+
+    def at(self, step: str) -> Frame:
+        return Frame(self.block, step, self.ns, self.scope, self.items, self.index, self.barrier)
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "block": self.block,
+            "step": self.step,
+            "ns": list(self.ns),
+            "scope": self.scope,
+            "items": list(self.items),
+            "index": self.index,
+            "barrier": self.barrier,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> Frame:
+        return cls(
+            block=str(data["block"]),
+            step=str(data["step"]),
+            ns=tuple(data.get("ns", ())),
+            scope=dict(data.get("scope", {})),
+            items=tuple(data.get("items", ())),
+            index=int(data.get("index", 0)),
+            barrier=bool(data.get("barrier", True)),
+        )
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One value in the ordered answer log.
+
+    ``path`` is where the value lives in the answer tree (for example
+    ``("wie", "per_partner", "huisarts", "weet_al")``); ``stack`` is the
+    position when the question was asked, so ``terug`` and ``wijzig`` can
+    return to it exactly.
+    """
+
+    path: tuple[str, ...]
+    value: JSON
+    kind: EntryKind
+    stack: tuple[Frame, ...]
+    at: str
+
+    @property
+    def answered(self) -> bool:
+        """True for entries the user gave (now or earlier), not skips or inputs."""
+        return self.kind in (EntryKind.ANSWER, EntryKind.KEPT)
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "path": list(self.path),
+            "value": self.value,
+            "kind": self.kind.value,
+            "stack": [f.to_json() for f in self.stack],
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> LogEntry:
+        return cls(
+            path=tuple(data["path"]),
+            value=data["value"],
+            kind=EntryKind(data["kind"]),
+            stack=tuple(Frame.from_json(f) for f in data["stack"]),
+            at=str(data["at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Answers kept while re-walking the flow after ``wijzig``.
+
+    ``pool`` maps an answer path (joined with ``/``) to its earlier value;
+    ``changed`` holds the paths whose value changed, so only questions that
+    read them are asked again.
+    """
+
+    pool: dict[str, JSON]
+    changed: tuple[str, ...]
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"pool": self.pool, "changed": list(self.changed)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> Replay:
+        return cls(pool=dict(data["pool"]), changed=tuple(data["changed"]))
+
+
+@dataclass(frozen=True)
+class State:
+    """The whole state of one conversation. Immutable: the engine returns a new one."""
+
+    mode: Mode = Mode.IDLE
+    flow: str | None = None
+    book: str | None = None
+    stack: tuple[Frame, ...] = ()
+    log: tuple[LogEntry, ...] = ()
+    serial: int = 0
+    replay: Replay | None = None
+    resume_mode: Mode | None = None
+    started_at: str | None = None
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "mode": self.mode.value,
+            "flow": self.flow,
+            "book": self.book,
+            "stack": [f.to_json() for f in self.stack],
+            "log": [e.to_json() for e in self.log],
+            "serial": self.serial,
+            "replay": self.replay.to_json() if self.replay else None,
+            "resume_mode": self.resume_mode.value if self.resume_mode else None,
+            "started_at": self.started_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> State:
+        replay = data.get("replay")
+        resume = data.get("resume_mode")
+        return cls(
+            mode=Mode(data["mode"]),
+            flow=data.get("flow"),
+            book=data.get("book"),
+            stack=tuple(Frame.from_json(f) for f in data.get("stack", ())),
+            log=tuple(LogEntry.from_json(e) for e in data.get("log", ())),
+            serial=int(data.get("serial", 0)),
+            replay=Replay.from_json(replay) if replay else None,
+            resume_mode=Mode(resume) if resume else None,
+            started_at=data.get("started_at"),
+        )

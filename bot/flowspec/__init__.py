@@ -1,0 +1,1 @@
+"""The flow language: YAML source -> validated pydantic model -> compiled flow graph."""

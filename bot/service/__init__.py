@@ -1,0 +1,1 @@
+"""The conversation service: lock, load, step, save, render, reply — over ports."""
