@@ -46,6 +46,10 @@ class TextIn:
 class ChoiceIn:
     """A button press on a channel with buttons.
 
+    For a single-choice or yes/no question it answers; for a multiple-choice
+    question it toggles the option (the engine keeps the selection in the
+    state and replies with the same question, ``selected`` updated).
+
     ``question_id`` identifies the question instance the button belonged to,
     so a press on a stale keyboard is recognised instead of being applied to
     whatever question is open now.
@@ -64,13 +68,20 @@ class MultiIn:
 
 
 @dataclass(frozen=True)
+class DoneIn:
+    """Finish a multiple-choice question whose options were toggled with ``ChoiceIn``."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
 class Unsupported:
     """Anything the channel cannot turn into text: a photo, sticker, voice note."""
 
     what: str
 
 
-Incoming = TextIn | ChoiceIn | MultiIn | Unsupported
+Incoming = TextIn | ChoiceIn | MultiIn | DoneIn | Unsupported
 
 
 # ---------------------------------------------------------------- outgoing
@@ -157,6 +168,16 @@ class RecordFinished:
     case_code: str | None
     answers: dict[str, object]
     document: DocumentRequest
+
+
+@dataclass(frozen=True)
+class ChannelTraits:
+    """What the channel can do; the engine adapts wording and safety to it."""
+
+    name: str
+    buttons: bool = False
+    end_to_end_encrypted: bool = False
+    confirm_multi: bool = False
 
 
 Effect = RecordFinished

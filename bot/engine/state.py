@@ -33,6 +33,7 @@ class EntryKind(StrEnum):
     KEPT = "kept"  # an earlier answer kept during ``wijzig`` (counts as answered)
     SKIP = "skip"  # the question's ``when`` was false: value is null
     INPUT = "input"  # given by the calling flow (``with:``)
+    ADVICE = "advice"  # a recommendation the flow showed, with the answers behind it
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class LogEntry:
     kind: EntryKind
     stack: tuple[Frame, ...]
     at: str
+    note: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -109,6 +111,7 @@ class LogEntry:
             "kind": self.kind.value,
             "stack": [f.to_json() for f in self.stack],
             "at": self.at,
+            "note": self.note,
         }
 
     @classmethod
@@ -119,6 +122,7 @@ class LogEntry:
             kind=EntryKind(data["kind"]),
             stack=tuple(Frame.from_json(f) for f in data["stack"]),
             at=str(data["at"]),
+            note=data.get("note"),
         )
 
 
@@ -154,6 +158,9 @@ class State:
     serial: int = 0
     replay: Replay | None = None
     resume_mode: Mode | None = None
+    confirm: str | None = None
+    selection: tuple[str, ...] = ()
+    previous: dict[str, JSON] = field(default_factory=dict)
     started_at: str | None = None
 
     def to_json(self) -> dict[str, JSON]:
@@ -166,6 +173,9 @@ class State:
             "serial": self.serial,
             "replay": self.replay.to_json() if self.replay else None,
             "resume_mode": self.resume_mode.value if self.resume_mode else None,
+            "confirm": self.confirm,
+            "selection": list(self.selection),
+            "previous": self.previous,
             "started_at": self.started_at,
         }
 
@@ -182,5 +192,8 @@ class State:
             serial=int(data.get("serial", 0)),
             replay=Replay.from_json(replay) if replay else None,
             resume_mode=Mode(resume) if resume else None,
+            confirm=data.get("confirm"),
+            selection=tuple(data.get("selection", ())),
+            previous=dict(data.get("previous") or {}),
             started_at=data.get("started_at"),
         )

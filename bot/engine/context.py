@@ -1,0 +1,57 @@
+"""What the engine is given besides state and input: the clock, the channel's
+traits and a read-only knowledge base. All plain values, so a step stays pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.engine.messages import ChannelTraits
+
+
+class ArticleLike(Protocol):
+    """What the engine reads of a knowledge article."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+
+class KnowledgeLike(Protocol):
+    """What the engine needs of the knowledge base."""
+
+    def get(self, article_id: str) -> ArticleLike | None: ...
+
+    def all(self) -> Sequence[ArticleLike]: ...
+
+    def search(self, query: str) -> Sequence[ArticleLike]: ...
+
+
+class NoKnowledge:
+    """An empty knowledge base (for tests and flows without articles)."""
+
+    def get(self, article_id: str) -> ArticleLike | None:
+        return None
+
+    def all(self) -> Sequence[ArticleLike]:
+        return ()
+
+    def search(self, query: str) -> Sequence[ArticleLike]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """Inputs to a step that are not the conversation itself."""
+
+    now: datetime
+    traits: ChannelTraits = field(default_factory=lambda: ChannelTraits("console"))
+    knowledge: KnowledgeLike = field(default_factory=NoKnowledge)

@@ -1,0 +1,96 @@
+"""Every sentence the engine itself says, in plain Dutch (B1), in one place.
+
+Flow texts come from the YAML flows; these are the engine's own words: help
+at a question, errors, the review, the emergency message. Keeping them here
+makes them easy to read, review and adapt.
+"""
+
+from __future__ import annotations
+
+WORDS_LINE = "terug · stop · hulp · uitleg · nood · kennis"
+
+WELCOME = (
+    "Welkom bij Voorkomen. Deze bot helpt je een lastig dilemma stap voor stap door te denken "
+    "en kort vast te leggen. Jij beslist, de bot ondersteunt.\n"
+    "Gebruik geen namen, BSN of adressen: alleen een eigen casuscode.\n"
+    "Acuut gevaar? Typ nood, of bel 112."
+)
+MENU_QUESTION = "Waarmee wil je aan de slag?"
+MENU_HINT = "Kies een nummer. Typ kennis voor korte uitleg over de vuistregels."
+
+NOOD = (
+    "Is er nu gevaar?\n"
+    "• Direct gevaar: bel 112.\n"
+    "• Veilig Thuis: 0800-2000 (gratis, dag en nacht). Ook voor anoniem advies.\n"
+    "• Achterwacht: {achterwacht}.\n"
+    "Overleg mag een melding nooit vertragen. Je antwoorden hier blijven bewaard."
+)
+
+HELP_COMMON = (
+    "Je kunt altijd typen:\n"
+    "• terug – een vraag terug\n"
+    "• opnieuw – helemaal opnieuw beginnen\n"
+    "• stop – stoppen, later verder\n"
+    "• uitleg – uitleg bij deze vraag\n"
+    "• kennis – korte artikelen\n"
+    "• nood – hulp bij acuut gevaar"
+)
+HINT_CHOICE = "Typ het nummer of het antwoord."
+HINT_MULTI = "Typ een of meer nummers, bijvoorbeeld: 1 3"
+HINT_MULTI_OPTIONAL = "Typ een of meer nummers, bijvoorbeeld: 1 3. Of typ geen."
+HINT_MULTI_CONFIRM = "Typ nummers, bijvoorbeeld: 1 3. Typ daarna klaar."
+HINT_MULTI_BUTTONS = "Tik alles aan wat past en kies dan Klaar."
+HINT_YESNO = "Typ ja of nee."
+HINT_TEXT = "Kort is goed (hooguit {max} tekens). Geen namen, BSN of adressen."
+HINT_TEXT_OPTIONAL = HINT_TEXT + " Niets te melden? Typ -"
+HINT_DATE = "Typ bijvoorbeeld: vrijdag, morgen, 12-3 of 12 maart."
+
+ERR_CHOICE = "Dat antwoord ken ik niet. Kies een van deze:"
+ERR_YESNO = "Typ ja of nee."
+ERR_MULTI = "Dat snap ik niet. Typ de nummers, bijvoorbeeld: 1 3"
+ERR_MULTI_EMPTY = "Kies minstens één antwoord."
+ERR_TEXT_EMPTY = "Typ een kort antwoord."
+ERR_TEXT_LONG = "Dat is {length} tekens. Maak het korter: hooguit {max}."
+ERR_TEXT_IDENTIFYING = (
+    "Je antwoord lijkt {what} te bevatten. Dat bewaart de bot niet. "
+    "Schrijf het zonder gegevens die iemand herkenbaar maken."
+)
+ERR_DATE = "Dat lees ik niet als datum. " + HINT_DATE
+ERR_NOT_NOW = "Dat kan hier niet."
+UNSUPPORTED = "Ik kan alleen tekst lezen. Typ je antwoord, of typ hulp."
+
+SELECTED = "Gekozen: {labels}. Typ klaar om door te gaan, of kies opnieuw."
+NOTHING_SELECTED = "Nog niets gekozen."
+
+BACK_AT_START = "Dit is de eerste vraag; verder terug kan niet."
+STOPPED = "Gestopt. Je antwoorden zijn bewaard. Typ verder om door te gaan, of nieuw om opnieuw te beginnen."
+PAUSED_REMINDER = "Je was gestopt bij {flow}. Typ verder om door te gaan, of nieuw om opnieuw te beginnen."
+RESUME_PROMPT = "Je bent bezig met {flow}. We gaan verder waar je was."
+CONFIRM_RESTART = "Weet je zeker dat je opnieuw wilt beginnen? Je antwoorden van nu vervallen."
+RESTART_KEPT = "Goed, we gaan verder waar je was."
+NO_FLOW = "Er loopt nu geen gesprek. Kies hieronder waar je mee wilt beginnen."
+
+REVIEW_INTRO = "Bijna klaar. Dit heb je geantwoord:"
+REVIEW_QUESTION = "Klopt alles? Typ klaar om af te ronden, of wijzig met het nummer, bijvoorbeeld: wijzig 3"
+REVIEW_HINT = "Typ klaar, of wijzig en een nummer."
+REVIEW_BAD_NUMBER = "Er is geen antwoord met nummer {n}. Kies een nummer van 1 tot {max}."
+WIJZIG_ONLY_IN_REVIEW = "Wijzigen kan aan het eind, bij het overzicht. Typ terug om een vraag terug te gaan."
+DONE = (
+    "Klaar. Hieronder staat de vastlegging. Plak die in het cliëntdossier. "
+    "De bot bewaart dit gesprek niet langer dan nodig."
+)
+DRAFT_TITLE = "Concept"
+CHANGED_KEPT = "Je andere antwoorden blijven staan."
+
+NO_ARTICLE_HERE = "Bij deze vraag hoort geen uitleg. Typ kennis voor alle artikelen."
+KNOWLEDGE_LIST = "Korte artikelen. Typ kennis en een woord, bijvoorbeeld: kennis toestemming"
+KNOWLEDGE_NONE = "Geen artikel gevonden voor '{query}'. Typ kennis voor de lijst."
+KNOWLEDGE_MISSING = "Er zijn nog geen artikelen."
+SKIPPED_FREE_TEXT = (
+    "Deze vraag slaan we over: op dit kanaal is vrije tekst over de casus niet toegestaan. "
+    "Schrijf het antwoord direct in het dossier."
+)
+SKIPPED_NOTE = "Niet gevraagd: vrije tekst is op dit kanaal niet toegestaan."
+PREVIOUS = "Eerder: {value}"
+YES = "Ja"
+NO = "Nee"

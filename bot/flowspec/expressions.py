@@ -1,0 +1,94 @@
+"""Conditions and text templates, compiled once at load time in a Jinja2 sandbox.
+
+``when:`` conditions are Jinja2 expressions compiled with the sandboxed
+environment's ``compile_expression`` — never Python's ``eval`` — so a flow
+file cannot reach Python internals (an escape attempt raises
+``SecurityError``). For each expression and template we also record which
+variables it reads (``jinja2.meta.find_undeclared_variables``): the basis for
+the "read before set" check and for knowing which questions depend on an
+answer that the user changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import ChainableUndefined, TemplateSyntaxError, meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# Names every expression may read without a step having set them.
+GLOBAL_NAMES = frozenset({"org", "vandaag", "true", "false", "none", "True", "False", "None"})
+
+_ENV = ImmutableSandboxedEnvironment(
+    autoescape=False, keep_trailing_newline=False, undefined=ChainableUndefined
+)
+
+
+class ExpressionError(Exception):
+    """An expression or template that does not compile; ``line`` is 1-based within it."""
+
+    def __init__(self, message: str, line: int) -> None:
+        self.line = line
+        super().__init__(message)
+
+
+def _reads(source: str) -> frozenset[str]:
+    return frozenset(meta.find_undeclared_variables(_ENV.parse(source)))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled ``when:`` condition."""
+
+    source: str
+    reads: frozenset[str]
+    _fn: Callable[..., Any]
+
+    def holds(self, variables: Mapping[str, Any]) -> bool:
+        return bool(self._fn(**variables))
+
+    def value(self, variables: Mapping[str, Any]) -> Any:
+        return self._fn(**variables)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text that may contain ``{{ ... }}``; plain texts skip Jinja at run time."""
+
+    source: str
+    reads: frozenset[str]
+    _template: Any
+
+    def render(self, variables: Mapping[str, Any]) -> str:
+        if self._template is None:
+            return self.source
+        return str(self._template.render(**variables)).strip()
+
+
+def compile_condition(source: str) -> Condition:
+    """Compile a condition or value expression; raise :class:`ExpressionError`."""
+    try:
+        reads = _reads("{{ (" + source + ") }}")
+        fn = _ENV.compile_expression(source, undefined_to_none=True)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(f"condition does not compile: {exc.message}", exc.lineno) from exc
+    return Condition(source, reads, fn)
+
+
+def compile_text(source: str) -> Text:
+    """Compile a message text; raise :class:`ExpressionError`."""
+    if "{" not in source:
+        return Text(source.strip(), frozenset(), None)
+    try:
+        reads = _reads(source)
+        template = _ENV.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(f"text does not compile: {exc.message}", exc.lineno) from exc
+    return Text(source, reads, template)
+
+
+def parse_template(source: str) -> None:
+    """Check a summary template's syntax; raise ``TemplateSyntaxError``."""
+    _ENV.parse(source)
