@@ -874,3 +874,13 @@ def _accept(run: _Run, state: State, value: JSON) -> State:
     state = replace(state, selection=(), previous={})
     state = run.goto_next(state, step)
     return run.advance(state)
+
+
+def begin(book: FlowBook, state: State, flow_id: str, ctx: Context) -> StepResult:
+    """Start ``flow_id`` afresh, dropping any conversation in progress."""
+    run = _Run(book, ctx)
+    if flow_id not in book.flows:
+        run.replies.append(run.menu(state))
+        return StepResult(state, run.replies, run.effects)
+    new_state = run.start_flow(State(serial=state.serial + 1), flow_id)
+    return StepResult(new_state, run.replies, run.effects)

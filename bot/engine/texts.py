@@ -94,3 +94,17 @@ SKIPPED_NOTE = "Niet gevraagd: vrije tekst is op dit kanaal niet toegestaan."
 PREVIOUS = "Eerder: {value}"
 YES = "Ja"
 NO = "Nee"
+
+NOTICE_NOT_ENCRYPTED = (
+    "Let op: chats met deze bot zijn niet end-to-end versleuteld. "
+    "Typ dus geen namen, BSN, adressen of andere gegevens die iemand herkenbaar maken. "
+    "Gebruik alleen een eigen casuscode."
+)
+INTERNAL_ERROR = (
+    "Er ging iets mis aan onze kant. Je antwoorden zijn bewaard. "
+    "Probeer het nog eens, of typ hulp."
+)
+FLOW_CHANGED = (
+    "De vragenlijst is intussen aangepast en je oude gesprek kan niet verder. "
+    "We beginnen opnieuw."
+)

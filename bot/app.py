@@ -1,0 +1,76 @@
+"""The composition root: the only place that wires concrete adapters together.
+
+Channels receive the objects built here (the service and a key-value store)
+and never import storage or rendering themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.flowspec.graph import FlowBook
+from bot.flowspec.loader import load_book
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.loader import load_knowledge
+from bot.render.documents import JinjaRenderer
+from bot.service.conversation import ConversationService
+from bot.service.ports import KeyValueStore
+from bot.settings import Settings
+from bot.store.migrate import upgrade
+from bot.store.sql import SqlStore, create_store
+
+log = logging.getLogger(__name__)
+
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def dutch_now() -> datetime:
+    """The time in the Netherlands (dates in the vastlegging are local dates)."""
+    return datetime.now(TIMEZONE)
+
+
+@dataclass
+class App:
+    """Everything a channel needs, built once."""
+
+    settings: Settings
+    service: ConversationService
+    kv: KeyValueStore
+    store: SqlStore
+    book: FlowBook
+    knowledge: KnowledgeBase
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
+    """Knowledge articles and flows; raises ``FlowLoadError`` listing every problem."""
+    if settings.knowledge_dir.is_dir():
+        knowledge = load_knowledge(settings.knowledge_dir)
+        book = load_book(settings.flows_dir, articles=knowledge.ids())
+    else:  # no articles at all: help links cannot be checked
+        knowledge = KnowledgeBase(())
+        book = load_book(settings.flows_dir)
+    return book, knowledge
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now) -> App:
+    """Load and check the content, migrate the database, and build the service."""
+    book, knowledge = load_content(settings)
+    upgrade(settings.database_url)
+    store = create_store(settings.database_url)
+    service = ConversationService(
+        book=book,
+        store=store,
+        renderer=JinjaRenderer(),
+        clock=clock,
+        knowledge=knowledge,
+        main_flow=settings.main_flow,
+    )
+    log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
+    return App(settings, service, store, store, book, knowledge)

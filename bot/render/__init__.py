@@ -1,0 +1,1 @@
+"""Rendering summaries (the vastlegging) with Jinja2 in a sandbox."""

@@ -1,0 +1,54 @@
+"""Which flow book a conversation runs on.
+
+A conversation keeps running on the flow version it started with. The
+current book is compiled at start-up; when a conversation started on an older
+version arrives, its sources are read back from the store and compiled once
+(a small cache keeps recent versions). The current book's sources are stored
+the first time a conversation starts on it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from bot.flowspec.compile import compile_book
+from bot.flowspec.errors import FlowLoadError
+from bot.flowspec.graph import FlowBook
+from bot.service.ports import ConversationStore
+
+
+class BookShelf:
+    """The current book plus older versions on demand."""
+
+    def __init__(self, current: FlowBook, store: ConversationStore, keep: int = 8) -> None:
+        self.current = current
+        self._store = store
+        self._keep = keep
+        self._older: OrderedDict[str, FlowBook] = OrderedDict()
+        self._saved: set[str] = set()
+
+    def get(self, book_hash: str | None) -> FlowBook | None:
+        """The book with ``book_hash`` (the current one for None), or None if lost."""
+        if book_hash is None or book_hash == self.current.hash:
+            return self.current
+        found = self._older.get(book_hash)
+        if found is not None:
+            self._older.move_to_end(book_hash)
+            return found
+        sources = self._store.get_flow_snapshot(book_hash)
+        if sources is None:
+            return None
+        try:
+            found = compile_book(sources, display_root=f"<versie {book_hash}>")
+        except FlowLoadError:
+            return None
+        self._older[book_hash] = found
+        if len(self._older) > self._keep:
+            self._older.popitem(last=False)
+        return found
+
+    def remember(self, book: FlowBook) -> None:
+        """Make sure ``book``'s sources are stored (once per process)."""
+        if book.hash not in self._saved:
+            self._store.put_flow_snapshot(book.hash, dict(book.sources))
+            self._saved.add(book.hash)
