@@ -190,3 +190,5 @@ class StepResult:
     state: State
     replies: list[EngineReply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    trace: list[tuple[str, str, str]] = field(default_factory=list)
+    """Edges walked in this step as (block, from step, to step); for coverage tests."""

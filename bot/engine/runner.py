@@ -75,6 +75,7 @@ class _Run:
         self.ctx = ctx
         self.replies: list[EngineReply] = []
         self.effects: list[RecordFinished] = []
+        self.trace: list[tuple[str, str, str]] = []
         self._org = book.org.model_dump()
 
     # ------------------------------------------------------------ answers and scope
@@ -256,8 +257,10 @@ class _Run:
         variables = self.variables(state)
         for branch in step.branches:
             if branch.condition is None or branch.condition.holds(variables):
+                self.trace.append((state.stack[-1].block, step.id, branch.target))
                 top = state.stack[-1].at(branch.target)
                 return replace(state, stack=(*state.stack[:-1], top))
+        self.trace.append((state.stack[-1].block, step.id, ""))
         return self.leave_block(state)
 
     def leave_block(self, state: State) -> State:
@@ -564,7 +567,7 @@ def step(book: FlowBook, state: State, incoming: Incoming, ctx: Context) -> Step
     """Handle one incoming message. Never raises for bad input."""
     run = _Run(book, ctx)
     new_state = _dispatch(run, state, incoming)
-    return StepResult(new_state, run.replies, run.effects)
+    return StepResult(new_state, run.replies, run.effects, run.trace)
 
 
 def _dispatch(run: _Run, state: State, incoming: Incoming) -> State:
@@ -883,4 +886,4 @@ def begin(book: FlowBook, state: State, flow_id: str, ctx: Context) -> StepResul
         run.replies.append(run.menu(state))
         return StepResult(state, run.replies, run.effects)
     new_state = run.start_flow(State(serial=state.serial + 1), flow_id)
-    return StepResult(new_state, run.replies, run.effects)
+    return StepResult(new_state, run.replies, run.effects, run.trace)
