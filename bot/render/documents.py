@@ -13,13 +13,13 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-from jinja2 import StrictUndefined, Template
+from jinja2 import DictLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.engine.messages import Document, DocumentRequest
 
 _TEMPLATE_DIR = "templates"
-_MAX_CACHE = 256
+_MAX_CACHE = 16
 
 
 def _safe_name(text: str) -> str:
@@ -27,34 +27,46 @@ def _safe_name(text: str) -> str:
 
 
 class JinjaRenderer:
-    """Implements ``DocumentRenderer``; compiled templates are cached by content."""
+    """Implements ``DocumentRenderer``.
+
+    One sandboxed environment per set of template sources (cached by content),
+    so templates can ``{% include %}`` shared parts (``templates/_*.j2``).
+    """
 
     def __init__(self) -> None:
-        self._env = ImmutableSandboxedEnvironment(
-            autoescape=False,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self._cache: dict[str, Template] = {}
+        self._envs: dict[str, ImmutableSandboxedEnvironment] = {}
 
-    def _template(self, source: str) -> Template:
-        key = hashlib.sha256(source.encode()).hexdigest()
-        found = self._cache.get(key)
-        if found is None:
-            if len(self._cache) >= _MAX_CACHE:
-                self._cache.pop(next(iter(self._cache)))
-            found = self._env.from_string(source)
-            self._cache[key] = found
-        return found
+    def _environment(self, sources: Mapping[str, str]) -> ImmutableSandboxedEnvironment:
+        templates = {
+            name[len(_TEMPLATE_DIR) + 1 :]: text
+            for name, text in sources.items()
+            if name.startswith(f"{_TEMPLATE_DIR}/")
+        }
+        digest = hashlib.sha256()
+        for name in sorted(templates):
+            digest.update(name.encode() + b"\0" + templates[name].encode() + b"\0")
+        key = digest.hexdigest()
+        env = self._envs.get(key)
+        if env is None:
+            if len(self._envs) >= _MAX_CACHE:
+                self._envs.pop(next(iter(self._envs)))
+            env = ImmutableSandboxedEnvironment(
+                loader=DictLoader(templates),
+                autoescape=False,
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+            )
+            self._envs[key] = env
+        return env
 
     def render(self, request: DocumentRequest, sources: Mapping[str, str]) -> Document:
-        parts = []
-        for suffix in (".txt.j2", ".md.j2"):
-            source = sources[f"{_TEMPLATE_DIR}/{request.template}{suffix}"]
-            text = self._template(source).render(**request.data)
-            parts.append(_tidy(text))
+        env = self._environment(sources)
+        parts = [
+            _tidy(env.get_template(f"{request.template}{suffix}").render(**request.data))
+            for suffix in (".txt.j2", ".md.j2")
+        ]
         date = str(request.data.get("date", ""))
         code = request.data.get("case_code")
         stem = "vastlegging" + (f"-{_safe_name(str(code))}" if code else "") + (f"-{date}" if date else "")
