@@ -1,0 +1,431 @@
+"""The Telegram channel: aiogram updates in, the service's replies out.
+
+One async catch-all handler per update type (message, edited message,
+callback query) turns what aiogram parsed into an ``Incoming`` value, hands it
+to the conversation service and renders the replies. No filters and no sync
+handlers (aiogram runs those in a thread), no FSM (the engine owns the state).
+
+Telegram-specific behaviour lives here: commands become words, buttons carry
+the question they belong to, a multiple-choice keyboard is edited in place,
+an answered keyboard is removed so it cannot be pressed twice, every callback
+query is answered, group chats get one explanation and then silence, and an
+unexpected error in one update becomes a short Dutch apology, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from aiogram import Bot, Dispatcher
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+)
+
+from bot.channels.telegram import rendering
+from bot.channels.telegram.bounded import BoundedMap
+from bot.channels.telegram.callbacks import CallbackCodec, DonePress, OptionPress, Press
+from bot.channels.telegram.keyboards import ask_keyboard, button_label, selected_labels
+from bot.engine.messages import (
+    Ask,
+    ChannelTraits,
+    ChoiceIn,
+    Document,
+    DoneIn,
+    Incoming,
+    QuestionKind,
+    Reply,
+    Say,
+    Stale,
+    TextIn,
+    Unsupported,
+)
+from bot.service.ports import ConversationKey, KeyValueStore
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+TELEGRAM_TRAITS = ChannelTraits(name=CHANNEL, buttons=True, end_to_end_encrypted=False)
+TOAST_LIMIT = 200
+"""Telegram shows at most 200 characters in a callback answer."""
+
+
+class ConversationHandler(Protocol):
+    """What the channel needs from the service (``ConversationService`` fits)."""
+
+    async def handle(
+        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+    ) -> list[Reply]:
+        """Run one user turn and return the replies, in order."""
+        ...
+
+
+# Words for what a message holds when it is not text, as the service may show
+# them to the user ("een foto kan ik niet lezen").
+_CONTENT_NAMES = {
+    "photo": "foto",
+    "sticker": "sticker",
+    "voice": "spraakbericht",
+    "audio": "geluidsbestand",
+    "video": "video",
+    "video_note": "videobericht",
+    "animation": "gif",
+    "document": "bestand",
+    "location": "locatie",
+    "venue": "locatie",
+    "contact": "contact",
+    "poll": "peiling",
+    "dice": "dobbelsteen",
+}
+
+
+def content_name(message: Message) -> str:
+    """A Dutch word for what a non-text message holds."""
+    kind = message.content_type
+    return _CONTENT_NAMES.get(kind.value if isinstance(kind, Enum) else str(kind), "bericht")
+
+
+def command_text(text: str) -> str:
+    """``/kennis@VoorkomenBot meldcode`` -> ``kennis meldcode``; ``/start x`` -> ``start``.
+
+    The payload of ``/start`` (a deep link) is dropped: it is not a command word.
+    """
+    head, _, rest = text[1:].partition(" ")
+    head, _, rest2 = head.partition("\n")
+    rest = f"{rest2} {rest}".strip()
+    word = head.partition("@")[0].lower()
+    if not word:
+        return text
+    if word == "start":
+        return word
+    return f"{word} {rest}".strip()
+
+
+def to_incoming(message: Message) -> Incoming:
+    """What the user sent, as the engine understands it."""
+    text = message.text
+    if text is None:
+        return Unsupported(content_name(message))
+    if text.startswith("/"):
+        return TextIn(command_text(text))
+    return TextIn(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pressed:
+    """The message whose button was pressed, and what was pressed."""
+
+    message: Message
+    press: Press
+    data: str
+
+
+class _ChatLocks:
+    """One lock per chat, so the replies to two quick updates never interleave.
+
+    Entries are removed when nobody holds or waits for them (aiogram's own
+    isolation keeps a lock per user forever).
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class TelegramChannel:
+    """Connects aiogram to the conversation service.
+
+    ``kv`` (optional) keeps which group chats were already told that the bot
+    only works in private chats, across restarts.
+    """
+
+    def __init__(
+        self,
+        service: ConversationHandler,
+        kv: KeyValueStore | None = None,
+        *,
+        traits: ChannelTraits = TELEGRAM_TRAITS,
+        codec: CallbackCodec | None = None,
+        memory: int = 50_000,
+    ) -> None:
+        self._service = service
+        self._kv = kv
+        self._traits = traits
+        self._codec = codec or CallbackCodec(memory)
+        self._locks = _ChatLocks()
+        # chat id -> message id of the last question sent with a keyboard
+        self._keyboards: BoundedMap[int, int] = BoundedMap(memory)
+        self._groups_told: BoundedMap[int, bool] = BoundedMap(memory)
+
+    # ------------------------------------------------------------ wiring
+
+    def dispatcher(self) -> Dispatcher:
+        """A dispatcher with one async catch-all handler per update type."""
+        dispatcher = Dispatcher(disable_fsm=True, name="voorkomen-telegram")
+        dispatcher.message.register(self.on_message)
+        dispatcher.edited_message.register(self.on_edited_message)
+        dispatcher.callback_query.register(self.on_callback_query)
+        return dispatcher
+
+    @staticmethod
+    def key(chat_id: int) -> ConversationKey:
+        return ConversationKey(CHANNEL, str(chat_id))
+
+    # ------------------------------------------------------------ handlers
+
+    async def on_message(self, message: Message, bot: Bot) -> None:
+        """A message in any chat: private chats talk to the service."""
+        if message.chat.type != ChatType.PRIVATE:
+            await self._tell_group_once(bot, message.chat.id)
+            return
+        await self._turn(bot, message.chat.id, to_incoming(message))
+
+    async def on_edited_message(self, message: Message, bot: Bot) -> None:
+        """An edited message cannot change an answer already given."""
+        if message.chat.type != ChatType.PRIVATE:
+            return
+        await self._turn(bot, message.chat.id, Unsupported("bewerkt bericht"))
+
+    async def on_callback_query(self, query: CallbackQuery, bot: Bot) -> None:
+        """A button press. The query is always answered, exactly once."""
+        answered = False
+
+        async def answer(text: str | None = None) -> None:
+            nonlocal answered
+            if answered:
+                return
+            answered = True
+            toast = text[:TOAST_LIMIT] if text else None
+            try:
+                await bot.answer_callback_query(query.id, text=toast)
+            except TelegramAPIError as error:  # e.g. the query is too old
+                log.info("telegram: could not answer a callback query: %s", error)
+
+        try:
+            message = query.message
+            if not isinstance(message, Message):  # missing or inaccessible (too old)
+                await answer(rendering.FORGOTTEN_BUTTON)
+                return
+            if message.chat.type != ChatType.PRIVATE:
+                await answer(rendering.GROUP_TOAST)
+                return
+            press = self._codec.decode(message.chat.id, query.data)
+            if press is None or query.data is None:
+                await answer(rendering.FORGOTTEN_BUTTON)
+                return
+            incoming: Incoming = (
+                ChoiceIn(press.question_id, press.key)
+                if isinstance(press, OptionPress)
+                else DoneIn(press.question_id)
+            )
+            await self._turn(
+                bot, message.chat.id, incoming, _Pressed(message, press, query.data), answer
+            )
+        finally:
+            await answer()
+
+    # ------------------------------------------------------------ one turn
+
+    async def _turn(
+        self,
+        bot: Bot,
+        chat_id: int,
+        incoming: Incoming,
+        pressed: _Pressed | None = None,
+        answer: _Answer | None = None,
+    ) -> None:
+        """Ask the service and deliver its replies; never raise for one update.
+
+        For a button press (``answer`` given) a ``Stale`` reply becomes the
+        toast and nothing else on screen changes for it.
+        """
+        async with self._locks.hold(chat_id):
+            try:
+                replies = await self._service.handle(self.key(chat_id), incoming, self._traits)
+                if answer is not None:
+                    stale = [r for r in replies if isinstance(r, Stale)]
+                    await answer(stale[0].text if stale else None)
+                    replies = [r for r in replies if not isinstance(r, Stale)]
+                    if stale:
+                        pressed = None
+                await self._deliver(bot, chat_id, replies, pressed)
+            except Exception:
+                # Log the failure, never the user's text (it may describe a case).
+                log.exception("telegram: an update failed (%s)", type(incoming).__name__)
+                if answer is not None:
+                    await answer(rendering.ERROR_TOAST)
+                await self._send_quietly(bot, chat_id, rendering.ERROR_TEXT)
+
+    async def _deliver(
+        self, bot: Bot, chat_id: int, replies: Sequence[Reply], pressed: _Pressed | None
+    ) -> None:
+        pending = list(replies)
+        asks = [r for r in pending if isinstance(r, Ask)]
+        last = self._keyboards.get(chat_id)
+        if pressed is not None:
+            pressed_id = pressed.message.message_id
+            toggled = self._toggle_reply(pressed, asks)
+            if toggled is not None:
+                pending.remove(toggled)
+                asks.remove(toggled)
+                await self._edit_keyboard(
+                    bot, pressed.message, ask_keyboard(toggled, self._codec, chat_id)
+                )
+            else:
+                if any(a.question_id == pressed.press.question_id for a in asks):
+                    await self._edit_keyboard(bot, pressed.message, None)  # asked again below
+                else:
+                    await self._mark_answered(bot, pressed)
+                if last == pressed_id:
+                    self._keyboards.drop(chat_id)
+                    last = None
+            if last == pressed_id:
+                last = None  # the keyboard that stays is the one just edited
+        if asks and last is not None:
+            # A new question is coming: the previous keyboard cannot answer it.
+            await self._remove_keyboard(bot, chat_id, last)
+            self._keyboards.drop(chat_id)
+        for reply in pending:
+            await self._render(bot, chat_id, reply)
+
+    @staticmethod
+    def _toggle_reply(pressed: _Pressed, asks: Sequence[Ask]) -> Ask | None:
+        """The reply that re-shows a multiple-choice question after a toggle."""
+        if not isinstance(pressed.press, OptionPress):
+            return None
+        for ask in asks:
+            if (
+                ask.question_id == pressed.press.question_id
+                and ask.kind is QuestionKind.MULTI
+                and not ask.error
+            ):
+                return ask
+        return None
+
+    async def _render(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        if isinstance(reply, Say):
+            await self._send(bot, chat_id, rendering.say_messages(reply))
+        elif isinstance(reply, Ask):
+            keyboard = ask_keyboard(reply, self._codec, chat_id)
+            sent = await self._send(bot, chat_id, rendering.ask_messages(reply), keyboard)
+            if keyboard is not None and sent is not None:
+                self._keyboards.put(chat_id, sent.message_id)
+        elif isinstance(reply, Document):
+            await self._send(bot, chat_id, rendering.document_messages(reply))
+            if reply.final:
+                await bot.send_document(
+                    chat_id,
+                    BufferedInputFile(
+                        rendering.document_file(reply), rendering.document_filename(reply)
+                    ),
+                    caption=rendering.document_caption(reply),
+                )
+        elif isinstance(reply, Stale):
+            await self._send(bot, chat_id, rendering.say_messages(Say(reply.text)))
+
+    async def _send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        parts: Sequence[str],
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> Message | None:
+        """Send the parts in order; the keyboard goes with the last one."""
+        sent: Message | None = None
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            sent = await bot.send_message(chat_id, part, reply_markup=keyboard if last else None)
+        return sent
+
+    # ------------------------------------------------------------ old keyboards
+
+    async def _mark_answered(self, bot: Bot, pressed: _Pressed) -> None:
+        """Show the answer under the question and take its keyboard away."""
+        message = pressed.message
+        if isinstance(pressed.press, DonePress):
+            labels = selected_labels(message.reply_markup)
+            answer = ", ".join(labels) if labels else "geen"
+        else:
+            answer = button_label(message.reply_markup, pressed.data) or ""
+        edited = (
+            rendering.answered_text(message.html_text, message.text or "", answer)
+            if answer
+            else None
+        )
+        if edited is None:
+            await self._edit_keyboard(bot, message, None)
+            return
+        try:
+            await bot.edit_message_text(
+                text=edited, chat_id=message.chat.id, message_id=message.message_id
+            )
+        except TelegramAPIError as error:
+            log.info("telegram: could not edit an answered question: %s", error)
+            await self._edit_keyboard(bot, message, None)
+
+    async def _edit_keyboard(
+        self, bot: Bot, message: Message, keyboard: InlineKeyboardMarkup | None
+    ) -> None:
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+            )
+        except TelegramAPIError as error:  # "message is not modified", too old, deleted
+            log.info("telegram: could not edit a keyboard: %s", error)
+
+    async def _remove_keyboard(self, bot: Bot, chat_id: int, message_id: int) -> None:
+        try:
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+        except TelegramAPIError as error:
+            log.info("telegram: could not remove an old keyboard: %s", error)
+
+    # ------------------------------------------------------------ groups and errors
+
+    async def _tell_group_once(self, bot: Bot, chat_id: int) -> None:
+        """Say once, per group, why the bot does not talk there; then stay silent."""
+        if self._groups_told.get(chat_id):
+            return
+        name = f"telegram.group_told.{chat_id}"
+        told = self._kv is not None and self._kv.get_value(name) is not None
+        self._groups_told.put(chat_id, True)
+        if told:
+            return
+        if self._kv is not None:
+            self._kv.set_value(name, "1")
+        await self._send_quietly(bot, chat_id, rendering.GROUP_NOTICE)
+
+    async def _send_quietly(self, bot: Bot, chat_id: int, text: str) -> None:
+        try:
+            await self._send(bot, chat_id, rendering.say_messages(Say(text)))
+        except TelegramAPIError as error:  # blocked by the user, chat gone
+            log.info("telegram: could not send a message: %s", error)
+
+
+class _Answer(Protocol):
+    async def __call__(self, text: str | None = None) -> None: ...

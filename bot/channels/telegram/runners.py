@@ -1,0 +1,190 @@
+"""Running the Telegram bot: long polling (default) or a webhook server.
+
+Both runners first introduce the bot to Telegram: the Dutch command menu
+(``setMyCommands``) and the description a user sees before pressing Start,
+which already says that bot chats are not end-to-end encrypted. Long polling
+needs no public address and suits a small organisation; the webhook runner
+(aiohttp) is for production behind HTTPS and checks Telegram's secret token
+on every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, User
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+
+from bot.channels.telegram.adapter import TelegramChannel
+
+log = logging.getLogger(__name__)
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Beginnen of het menu tonen"),
+    ("nieuw", "Een nieuw dilemma beginnen"),
+    ("verder", "Verder waar je gebleven was"),
+    ("terug", "Eén vraag terug"),
+    ("kennis", "Korte uitleg zoeken, bijv. /kennis meldcode"),
+    ("nood", "Acuut gevaar: wie bel je nu"),
+    ("stop", "Stoppen, later verder"),
+    ("hulp", "Wat kan ik typen?"),
+)
+"""The command menu, in Dutch, in the order Telegram shows it."""
+
+SHORT_DESCRIPTION = "Denkt stap voor stap mee bij een lastig dilemma in je werk."
+DESCRIPTION = (
+    "Voorkomen helpt je een lastig dilemma stap voor stap door te denken en kort "
+    "vast te leggen. Jij beslist, de bot ondersteunt.\n\n"
+    "Let op: gesprekken met een Telegram-bot zijn niet end-to-end versleuteld. "
+    "Gebruik geen namen, BSN, adressen of andere gegevens die iemand herkenbaar maken."
+)
+READY_LINE = "telegram: bot @%s is ready (%s)"
+"""Logged once the bot listens; the end-to-end test fixture waits for it."""
+
+
+def make_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
+    """A bot that talks HTML, optionally to another Bot API server (a local one, a test one).
+
+    ``session`` replaces the HTTP session (tests pass a ``RecordingSession``).
+    """
+    if session is None:
+        session = (
+            AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+            if api_url
+            else AiohttpSession()
+        )
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+async def introduce(bot: Bot) -> User:
+    """Who the bot is; registers the command menu and the description."""
+    me = await bot.get_me()
+    await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+    for call in (
+        bot.set_my_description(description=DESCRIPTION),
+        bot.set_my_short_description(short_description=SHORT_DESCRIPTION),
+    ):
+        try:
+            await call
+        except TelegramAPIError as error:  # optional polish: never a reason not to start
+            log.warning("telegram: could not set the bot description: %s", error)
+    return me
+
+
+async def run_polling(channel: TelegramChannel, bot: Bot, *, handle_signals: bool = True) -> None:
+    """Long polling until SIGINT/SIGTERM (or until the task is cancelled)."""
+    dispatcher = channel.dispatcher()
+    me = await introduce(bot)
+    # Telegram refuses getUpdates while a webhook is set: polling wins.
+    await bot.delete_webhook(drop_pending_updates=False)
+    dispatcher.startup.register(_log_ready(me, "long polling"))
+    await dispatcher.start_polling(
+        bot,
+        polling_timeout=30,
+        handle_signals=handle_signals,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Where Telegram posts updates (``url``) and where this process listens."""
+
+    url: str
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    secret: str | None = None
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path or "/"
+
+    @classmethod
+    def from_listen(cls, url: str, listen: str, secret: str | None) -> WebhookConfig:
+        """``listen`` is ``host:port`` (``[::1]:8080`` for IPv6)."""
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit():
+            msg = f"listen address must be host:port, not {listen!r}"
+            raise ValueError(msg)
+        return cls(url, host.strip("[]"), int(port), secret)
+
+
+def webhook_app(bot: Bot, dispatcher: Dispatcher, secret: str, path: str) -> web.Application:
+    """The aiohttp application that receives Telegram's updates (secret checked)."""
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+    return app
+
+
+async def run_webhook(
+    channel: TelegramChannel,
+    bot: Bot,
+    config: WebhookConfig,
+    *,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve the webhook until SIGINT/SIGTERM (or ``stop`` is set).
+
+    Without a configured secret a random one is made for this run: the bot
+    registers it with ``setWebhook`` itself, so nothing else needs to know it.
+    """
+    if not config.url.startswith("https://") and urlsplit(config.url).hostname not in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    ):
+        msg = "Telegram only posts to an https:// webhook URL"
+        raise ValueError(msg)
+    secret = config.secret or secrets.token_urlsafe(32)
+    dispatcher = channel.dispatcher()
+    me = await introduce(bot)
+    app = webhook_app(bot, dispatcher, secret, config.path)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.listen_host, config.listen_port)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await site.start()
+        await dispatcher.emit_startup(bot=bot)
+        await bot.set_webhook(
+            config.url,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info(READY_LINE, me.username, f"webhook on {config.listen_host}:{config.listen_port}")
+        await stop.wait()
+    finally:
+        await dispatcher.emit_shutdown(bot=bot)
+        await runner.cleanup()
+        await bot.session.close()
+
+
+def _log_ready(me: User, how: str) -> Callable[[], Awaitable[None]]:
+    async def ready() -> None:
+        log.info(READY_LINE, me.username, how)
+
+    return ready

@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+// Starts the telegram-test-api Bot API emulator for Voorkomen's end-to-end tests,
+// with the gaps closed that an unchanged aiogram 3 bot trips over.
+//
+// Why this file exists: telegram-test-api 4.2.1 is close enough to the Bot API for
+// a long-polling bot, but (1) getMe lacks `is_bot`, so aiogram refuses to start;
+// (2) callback queries lack `chat_instance`, so aiogram rejects the whole batch and
+// the updates are lost; (3) getUpdates ignores `timeout`, so the bot busy-loops;
+// (4) sendDocument, setMyCommands, getMyCommands and setMyDescription do not exist; (5) the edit
+// methods and answerCallbackQuery answer `null` where the Bot API answers `true`,
+// and removing a keyboard is ignored; (6) it listens on `localhost` (may be ::1)
+// and turns port 0 into 9000. Our own routes are installed *before* the emulator's
+// (express matches in order), so nothing in node_modules is edited.
+//
+// Usage: node launch-emulator.js [--port N]   (default 0: the OS picks a free port)
+// Prints one line `READY http://127.0.0.1:<port>` on stdout once it listens, then
+// runs until SIGTERM/SIGINT. Extra user-side routes for tests (JSON over HTTP):
+//   POST /sendCallback        -> {ok, result: {callback_query_id}}
+//   POST /getCallbackAnswers  {token} -> answers given with answerCallbackQuery
+//   POST /getEdits            {token} -> every edit the bot made, in order
+//   POST /getDocumentContent  {file_id} -> {ok, result: "<file text>"}
+//   POST /getWebhook          {token} -> the webhook the bot set (or null)
+//   POST /getDescriptions     {token} -> what setMyDescription/setMyShortDescription set
+// The bot-side getMyCommands route also serves tests checking the command menu.
+'use strict';
+
+const TelegramServer = require('telegram-test-api');
+const { routes } = require('telegram-test-api/lib/routes/index');
+
+const HOST = '127.0.0.1';
+const BOT_USERNAME = process.env.EMULATOR_BOT_USERNAME || 'VoorkomenTestBot';
+const MAX_POLL_SECONDS = 50;
+
+function parseArgs(argv) {
+  const args = { port: 0 };
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--port') {
+      args.port = Number(argv[i + 1]);
+      i += 1;
+    }
+  }
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
+    throw new Error(`invalid --port ${args.port}`);
+  }
+  return args;
+}
+
+// ------------------------------------------------------------ request bodies
+
+function readRaw(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+// A small multipart/form-data reader: aiohttp (aiogram) sends files this way and
+// the emulator only parses JSON and urlencoded bodies. Returns {fields, files}.
+function parseMultipart(body, contentType) {
+  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType || '');
+  if (!match) {
+    throw new Error('multipart body without boundary');
+  }
+  const boundary = Buffer.from(`--${match[1] || match[2]}`);
+  const fields = {};
+  const files = {};
+  let start = body.indexOf(boundary);
+  while (start !== -1) {
+    const partStart = start + boundary.length;
+    if (body.slice(partStart, partStart + 2).toString() === '--') {
+      break;
+    }
+    const next = body.indexOf(boundary, partStart);
+    if (next === -1) {
+      break;
+    }
+    // part = CRLF headers CRLF CRLF content CRLF
+    const part = body.slice(partStart + 2, next - 2);
+    const sep = part.indexOf('\r\n\r\n');
+    const headers = part.slice(0, sep).toString('utf8');
+    const content = part.slice(sep + 4);
+    const name = /name="([^"]*)"/i.exec(headers);
+    const filename = /filename="([^"]*)"/i.exec(headers);
+    if (name) {
+      if (filename) {
+        files[name[1]] = { filename: filename[1], content };
+      } else {
+        fields[name[1]] = content.toString('utf8');
+      }
+    }
+    start = next;
+  }
+  return { fields, files };
+}
+
+async function formBody(req) {
+  const type = req.headers['content-type'] || '';
+  if (type.startsWith('multipart/form-data')) {
+    const raw = await readRaw(req);
+    return parseMultipart(raw, type);
+  }
+  return { fields: { ...(req.query || {}), ...(req.body || {}) }, files: {} };
+}
+
+function parseJsonField(value) {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+// ------------------------------------------------------------ patches
+
+function installPatches(app, server) {
+  const state = {
+    commands: {}, // token -> {languageCode: [BotCommand]}
+    callbackAnswers: [], // {token, callback_query_id, text, show_alert}
+    edits: [], // {token, method, chat_id, message_id, text, reply_markup}
+    files: {}, // file_id -> {filename, content}
+    nextFile: 1,
+    descriptions: {}, // token -> {description, short_description}
+  };
+
+  const ok = (res, result) => res.json({ ok: true, result });
+  const bad = (res, description) => res.status(400).json({ ok: false, error_code: 400, description });
+  const botRoute = (method, handler) => {
+    app.all(`/bot:token/${method}`, (req, res) => {
+      Promise.resolve()
+        .then(() => handler(req, res, req.params.token))
+        .catch((error) => {
+          process.stderr.write(`emulator: ${method} failed: ${error.stack || error}\n`);
+          if (!res.headersSent) {
+            bad(res, `Bad Request: ${error.message}`);
+          }
+        });
+    });
+  };
+
+  // (1) getMe with the fields the Bot API always sends.
+  botRoute('getMe', (req, res) => ok(res, {
+    id: 666,
+    is_bot: true,
+    first_name: 'Voorkomen (test)',
+    username: BOT_USERNAME,
+    can_join_groups: true,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+  }));
+
+  // (3) Long polling: wait up to `timeout` seconds for an update instead of
+  // answering at once with an empty list.
+  botRoute('getUpdates', (req, res, token) => {
+    const timeout = Math.min(Number((req.body || {}).timeout || (req.query || {}).timeout || 0),
+      MAX_POLL_SECONDS);
+    const pending = () => server.storage.userMessages.some((u) => u.botToken === token && !u.isRead);
+    const reply = () => ok(res, server.getUpdates(token));
+    if (pending() || !(timeout > 0)) {
+      reply();
+      return;
+    }
+    const events = ['AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery'];
+    let timer = null;
+    const done = () => {
+      events.forEach((e) => server.off(e, onEvent));
+      res.off('close', onClose);
+      clearTimeout(timer);
+    };
+    const onEvent = () => {
+      if (pending()) {
+        done();
+        reply();
+      }
+    };
+    const onClose = () => done(); // the bot went away: leave its updates unread
+    events.forEach((e) => server.on(e, onEvent));
+    res.on('close', onClose);
+    timer = setTimeout(() => {
+      done();
+      reply();
+    }, timeout * 1000);
+  });
+
+  // (5) answerCallbackQuery answers true, and keeps the toast for tests.
+  botRoute('answerCallbackQuery', async (req, res, token) => {
+    const { fields } = await formBody(req);
+    state.callbackAnswers.push({
+      token,
+      callback_query_id: String(fields.callback_query_id),
+      text: fields.text || '',
+      show_alert: String(fields.show_alert) === 'true',
+    });
+    ok(res, true);
+  });
+
+  // (5) Edits change the stored message, also when the keyboard is removed.
+  const findBotMessage = (chatId, messageId) => server.storage.botMessages.find(
+    (u) => String(u.messageId) === String(messageId) && String(u.message.chat_id) === String(chatId),
+  );
+  const edit = (method, apply) => botRoute(method, async (req, res, token) => {
+    const { fields } = await formBody(req);
+    const stored = findBotMessage(fields.chat_id, fields.message_id);
+    if (!stored) {
+      bad(res, 'Bad Request: message to edit not found');
+      return;
+    }
+    const markup = fields.reply_markup ? parseJsonField(fields.reply_markup) : undefined;
+    apply(stored.message, fields, markup);
+    state.edits.push({
+      token,
+      method,
+      chat_id: String(fields.chat_id),
+      message_id: Number(fields.message_id),
+      text: fields.text,
+      reply_markup: markup || null,
+    });
+    ok(res, true);
+  });
+  const setMarkup = (message, markup) => {
+    if (markup && 'inline_keyboard' in markup) {
+      message.reply_markup = markup;
+    } else {
+      delete message.reply_markup;
+    }
+  };
+  edit('editMessageReplyMarkup', (message, fields, markup) => setMarkup(message, markup));
+  edit('editMessageText', (message, fields, markup) => {
+    message.text = fields.text;
+    message.parse_mode = fields.parse_mode;
+    setMarkup(message, markup);
+  });
+
+  // (4) sendDocument: keep the file so a test can read it, show it in the chat.
+  botRoute('sendDocument', async (req, res, token) => {
+    const { fields, files } = await formBody(req);
+    // aiogram sends `document=attach://<name>` and the file under <name>.
+    const ref = String(fields.document || '');
+    const upload = ref.startsWith('attach://') ? files[ref.slice('attach://'.length)] : files.document;
+    if (!upload) {
+      bad(res, 'Bad Request: there is no document in the request');
+      return;
+    }
+    const fileId = `doc-${state.nextFile}`;
+    state.nextFile += 1;
+    state.files[fileId] = { filename: upload.filename, content: upload.content };
+    const document = {
+      file_id: fileId,
+      file_unique_id: `u${fileId}`,
+      file_name: upload.filename,
+      mime_type: 'text/plain',
+      file_size: upload.content.length,
+    };
+    const { document: _ref, ...rest } = fields;
+    const message = { ...rest, document };
+    const result = server.addBotMessage(message, token);
+    ok(res, { ...result, document, caption: fields.caption });
+  });
+
+  // (4) The command menu.
+  botRoute('setMyCommands', async (req, res, token) => {
+    const { fields } = await formBody(req);
+    const lang = fields.language_code || '';
+    state.commands[token] = { ...(state.commands[token] || {}), [lang]: parseJsonField(fields.commands) };
+    ok(res, true);
+  });
+  botRoute('getMyCommands', async (req, res, token) => {
+    const { fields } = await formBody(req);
+    ok(res, (state.commands[token] || {})[fields.language_code || ''] || []);
+  });
+  botRoute('deleteMyCommands', async (req, res, token) => {
+    const { fields } = await formBody(req);
+    delete (state.commands[token] || {})[fields.language_code || ''];
+    ok(res, true);
+  });
+
+  // The description shown before a user presses Start.
+  const description = (method, field) => botRoute(method, async (req, res, token) => {
+    const { fields } = await formBody(req);
+    state.descriptions[token] = { ...(state.descriptions[token] || {}), [field]: fields[field] || '' };
+    ok(res, true);
+  });
+  description('setMyDescription', 'description');
+  description('setMyShortDescription', 'short_description');
+
+  // setWebhook keeps the secret token so updates can carry it (see addUserUpdate).
+  botRoute('setWebhook', async (req, res, token) => {
+    const { fields } = await formBody(req);
+    if (!fields.url) {
+      bad(res, 'Bad Request: bad webhook: an empty url');
+      return;
+    }
+    server.setWebhook({ url: fields.url, secret_token: fields.secret_token || '' }, token);
+    ok(res, true);
+  });
+
+  // ---------------------------------------------------- user-side routes for tests
+
+  app.post('/sendCallback', (req, res) => {
+    const id = String(server.callbackId);
+    server.addUserCallback(req.body).catch((e) => process.stderr.write(`emulator: ${e}\n`));
+    ok(res, { callback_query_id: id });
+  });
+  app.post('/getCallbackAnswers', (req, res) => {
+    ok(res, state.callbackAnswers.filter((a) => a.token === req.body.token));
+  });
+  app.post('/getEdits', (req, res) => {
+    ok(res, state.edits.filter((e) => e.token === req.body.token));
+  });
+  app.post('/getDocumentContent', (req, res) => {
+    const file = state.files[req.body.file_id];
+    if (!file) {
+      bad(res, 'no such file');
+      return;
+    }
+    ok(res, file.content.toString('utf8'));
+  });
+  app.post('/getDescriptions', (req, res) => ok(res, state.descriptions[req.body.token] || {}));
+  app.post('/getWebhook', (req, res) => ok(res, server.webhooks[req.body.token] || null));
+}
+
+// (2) Callback queries need `chat_instance`.
+const formatUpdate = TelegramServer.formatUpdate;
+TelegramServer.formatUpdate = function formatWithChatInstance(update) {
+  const formatted = formatUpdate.call(this, update);
+  if (formatted.callback_query && !formatted.callback_query.chat_instance) {
+    const chat = (update.callbackQuery.message || {}).chat || {};
+    formatted.callback_query.chat_instance = `ci${chat.id === undefined ? 0 : chat.id}`;
+  }
+  return formatted;
+};
+
+// Updates pushed to a webhook carry the secret token, as the Bot API does; a
+// failing webhook is logged instead of crashing the emulator (unhandled rejection).
+const axios = require('axios');
+
+TelegramServer.prototype.addUserUpdate = async function addUserUpdate(update) {
+  const webhook = this.webhooks[update.botToken];
+  if (webhook) {
+    this.updateId += 1;
+    try {
+      const headers = webhook.secret_token
+        ? { 'X-Telegram-Bot-Api-Secret-Token': webhook.secret_token } : {};
+      await axios.post(webhook.url, TelegramServer.formatUpdate(update), { headers });
+    } catch (error) {
+      process.stderr.write(`emulator: webhook ${webhook.url} failed: ${error.message}\n`);
+    }
+    return;
+  }
+  this.storage.userMessages.push(update);
+  this.updateId += 1;
+};
+
+async function main() {
+  const { port } = parseArgs(process.argv.slice(2));
+  routes.unshift(installPatches);
+  // storeTimeout: keep history for the whole test session (the default is 60 s).
+  const server = new TelegramServer({ host: HOST, port: 1, storeTimeout: 24 * 3600 });
+  server.config.port = port; // (6) the constructor turns 0 into 9000
+  await server.start();
+  const actual = server.server.address().port;
+  server.config.apiURL = `http://${HOST}:${actual}`;
+  process.stdout.write(`READY http://${HOST}:${actual}\n`);
+
+  const stop = () => {
+    server.stop().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error) => {
+  process.stderr.write(`emulator: ${error.stack || error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,434 @@
+"""The Telegram adapter at aiogram's own seam: ``Dispatcher.feed_update`` with a
+session that records every Bot API call (no network, no mocks)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+)
+from aiogram.types import BufferedInputFile, Message, Update
+
+from bot.channels.telegram import TELEGRAM_TRAITS, TelegramChannel, make_bot, rendering
+from bot.channels.telegram.adapter import command_text
+from bot.channels.telegram.splitting import TELEGRAM_TEXT_LIMIT, utf16_len
+from bot.channels.telegram.testing import (
+    TEST_TOKEN,
+    Chat,
+    RecordingSession,
+    parse_html,
+    visible_text,
+)
+from bot.engine.messages import ChoiceIn, DoneIn, Say, Stale, TextIn, Unsupported
+from bot.service.ports import ConversationKey
+from tests.telegram.fakes import SOORT, FakeService
+
+
+class MemoryKV:
+    """An in-memory KeyValueStore."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get_value(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set_value(self, name: str, value: str) -> None:
+        self.values[name] = value
+
+
+@dataclass
+class Harness:
+    service: FakeService
+    kv: MemoryKV
+    session: RecordingSession
+    bot: Bot
+    dispatcher: Dispatcher
+    channel: TelegramChannel
+
+    async def feed(self, update: Update) -> None:
+        await self.dispatcher.feed_update(self.bot, update)
+
+    def last_keyboard_message(self) -> Message:
+        for message in reversed(self.session.sent):
+            if message.reply_markup is not None:
+                return self.session.current(message)
+        raise AssertionError("no message with a keyboard was sent")
+
+    def answers(self) -> list[AnswerCallbackQuery]:
+        return self.session.of(AnswerCallbackQuery)
+
+
+def make_harness(service: FakeService | None = None) -> Harness:
+    service = service or FakeService()
+    kv = MemoryKV()
+    session = RecordingSession()
+    bot = make_bot(TEST_TOKEN, session=session)
+    channel = TelegramChannel(service, kv)
+    return Harness(service, kv, session, bot, channel.dispatcher(), channel)
+
+
+@pytest.fixture
+def h() -> Harness:
+    return make_harness()
+
+
+@pytest.fixture
+def chat() -> Chat:
+    return Chat(4242)
+
+
+async def start(h: Harness, chat: Chat) -> Message:
+    await h.feed(chat.text("/start"))
+    return h.last_keyboard_message()
+
+
+# ---------------------------------------------------------------- messages in
+
+
+@pytest.mark.parametrize(
+    ("typed", "word"),
+    [
+        ("/start", "start"),
+        ("/start deeplink-payload", "start"),
+        ("/nieuw", "nieuw"),
+        ("/verder", "verder"),
+        ("/terug", "terug"),
+        ("/kennis meldcode", "kennis meldcode"),
+        ("/kennis@VoorkomenTestBot meldcode", "kennis meldcode"),
+        ("/NOOD", "nood"),
+        ("/stop@VoorkomenTestBot", "stop"),
+        ("/hulp", "hulp"),
+    ],
+)
+async def test_commands_become_words(h: Harness, chat: Chat, typed: str, word: str) -> None:
+    assert command_text(typed) == word
+    await h.feed(chat.text(typed))
+    key, incoming, traits = h.service.calls[-1]
+    assert key == ConversationKey("telegram", "4242")
+    assert incoming == TextIn(word)
+    assert traits == TELEGRAM_TRAITS
+    assert traits.buttons is True
+    assert traits.end_to_end_encrypted is False
+
+
+async def test_text_and_non_text(h: Harness, chat: Chat) -> None:
+    await h.feed(chat.text("  gewoon een antwoord <b> & 😀 "))
+    await h.feed(chat.sticker())
+    await h.feed(chat.edited("ander antwoord"))
+    incomings = [c[1] for c in h.service.calls]
+    assert incomings == [
+        TextIn("  gewoon een antwoord <b> & 😀 "),
+        Unsupported("sticker"),
+        Unsupported("bewerkt bericht"),
+    ]
+
+
+async def test_start_shows_question_with_numbered_buttons(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    texts = h.session.texts()
+    assert texts[0] == "Welkom bij de test."
+    assert "Wat voor dilemma is het?" in texts[1]
+    assert texts[1].startswith("Vraag 1 van ongeveer 3")
+    assert "Meer weten? Typ uitleg." in texts[1]
+    html = h.session.of(SendMessage)[1].text
+    assert "<b>Wat voor dilemma is het?</b>" in html
+    assert question.reply_markup is not None
+    labels = [b.text for row in question.reply_markup.inline_keyboard for b in row]
+    assert labels == ["1. Ingrijpen of niet", "2. Informatie delen"]
+    for row in question.reply_markup.inline_keyboard:
+        for button in row:
+            assert button.callback_data is not None
+            assert len(button.callback_data.encode()) <= 64
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def test_press_answers_marks_message_and_asks_next(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    h.session.clear()
+    await h.feed(chat.press_label(question, "Informatie delen"))
+    assert h.service.calls[-1][1] == ChoiceIn("1", "delen")
+    answers = h.answers()
+    assert len(answers) == 1
+    assert answers[0].text is None
+    (edit,) = h.session.of(EditMessageText)
+    assert edit.message_id == question.message_id
+    assert edit.reply_markup is None  # the keyboard is gone: no second press
+    assert visible_text(edit.text or "").endswith("✔️ Informatie delen")
+    assert "<b>Wat voor dilemma is het?</b>" in (edit.text or "")  # formatting kept
+    assert "Wie moet dit weten?" in h.session.texts()[-1]
+
+
+async def test_multi_toggles_in_place_then_klaar(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    multi = h.last_keyboard_message()
+    sent_before = len(h.session.of(SendMessage))
+
+    await h.feed(chat.press_label(multi, "Huisarts"))
+    await h.feed(chat.press_label(h.session.current(multi), "Veilig Thuis"))
+    await h.feed(chat.press_label(h.session.current(multi), "Huisarts"))
+    assert len(h.session.of(SendMessage)) == sent_before  # edited, not re-sent
+    edits = h.session.of(EditMessageReplyMarkup)
+    assert [e.message_id for e in edits] == [multi.message_id] * 3
+    now = h.session.current(multi)
+    assert now.reply_markup is not None
+    labels = [b.text for row in now.reply_markup.inline_keyboard for b in row]
+    assert labels == ["1. Huisarts", "2. School", "✅ 3. Veilig Thuis", "Klaar"]
+
+    await h.feed(chat.press_label(now, "Klaar"))
+    assert h.service.calls[-1][1] == DoneIn("2")
+    final = h.session.of(EditMessageText)[-1]
+    assert final.message_id == multi.message_id
+    assert visible_text(final.text or "").endswith("✔️ Veilig Thuis")
+    assert "Vertel kort wat er speelt." in h.session.texts()[-1]
+    assert len(h.answers()) == 5  # one answer per press
+
+
+async def test_klaar_without_choice_is_asked_again(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    multi = h.last_keyboard_message()
+    await h.feed(chat.press_label(multi, "Klaar"))
+    assert "Kies minstens één antwoord." in h.session.texts()[-1]
+    # the old keyboard was taken away; the question came back with a new one
+    assert h.session.current(multi).reply_markup is None
+    assert h.last_keyboard_message().message_id != multi.message_id
+
+
+async def test_stale_press_is_a_toast_and_changes_nothing(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    h.session.clear()
+    await h.feed(chat.press_label(question, "Informatie delen"))  # the old message
+    assert isinstance(h.service.calls[-1][1], ChoiceIn)
+    (answer,) = h.answers()
+    assert answer.text == Stale().text
+    assert h.session.of(SendMessage) == []
+    assert h.session.of(EditMessageText) == []
+    assert h.session.of(EditMessageReplyMarkup) == []
+
+
+@pytest.mark.parametrize("data", ["", "x|1|2", "i|1|0", "k|", "d|", "i|~9|0", "garbage"])
+async def test_unknown_button_data_gets_a_toast(h: Harness, chat: Chat, data: str) -> None:
+    question = await start(h, chat)
+    calls = len(h.service.calls)
+    await h.feed(chat.press(question, data))
+    assert len(h.service.calls) == calls
+    (answer,) = h.answers()
+    assert answer.text == rendering.FORGOTTEN_BUTTON
+
+
+async def test_typed_answer_removes_the_old_keyboard(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.text("2"))
+    removal = h.session.of(EditMessageReplyMarkup)
+    assert [(e.message_id, e.reply_markup) for e in removal] == [(question.message_id, None)]
+    assert h.session.current(question).reply_markup is None
+    # a press on it now (a client that still shows it) is stale, not applied
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    assert h.answers()[-1].text == Stale().text
+
+
+async def test_message_without_question_keeps_the_keyboard(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    h.session.clear()
+    await h.feed(chat.sticker())
+    assert h.session.of(EditMessageReplyMarkup) == []
+
+
+# ---------------------------------------------------------------- documents
+
+
+async def walk_to_the_end(h: Harness, chat: Chat, toelichting: str) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    multi = h.last_keyboard_message()
+    await h.feed(chat.press_label(multi, "School"))
+    await h.feed(chat.press_label(h.session.current(multi), "Klaar"))
+    await h.feed(chat.text(toelichting))
+
+
+async def test_final_document_is_a_message_and_a_txt_file(h: Harness, chat: Chat) -> None:
+    await walk_to_the_end(h, chat, "Ouders <boos> & kind 😀 stil")
+    texts = h.session.texts()
+    assert "Toelichting: Ouders <boos> & kind 😀 stil" in texts[-2]
+    assert texts[-2].startswith("Vastlegging\n\n")
+    (doc,) = h.session.of(SendDocument)
+    assert isinstance(doc.document, BufferedInputFile)
+    assert doc.document.filename == "vastlegging-2026-11-23.txt"
+    content = doc.document.data.decode("utf-8")
+    assert "Toelichting: Ouders <boos> & kind 😀 stil" in content
+    assert content.endswith("\n")
+    assert doc.caption is not None
+    parse_html(doc.caption)
+
+
+async def test_draft_document_is_only_a_message(chat: Chat) -> None:
+    h = make_harness(FakeService(final=False))
+    await walk_to_the_end(h, chat, "tekst")
+    assert any(t.startswith("Vastlegging") for t in h.session.texts())
+    assert h.session.of(SendDocument) == []
+
+
+# ---------------------------------------------------------------- formatting
+
+
+async def test_long_replies_are_split_and_escaped(h: Harness, chat: Chat) -> None:
+    paragraph = "Een <tag> & nog wat 😀 tekst. " * 40
+    text = "\n\n".join([paragraph] * 8)  # ~10,000 characters
+    h.service.extra = [Say(text)]
+    await h.feed(chat.text("iets"))
+    sends = h.session.of(SendMessage)[-3:]
+    visible = [visible_text(s.text) for s in sends]  # raises on bad HTML or > 4096
+    assert len(sends) == 3
+    assert all(utf16_len(v) <= TELEGRAM_TEXT_LIMIT for v in visible)
+    assert "".join(visible).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
+        "\n", ""
+    )
+    assert all("&lt;tag&gt; &amp;" in s.text for s in sends)
+
+
+async def test_rejected_answer_shows_why_above_the_question(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    h.session.clear()
+    await h.feed(chat.text("geen idee"))
+    (send,) = h.session.of(SendMessage)
+    assert send.reply_markup is not None
+    assert visible_text(send.text).startswith("⚠️ Dat antwoord ken ik niet.\n\nVraag 1")
+
+
+async def test_long_question_keeps_keyboard_on_last_part(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    h.session.clear()
+    long = replace(SOORT, question_id="9", text="Lange vraag & meer. " * 300)
+    h.service.extra = [long]
+    await h.feed(chat.sticker())
+    sends = h.session.of(SendMessage)[1:]  # after "Ik kan alleen tekst lezen"
+    assert len(sends) == 2
+    assert sends[0].reply_markup is None
+    assert sends[1].reply_markup is not None
+    assert all(len(visible_text(s.text)) <= TELEGRAM_TEXT_LIMIT for s in sends)
+    # the bold question continues in bold on the second part (tags re-opened)
+    assert sends[0].text.endswith("</b>")
+    assert sends[1].text.startswith("<b>")
+
+
+# ---------------------------------------------------------------- groups
+
+
+async def test_group_is_told_once_then_silence(h: Harness) -> None:
+    group = Chat(-100123, chat_type="group")
+    await h.feed(group.text("/start"))
+    await h.feed(group.text("hallo?"))
+    await h.feed(group.sticker())
+    assert h.service.calls == []
+    texts = h.session.texts()
+    assert len(texts) == 1
+    assert "privégesprek" in texts[0]
+    assert h.kv.values == {"telegram.group_told.-100123": "1"}
+
+    # after a restart (new adapter, same store) the group is still not told again
+    again = TelegramChannel(h.service, h.kv)
+    await again.dispatcher().feed_update(h.bot, group.text("nog iemand?"))
+    assert len(h.session.texts()) == 1
+
+
+async def test_press_in_group_gets_a_toast(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    group = Chat(-100777, chat_type="supergroup")
+    foreign = question.model_copy(update={"chat": group.chat})
+    calls = len(h.service.calls)
+    await h.feed(group.press(foreign, "k|1|delen"))
+    assert len(h.service.calls) == calls
+    assert h.answers()[-1].text == rendering.GROUP_TOAST
+
+
+# ---------------------------------------------------------------- failures
+
+
+async def test_service_error_becomes_a_friendly_message(h: Harness, chat: Chat) -> None:
+    await h.feed(chat.text("boom"))  # the fake raises
+    assert h.session.texts() == [rendering.ERROR_TEXT]
+    await h.feed(chat.text("/start"))  # and the bot keeps working
+    assert "Welkom bij de test." in h.session.texts()
+
+
+async def test_service_error_on_press_is_answered_once(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+
+    async def broken(*args: object) -> list[object]:
+        raise RuntimeError("database down")
+
+    h.service.handle = broken  # type: ignore[method-assign,assignment]
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    (answer,) = h.answers()
+    assert answer.text == rendering.ERROR_TOAST
+    assert h.session.texts()[-1] == rendering.ERROR_TEXT
+
+
+async def test_refused_edit_does_not_stop_the_conversation(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    refusal = TelegramBadRequest(
+        method=EditMessageText(text="x"), message="message can't be edited"
+    )
+    h.session.fail_next(EditMessageText, refusal)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    # falls back to removing the keyboard, then asks the next question
+    assert h.session.of(EditMessageReplyMarkup)[-1].message_id == question.message_id
+    assert "Wie moet dit weten?" in h.session.texts()[-1]
+    assert len(h.answers()) == 1
+
+
+async def test_failed_callback_answer_is_not_fatal(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    too_old = TelegramBadRequest(
+        method=AnswerCallbackQuery(callback_query_id="x"), message="query is too old"
+    )
+    h.session.fail_next(AnswerCallbackQuery, too_old)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    assert "Wie moet dit weten?" in h.session.texts()[-1]
+
+
+async def test_inaccessible_message_press_gets_a_toast(h: Harness, chat: Chat) -> None:
+    from aiogram.types import CallbackQuery, InaccessibleMessage
+
+    await start(h, chat)
+    query = CallbackQuery(
+        id="cb-old",
+        from_user=chat.user,
+        chat_instance="ci",
+        message=InaccessibleMessage(chat=chat.chat, message_id=1, date=0),
+        data="k|1|delen",
+    )
+    calls = len(h.service.calls)
+    await h.feed(Update(update_id=999_999, callback_query=query))
+    assert len(h.service.calls) == calls
+    assert h.answers()[-1].text == rendering.FORGOTTEN_BUTTON
+
+
+# ---------------------------------------------------------------- ordering
+
+
+async def test_replies_of_quick_updates_do_not_interleave(chat: Chat) -> None:
+    h = make_harness(FakeService(delay=0.01))
+    await h.feed(chat.text("/start"))
+    h.session.clear()
+    await asyncio.gather(h.feed(chat.text("/start")), h.feed(chat.text("/start")))
+    texts = h.session.texts()
+    assert len(texts) == 4
+    assert texts[0] == texts[2] == "Welkom bij de test."
+    assert "Wat voor dilemma" in texts[1]
+    assert "Wat voor dilemma" in texts[3]
+    assert len(h.channel._locks) == 0  # locks are freed
