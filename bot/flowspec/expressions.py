@@ -70,8 +70,8 @@ class Text:
 def compile_condition(source: str) -> Condition:
     """Compile a condition or value expression; raise :class:`ExpressionError`."""
     try:
-        reads = _reads("{{ (" + source + ") }}")
         fn = _ENV.compile_expression(source, undefined_to_none=True)
+        reads = _reads("{{ (" + source + ") }}")
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"condition does not compile: {exc.message}", exc.lineno) from exc
     return Condition(source, reads, fn)
