@@ -1,0 +1,147 @@
+"""Turn one Matrix timeline event into what the conversation service understands.
+
+Like nio's own ``BadEvent``, anything odd becomes a value, never an
+exception: typed text becomes ``TextIn``, a photo or sticker becomes
+``Unsupported``, an event the bot should not answer (its own messages,
+notices from other bots, reactions, state changes) becomes ``Ignore``, and an
+encrypted message that could not be decrypted becomes ``Undecryptable`` and
+an edit of an earlier message ``Edited``, so the channel can say what to do
+instead of staying silent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from nio import (
+    BadEvent,
+    MegolmEvent,
+    RoomEncryptedAudio,
+    RoomEncryptedFile,
+    RoomEncryptedImage,
+    RoomEncryptedVideo,
+    RoomMessageAudio,
+    RoomMessageEmote,
+    RoomMessageFile,
+    RoomMessageImage,
+    RoomMessageNotice,
+    RoomMessageText,
+    RoomMessageUnknown,
+    RoomMessageVideo,
+    StickerEvent,
+    UnknownBadEvent,
+    UnknownEvent,
+)
+
+from bot.engine.messages import Incoming, TextIn, Unsupported
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """An event that needs no answer; ``reason`` is for the debug log."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Undecryptable:
+    """An encrypted message whose room key the bot does not have."""
+
+
+@dataclass(frozen=True)
+class Edited:
+    """An edit of an earlier message: answers are not changed that way (``wijzig`` is)."""
+
+
+Parsed = Incoming | Ignore | Undecryptable | Edited
+
+# "/start", "!start", "/kennis meldcode", "/start@voorkomen": a command word
+# with an optional address (Telegram habit) and an optional argument.
+_COMMAND = re.compile(r"^[/!](?P<word>[A-Za-z]+)(?:@\S+)?(?:\s+(?P<rest>.*))?$", re.DOTALL)
+
+_MEDIA_NAMES: tuple[tuple[Any, str], ...] = (
+    (RoomMessageImage, "foto"),
+    (RoomEncryptedImage, "foto"),
+    (RoomMessageAudio, "geluidsbericht"),
+    (RoomEncryptedAudio, "geluidsbericht"),
+    (RoomMessageVideo, "video"),
+    (RoomEncryptedVideo, "video"),
+    (RoomMessageFile, "bestand"),
+    (RoomEncryptedFile, "bestand"),
+    (StickerEvent, "sticker"),
+)
+
+_UNKNOWN_MSGTYPES = {"m.location": "locatie"}
+_POLL_TYPES = {"m.poll.start", "org.matrix.msc3381.poll.start"}
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the quoted ``> <@user> ...`` block that clients put before a reply."""
+    lines = body.split("\n")
+    index = 0
+    while index < len(lines) and lines[index].startswith(">"):
+        index += 1
+    if index == 0:
+        return body
+    return "\n".join(lines[index:]).lstrip("\n")
+
+
+def text_to_incoming(text: str) -> TextIn:
+    """Typed text; a slash or bang command maps to its word (``/terug`` -> ``terug``).
+
+    Element catches unknown ``/commands`` itself, so ``!terug`` works too.
+    """
+    stripped = text.strip()
+    match = _COMMAND.match(stripped)
+    if match is None:
+        return TextIn(stripped)
+    word = match.group("word").lower()
+    rest = (match.group("rest") or "").strip()
+    return TextIn(f"{word} {rest}" if rest else word)
+
+
+def _relation(content: dict[str, Any]) -> dict[str, Any]:
+    relation = content.get("m.relates_to")
+    return relation if isinstance(relation, dict) else {}
+
+
+def parse_event(event: Any, own_user_id: str) -> Parsed:
+    """Classify one (already decrypted, where possible) timeline event."""
+    if isinstance(event, UnknownBadEvent):
+        return Ignore("malformed event")
+    sender = getattr(event, "sender", None)
+    if sender == own_user_id:
+        return Ignore("own event")
+    if isinstance(event, MegolmEvent):
+        return Undecryptable()
+    if isinstance(event, BadEvent):
+        if getattr(event, "type", "") == "m.room.message":
+            return Unsupported("bericht")
+        return Ignore(f"bad {getattr(event, 'type', 'event')}")
+    source = getattr(event, "source", {})
+    content = source.get("content", {}) if isinstance(source, dict) else {}
+    if not isinstance(content, dict):
+        content = {}
+    if _relation(content).get("rel_type") == "m.replace":
+        return Edited()
+    if isinstance(event, RoomMessageNotice):
+        return Ignore("notice (bots talk in notices)")
+    if isinstance(event, RoomMessageEmote):
+        return Unsupported("/me-bericht")
+    if isinstance(event, RoomMessageText):
+        body: str = event.body
+        if "m.in_reply_to" in _relation(content):
+            body = strip_reply_fallback(body)
+        if not body.strip():
+            return Ignore("empty text")
+        return text_to_incoming(body)
+    for cls, name in _MEDIA_NAMES:
+        if isinstance(event, cls):
+            return Unsupported(name)
+    if isinstance(event, RoomMessageUnknown):
+        return Unsupported(_UNKNOWN_MSGTYPES.get(event.msgtype, "bericht"))
+    if isinstance(event, UnknownEvent) and event.type in _POLL_TYPES:
+        return Unsupported("peiling")
+    return Ignore(type(event).__name__)

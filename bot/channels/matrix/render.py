@@ -1,0 +1,192 @@
+"""Turn the service's replies into Matrix message contents.
+
+Pure functions, no network: every reply becomes an ``m.room.message``
+content with a plain ``body`` (what notifications and simple clients show)
+and an ``org.matrix.custom.html`` ``formatted_body`` (what Element shows).
+Matrix has no buttons here, so choices are a numbered list and the user types
+a number or a label. All reply texts are plain; they are escaped for HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from bot.engine.messages import Ask, Choice, Document, QuestionKind, Say, Stale
+
+HTML_FORMAT = "org.matrix.custom.html"
+SELECTED_MARK = "✅"
+
+Content = dict[str, Any]
+
+# Shown when the engine gave no hint of its own (it usually does).
+DEFAULT_HINTS: dict[QuestionKind, str] = {
+    QuestionKind.SINGLE: "Typ het nummer of het antwoord.",
+    QuestionKind.MULTI: "Typ een of meer nummers, bijvoorbeeld: 1 3",
+    QuestionKind.YESNO: "Typ ja of nee.",
+}
+
+HELP_ARTICLE_HINT = "Typ uitleg voor meer uitleg."
+
+
+def _escape(text: str) -> str:
+    """Escape plain text for HTML and keep its line breaks."""
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def message(body: str, formatted: str, msgtype: str = "m.text") -> Content:
+    """An ``m.room.message`` content with both a plain and an HTML body."""
+    return {
+        "msgtype": msgtype,
+        "body": body,
+        "format": HTML_FORMAT,
+        "formatted_body": formatted,
+    }
+
+
+def render_say(say: Say) -> Content:
+    """A plain message; line breaks survive in both bodies."""
+    return message(say.text, _escape(say.text))
+
+
+def render_stale(stale: Stale) -> Content:
+    """Matrix has no buttons, so this is rare; show it as a quiet notice."""
+    return message(stale.text, f"<i>{_escape(stale.text)}</i>", msgtype="m.notice")
+
+
+def _choice_label(ask: Ask, choice: Choice) -> str:
+    if ask.kind is QuestionKind.MULTI and choice.key in ask.selected:
+        return f"{SELECTED_MARK} {choice.label}"
+    return choice.label
+
+
+def _hint(ask: Ask) -> str:
+    return ask.hint or DEFAULT_HINTS.get(ask.kind, "")
+
+
+def render_ask(ask: Ask) -> Content:
+    """A question: error, progress, question, numbered choices, hints.
+
+    The numbers are explicit in the plain body (``1. Ja``) and an ordered list
+    in HTML, so "typ het nummer" works in every client.
+    """
+    plain: list[str] = []
+    rich: list[str] = []
+    if ask.error:
+        plain += [f"⚠️ {ask.error}", ""]
+        rich.append(f"<p>⚠️ <b>{_escape(ask.error)}</b></p>")
+    if ask.progress is not None:
+        plain.append(str(ask.progress))
+        rich.append(f"<p><i>{_escape(str(ask.progress))}</i></p>")
+    plain.append(ask.text)
+    rich.append(f"<p><b>{_escape(ask.text)}</b></p>")
+    if ask.choices:
+        plain.append("")
+        items: list[str] = []
+        for number, choice in enumerate(ask.choices, start=1):
+            label = _choice_label(ask, choice)
+            plain.append(f"{number}. {label}")
+            items.append(f"<li>{_escape(label)}</li>")
+        rich.append("<ol>" + "".join(items) + "</ol>")
+    notes: list[str] = []
+    if ask.previous is not None and ask.previous != "":
+        notes.append(f"Eerder antwoord: {ask.previous}")
+    hint = _hint(ask)
+    if hint:
+        notes.append(hint)
+    if ask.help_article and HELP_ARTICLE_HINT not in hint:
+        notes.append(HELP_ARTICLE_HINT)
+    if notes:
+        plain.append("")
+        plain += notes
+        rich.append("<p><i>" + "<br>".join(_escape(n) for n in notes) + "</i></p>")
+    return message("\n".join(plain), "".join(rich))
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])[*_](?![\s*_])(.+?)(?<![\s*_])[*_](?![\w*])")
+
+
+def _inline(text: str) -> str:
+    escaped = html.escape(text, quote=False)
+    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
+    return _ITALIC.sub(r"<i>\1</i>", escaped)
+
+
+def markdown_html(markdown: str) -> str:
+    """The small Markdown subset the summary templates use, as Matrix HTML.
+
+    Headings, bullet lists, ``**bold**``, ``*italic*`` and paragraphs; all
+    text is escaped first, so a template (or an answer in it) cannot inject
+    markup. Anything else stays as text.
+    """
+    out: list[str] = []
+    paragraph: list[str] = []
+    items: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            out.append("<p>" + "<br>".join(paragraph) + "</p>")
+            paragraph.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in markdown.splitlines():
+        heading = _HEADING.match(line)
+        bullet = _BULLET.match(line)
+        if not line.strip():
+            flush()
+        elif heading:
+            flush()
+            level = min(len(heading.group(1)) + 1, 6)  # h1 is too loud in a chat
+            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif bullet:
+            if paragraph:
+                flush()
+            items.append(_inline(bullet.group(1)))
+        else:
+            if items:
+                flush()
+            paragraph.append(_inline(line))
+    flush()
+    return "".join(out)
+
+
+def render_document(document: Document) -> Content:
+    """A vastlegging (or its draft) as one formatted message.
+
+    The plain ``text`` is what a professional pastes into a client file, so it
+    is the body; Element shows the Markdown version as HTML under the title.
+    """
+    body = f"{document.title}\n\n{document.text}"
+    rich = markdown_html(document.markdown) if document.markdown.strip() else ""
+    if not rich:
+        rich = f"<p>{_escape(document.text.rstrip())}</p>"
+    formatted = f"<p><b>{_escape(document.title)}</b></p>{rich}"
+    return message(body, formatted)
+
+
+def document_file(document: Document) -> tuple[str, bytes]:
+    """The attachment for a final vastlegging: a ``.txt`` name and UTF-8 bytes."""
+    filename = document.filename if document.filename.endswith(".txt") else "vastlegging.txt"
+    text = document.text if document.text.endswith("\n") else document.text + "\n"
+    return filename, text.encode("utf-8")
+
+
+def file_content(filename: str, size: int, url: str | None, file: dict[str, Any] | None) -> Content:
+    """An ``m.file`` message; an encrypted upload goes in ``file``, a plain one in ``url``."""
+    content: Content = {
+        "msgtype": "m.file",
+        "body": filename,
+        "filename": filename,
+        "info": {"mimetype": "text/plain", "size": size},
+    }
+    if file is not None:
+        content["file"] = file
+    else:
+        content["url"] = url
+    return content

@@ -1,0 +1,260 @@
+"""The Matrix channel against a real Synapse, with a fake conversation service.
+
+These tests pin the channel's own duties: joining direct chats and leaving
+groups, mapping messages to ``Incoming``, formatted replies, restarts
+without replays or losses, bursts and gaps, and errors that stay friendly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.channels.matrix.channel import (
+    EDITED_TEXT,
+    ERROR_TEXT,
+    GROUP_REFUSAL_TEXT,
+    UNENCRYPTED_DOCUMENT_TEXT,
+)
+from bot.channels.matrix.render import HTML_FORMAT
+from bot.engine.messages import (
+    Ask,
+    Choice,
+    Document,
+    Progress,
+    QuestionKind,
+    Say,
+    TextIn,
+    Unsupported,
+)
+from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot
+from tests.peers.synapse import MatrixUser
+
+pytestmark = [pytest.mark.peer, pytest.mark.timeout(120)]
+
+
+async def test_accepts_a_direct_chat_greets_and_answers(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user("anna")
+
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    greeting = await pro.expect(room, bot.user_id)
+    assert greeting[0].body == "ontvangen: start"
+
+    await pro.send(room, "hallo")
+    (answer,) = await pro.expect(room, bot.user_id)
+    assert answer.body == "ontvangen: hallo"
+    assert answer.content["format"] == HTML_FORMAT
+    assert answer.content["formatted_body"] == "ontvangen: hallo"
+    key, incoming, traits = service.calls[-1]
+    assert key.channel == "matrix"
+    assert key.chat == room
+    assert incoming == TextIn("hallo")
+    assert traits.name == "matrix"
+    assert traits.buttons is False
+    assert traits.confirm_multi is True
+    assert traits.end_to_end_encrypted is False
+
+
+async def test_commands_map_to_words_and_media_is_unsupported(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)  # greeting
+
+    await pro.send(room, "/terug")
+    await pro.send(room, "!kennis meldcode")
+    await pro.send_content(
+        room, {"msgtype": "m.image", "body": "foto.jpg", "url": "mxc://localhost/abc"}
+    )
+    await pro.send_content(room, {"msgtype": "m.notice", "body": "een andere bot"})
+    await pro.expect(room, bot.user_id, count=3)
+    incomings = [incoming for _key, incoming, _traits in service.calls[1:]]
+    assert incomings == [TextIn("terug"), TextIn("kennis meldcode"), Unsupported("foto")]
+
+
+async def test_an_edit_gets_advice_instead_of_a_second_answer(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    original = await pro.send(room, "1")
+    await pro.expect(room, bot.user_id)
+    await pro.send_content(
+        room,
+        {
+            "msgtype": "m.text",
+            "body": "* 2",
+            "m.new_content": {"msgtype": "m.text", "body": "2"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+        },
+    )
+    (reply,) = await pro.expect(room, bot.user_id)
+    assert reply.body == EDITED_TEXT
+    assert service.texts(room) == ["start", "1"]
+
+
+async def test_group_room_gets_one_polite_refusal_and_is_left(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    colleague: MatrixUser = await make_user("collega")
+    room = await pro.create_group([bot.user_id, colleague.user_id])
+
+    (refusal,) = await pro.expect(room, bot.user_id)
+    assert refusal.body == GROUP_REFUSAL_TEXT
+    await pro.wait_left(room, bot.user_id)
+    await pro.send(room, "hallo?")
+    await asyncio.sleep(1.5)
+    assert pro.from_user(room, bot.user_id) == [refusal]
+    assert service.calls == []
+
+
+async def test_a_third_person_in_a_direct_chat_makes_the_bot_leave(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    colleague: MatrixUser = await make_user("collega")
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    await pro.client.room_invite(room, colleague.user_id)
+    (refusal,) = await pro.expect(room, bot.user_id)
+    assert refusal.body == GROUP_REFUSAL_TEXT
+    await pro.wait_left(room, bot.user_id)
+
+
+async def test_questions_are_formatted_numbered_and_escaped(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    ask = Ask(
+        question_id="q1",
+        step="partners",
+        kind=QuestionKind.MULTI,
+        text="Wie moet dit <b>weten</b>?",
+        choices=(Choice("huisarts", "Huisarts"), Choice("school", "School & BSO")),
+        hint="Typ nummers, bijvoorbeeld: 1 3. Typ daarna klaar.",
+        progress=Progress(4, 12),
+        selected=("school",),
+    )
+    service = EchoService(script={"vraag": [ask]})
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    await pro.send(room, "vraag")
+    (question,) = await pro.expect(room, bot.user_id)
+    assert question.body.splitlines() == [
+        "vraag 4 van ongeveer 12",
+        "Wie moet dit <b>weten</b>?",
+        "",
+        "1. Huisarts",
+        "2. ✅ School & BSO",
+        "",
+        "Typ nummers, bijvoorbeeld: 1 3. Typ daarna klaar.",
+    ]
+    html = question.content["formatted_body"]
+    assert "Wie moet dit &lt;b&gt;weten&lt;/b&gt;?" in html
+    assert "<ol><li>Huisarts</li><li>✅ School &amp; BSO</li></ol>" in html
+
+
+async def test_final_vastlegging_comes_as_message_and_txt_file(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    document = Document(
+        title="Vastlegging",
+        text="Casus AB12\nBesluit: delen met huisarts\n",
+        markdown="# Casus AB12\n\n**Besluit:** delen met huisarts\n",
+        filename="vastlegging-AB12-2026-11-23.txt",
+        final=True,
+    )
+    service = EchoService(script={"klaar": [Say("Klaar."), document]})
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    await pro.send(room, "klaar")
+    done, message, attachment = await pro.expect(room, bot.user_id, count=3)
+    assert done.body == "Klaar."
+    assert message.body == "Vastlegging\n\nCasus AB12\nBesluit: delen met huisarts\n"
+    assert "<h2>Casus AB12</h2>" in message.content["formatted_body"]
+    assert attachment.content["msgtype"] == "m.file"
+    assert attachment.content["body"] == "vastlegging-AB12-2026-11-23.txt"
+    assert attachment.content["info"]["mimetype"] == "text/plain"
+    assert "url" in attachment.content
+    assert await pro.download(attachment.content) == document.text.encode()
+
+
+async def test_refuses_a_vastlegging_in_an_unencrypted_room_when_required(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    document = Document("Vastlegging", "geheim\n", "geheim\n", "v.txt", final=True)
+    service = EchoService(script={"klaar": [document]})
+    bot = await run_bot(service, values, require_encryption=True)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    await pro.send(room, "klaar")
+    (refusal,) = await pro.expect(room, bot.user_id)
+    assert refusal.body == UNENCRYPTED_DOCUMENT_TEXT
+    await asyncio.sleep(1.0)
+    assert all("geheim" not in m.body for m in pro.from_user(room, bot.user_id))
+
+
+async def test_a_failing_service_gets_a_friendly_error_and_the_bot_goes_on(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = EchoService(fail_on={"boem"})
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    with caplog.at_level(logging.ERROR, logger="bot.channels.matrix"):
+        await pro.send(room, "boem")
+        (error,) = await pro.expect(room, bot.user_id)
+    assert error.body == ERROR_TEXT
+    assert any("scripted failure" in r.exc_text for r in caplog.records if r.exc_text)
+    await pro.send(room, "nog een")
+    (answer,) = await pro.expect(room, bot.user_id)
+    assert answer.body == "ontvangen: nog een"
+
+
+async def test_encrypted_direct_chat_is_read_and_answered_encrypted(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    document = Document("Vastlegging", "Casus XY9\n", "# Casus XY9\n", "vastlegging.txt", True)
+    service = EchoService(script={"klaar": [document]})
+    bot = await run_bot(service, values, require_encryption=True)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=True)
+    (greeting,) = await pro.expect(room, bot.user_id)
+    assert greeting.encrypted
+    await pro.send(room, "geheim antwoord")
+    (answer,) = await pro.expect(room, bot.user_id)
+    assert answer.body == "ontvangen: geheim antwoord"
+    assert answer.encrypted
+    assert service.calls[-1][2].end_to_end_encrypted is True
+
+    await pro.send(room, "klaar")
+    message, attachment = await pro.expect(room, bot.user_id, count=2)
+    assert message.encrypted
+    assert attachment.encrypted
+    assert message.body == "Vastlegging\n\nCasus XY9\n"
+    assert "url" not in attachment.content  # the file itself is encrypted too
+    assert attachment.content["file"]["v"] == "v2"
+    assert await pro.download(attachment.content) == b"Casus XY9\n"
+    assert pro.undecryptable == 0
