@@ -1,0 +1,1 @@
+"""Alembic migrations of the Voorkomen database (run them with ``bot.store.migrate``)."""

@@ -1,0 +1,159 @@
+"""The database schema as typed SQLAlchemy ORM models: the one source of truth.
+
+The Alembic migrations are checked against these models (a test runs
+autogenerate's ``compare_metadata``), and the hot-path Core statements in
+``bot.store.sql`` are built from their tables. No engine is created here.
+
+What is kept, and why it is so little: the position of each conversation, its
+answer log (one row per entry, so ``save`` rewrites only the changed tail),
+finished records (no client names: the flows ask for none, and a record holds
+only the answers and the rendered text), the sources of every flow book a
+conversation ran on, and a few settings for the channel adapters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+#: Constraint names that are stable across databases, so later migrations can
+#: refer to (and drop) them by name.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: JSON everywhere, stored as JSONB on PostgreSQL (smaller, indexable).
+#: Python ``None`` is stored as JSON ``null``.
+JsonType: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+
+#: The same column type, but Python ``None`` is stored as SQL NULL.
+JsonOrNull: TypeEngine[Any] = JSON(none_as_null=True).with_variant(
+    JSONB(none_as_null=True), "postgresql"
+)
+
+#: A timestamp column; values are timezone-aware UTC datetimes.
+Timestamp = DateTime(timezone=True)
+
+# Column sizes. Telegram chat ids are at most 20 characters, Matrix room ids at
+# most 255 bytes; ISO 8601 timestamps from the engine's clock about 32.
+CHANNEL_LEN = 32
+CHAT_LEN = 255
+FLOW_ID_LEN = 200
+HASH_LEN = 128
+ISO_TIME_LEN = 64
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table of Voorkomen."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Conversation(Base):
+    """One private chat and where it is in its flow (everything but the answer log).
+
+    ``position`` is ``State.to_json()`` without ``"log"``; ``mode``, ``flow_id``
+    and ``book_hash`` repeat parts of it as columns so they can be queried
+    (paused conversations, conversations on an old flow book). ``revision``
+    grows by one on every save: the store uses it to detect that its cached
+    copy of the answer log is stale (another process saved in between).
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "chat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    chat: Mapped[str] = mapped_column(String(CHAT_LEN))
+    mode: Mapped[str] = mapped_column(String(32))
+    flow_id: Mapped[str | None] = mapped_column(String(FLOW_ID_LEN))
+    book_hash: Mapped[str | None] = mapped_column(String(HASH_LEN), index=True)
+    position: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Answer(Base):
+    """One entry of a conversation's ordered answer log (``LogEntry``).
+
+    ``seq`` is the 0-based position in the log. ``value`` is JSON ``null`` for
+    a skipped question. ``at`` is the engine's timestamp, kept as given so the
+    state round-trips exactly. ``extra`` holds the other fields of
+    ``LogEntry.to_json()`` that are not None (such as ``note``), so a field
+    added to the engine's log entries is kept without a migration.
+    """
+
+    __tablename__ = "answers"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[list[str]] = mapped_column(JsonType)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Any] = mapped_column(JsonType)
+    stack: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    at: Mapped[str] = mapped_column(String(ISO_TIME_LEN))
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JsonOrNull)
+
+
+class Record(Base):
+    """A finished, confirmed vastlegging.
+
+    ``created_at`` is the engine's timestamp as given (ISO 8601), like every
+    other time the engine hands out, so a record reads back exactly as made.
+    """
+
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_channel_chat", "channel", "chat"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
+    chat: Mapped[str] = mapped_column(String(CHAT_LEN))
+    flow_id: Mapped[str] = mapped_column(String(FLOW_ID_LEN))
+    flow_version: Mapped[str] = mapped_column(String(64))
+    flow_hash: Mapped[str] = mapped_column(String(HASH_LEN))
+    case_code: Mapped[str | None] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(ISO_TIME_LEN))
+
+
+class FlowSnapshot(Base):
+    """The source files of one flow book, keyed by the hash of the book."""
+
+    __tablename__ = "flow_snapshots"
+
+    book_hash: Mapped[str] = mapped_column(String(HASH_LEN), primary_key=True)
+    sources: Mapped[dict[str, str]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Setting(Base):
+    """A small named value for a channel adapter (e.g. a Matrix sync token)."""
+
+    __tablename__ = "settings_kv"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
