@@ -1,0 +1,114 @@
+"""``MemoryStore``: the in-memory twin of the SQL store, for tests and the console.
+
+It keeps everything as JSON text (``json.dumps`` on the way in, ``json.loads``
+on the way out), so a state or record that the database could not hold fails
+here too: an unserialisable value raises ``TypeError``, NaN raises
+``ValueError``, and a tuple comes back as a list. It imports no SQLAlchemy, so
+tests of the service stay fast and the contract tests hold both stores to the
+same behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Mapping
+from functools import partial
+
+from bot.engine.state import State
+from bot.service.ports import ConversationKey, NewRecord, StoredRecord
+
+# The same strictness as the SQL store's JSON columns (bot.store.sql.dump_json).
+_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+class MemoryStore:
+    """``ConversationStore`` and ``KeyValueStore`` in a process's memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[ConversationKey, str] = {}
+        self._records: dict[str, tuple[ConversationKey, str]] = {}
+        self._snapshots: dict[str, str] = {}
+        self._values: dict[str, str] = {}
+
+    # ------------------------------------------------------------ conversations
+
+    def load(self, key: ConversationKey) -> State | None:
+        with self._lock:
+            text = self._states.get(key)
+        return None if text is None else State.from_json(json.loads(text))
+
+    def save(self, key: ConversationKey, state: State) -> None:
+        text = _dumps(state.to_json())
+        with self._lock:
+            self._states[key] = text
+
+    # ------------------------------------------------------------------ records
+
+    def add_record(self, record: NewRecord) -> str:
+        record_id = uuid.uuid4().hex
+        text = _dumps(
+            {
+                "flow_id": record.flow_id,
+                "flow_version": record.flow_version,
+                "flow_hash": record.flow_hash,
+                "case_code": record.case_code,
+                "answers": dict(record.answers),
+                "text": record.text,
+                "created_at": record.created_at,
+            }
+        )
+        with self._lock:
+            self._records[record_id] = (record.key, text)
+        return record_id
+
+    def records(self, key: ConversationKey) -> list[StoredRecord]:
+        with self._lock:
+            mine = [(rid, text) for rid, (k, text) in self._records.items() if k == key]
+        found = [_stored(rid, key, json.loads(text)) for rid, text in mine]
+        # The SQL store's order: oldest first, ties broken by id.
+        return sorted(found, key=lambda r: (r.created_at, r.id))
+
+    # ---------------------------------------------------------------- snapshots
+
+    def put_flow_snapshot(self, book_hash: str, sources: Mapping[str, str]) -> None:
+        """Keep ``sources`` under ``book_hash``; a second put of a hash keeps the first."""
+        text = _dumps(dict(sources))
+        with self._lock:
+            self._snapshots.setdefault(book_hash, text)
+
+    def get_flow_snapshot(self, book_hash: str) -> dict[str, str] | None:
+        with self._lock:
+            text = self._snapshots.get(book_hash)
+        if text is None:
+            return None
+        sources: dict[str, str] = json.loads(text)
+        return sources
+
+    # ----------------------------------------------------------------- settings
+
+    def get_value(self, name: str) -> str | None:
+        with self._lock:
+            return self._values.get(name)
+
+    def set_value(self, name: str, value: str) -> None:
+        with self._lock:
+            self._values[name] = value
+
+
+def _stored(record_id: str, key: ConversationKey, data: dict[str, object]) -> StoredRecord:
+    answers = data["answers"]
+    assert isinstance(answers, dict)
+    return StoredRecord(
+        id=record_id,
+        key=key,
+        flow_id=str(data["flow_id"]),
+        flow_version=str(data["flow_version"]),
+        flow_hash=str(data["flow_hash"]),
+        case_code=None if data["case_code"] is None else str(data["case_code"]),
+        answers=answers,
+        text=str(data["text"]),
+        created_at=str(data["created_at"]),
+    )
