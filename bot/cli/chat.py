@@ -20,7 +20,9 @@ def _default_user() -> str:
 
 
 @click.command()
-@click.option("--new", "new", is_flag=True, help="Start de hoofdflow opnieuw (een lopend gesprek vervalt).")
+@click.option(
+    "--new", "new", is_flag=True, help="Start de hoofdflow opnieuw (een lopend gesprek vervalt)."
+)
 @click.option("--flow", "flow_id", default=None, help="Start deze flow (met --new).")
 @click.option("--user", default=None, help="Naam van dit console-gesprek (standaard: je login).")
 def chat(new: bool, flow_id: str | None, user: str | None) -> None:

@@ -18,5 +18,7 @@ def build_app(settings: Settings | None = None) -> App:
     except FlowLoadError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{len(exc.problems)} probleem/problemen in de flows; de bot start niet.", err=True)
+        click.echo(
+            f"{len(exc.problems)} probleem/problemen in de flows; de bot start niet.", err=True
+        )
         sys.exit(1)

@@ -20,7 +20,9 @@ def flows() -> None:
 
 @flows.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--knowledge", type=click.Path(path_type=Path), default=None, help="Map met kennisartikelen.")
+@click.option(
+    "--knowledge", type=click.Path(path_type=Path), default=None, help="Map met kennisartikelen."
+)
 def check(paths: tuple[Path, ...], knowledge: Path | None) -> None:
     """Controleer flows. PATHS: mappen of flowbestanden (standaard: de flows-map)."""
     settings = Settings.from_env()

@@ -46,7 +46,6 @@ from bot.engine.messages import (
     Say,
     Stale,
     StepResult,
-    TextIn,
     Unsupported,
 )
 from bot.engine.privacy import find_identifiers
@@ -217,13 +216,16 @@ class _Run:
             error=error,
         )
 
+    def flow_title(self, state: State) -> str:
+        flow = self.book.flows.get(state.flow or "")
+        return flow.title if flow else ""
+
     def paused_ask(self, state: State) -> Ask:
-        title = self.book.flows[state.flow].title if state.flow in self.book.flows else ""
         return Ask(
             str(state.serial),
             PAUSED_STEP,
             QuestionKind.SINGLE,
-            texts.PAUSED_REMINDER.format(flow=title),
+            texts.PAUSED_REMINDER.format(flow=self.flow_title(state)),
             (Choice("verder", "Verder"), Choice("nieuw", "Opnieuw beginnen")),
             hint=texts.HINT_CHOICE,
         )
@@ -268,7 +270,9 @@ class _Run:
         top = state.stack[-1]
         rest = state.stack[:-1]
         if top.items and top.index + 1 < len(top.items):
-            return replace(state, stack=(*rest, self.loop_frame(rest[-1], top.index + 1, top.items)))
+            return replace(
+                state, stack=(*rest, self.loop_frame(rest[-1], top.index + 1, top.items))
+            )
         if not rest:
             return state
         parent = rest[-1]
@@ -321,7 +325,11 @@ class _Run:
             for name in step.reads:
                 cand = _join((*frame.ns, name))
                 for changed in replay.changed:
-                    if changed == cand or changed.startswith(cand + "/") or cand.startswith(changed + "/"):
+                    if (
+                        changed == cand
+                        or changed.startswith(cand + "/")
+                        or cand.startswith(changed + "/")
+                    ):
                         return True
         return False
 
@@ -373,7 +381,11 @@ class _Run:
                     continue
                 key = _join(path)
                 pooled = state.replay.pool.get(key) if state.replay else None
-                if pooled is not None and pooled[1] in ("answer", "kept") and not self.dirty(state, step):
+                if (
+                    pooled is not None
+                    and pooled[1] in ("answer", "kept")
+                    and not self.dirty(state, step)
+                ):
                     state = self.goto_next(self.log(state, path, pooled[0], EntryKind.KEPT), step)
                     continue
                 state = replace(state, mode=Mode.ASKING, serial=state.serial + 1, selection=())
@@ -382,7 +394,9 @@ class _Run:
             elif step.kind == "call":
                 assert step.callee is not None
                 callee = self.book.flows[step.callee]
-                frame_in = Frame(block=callee.block, step=self.book.blocks[callee.block].start, ns=path)
+                frame_in = Frame(
+                    block=callee.block, step=self.book.blocks[callee.block].start, ns=path
+                )
                 state = replace(state, stack=(*state.stack, frame_in))
                 for name, expr in step.inputs:
                     value = _plain(expr.value(variables))
@@ -498,7 +512,12 @@ class _Run:
             raw = tree.get(flow.case_code)
             case_code = str(raw) if raw else None
         return {
-            "flow": {"id": flow.id, "version": flow.version, "title": flow.title, "hash": self.book.hash},
+            "flow": {
+                "id": flow.id,
+                "version": flow.version,
+                "title": flow.title,
+                "hash": self.book.hash,
+            },
             "date": self.ctx.now.date().isoformat(),
             "case_code": case_code,
             "answers": tree,
@@ -617,7 +636,9 @@ def _universal(run: _Run, state: State, word: str) -> State | None:
         if state.mode is Mode.ASKING and state.stack:
             article_id = run.step_of(state.stack[-1]).help
             article = run.ctx.knowledge.get(article_id) if article_id else None
-        run.replies.append(Say(f"{article.title}\n\n{article.body}" if article else texts.NO_ARTICLE_HERE))
+        run.replies.append(
+            Say(f"{article.title}\n\n{article.body}" if article else texts.NO_ARTICLE_HERE)
+        )
         run.replies.append(run.prompt(state))
         return state
     kennis = _KENNIS.match(word)
@@ -649,9 +670,15 @@ def _universal(run: _Run, state: State, word: str) -> State | None:
             run.replies.append(Say(run.book.org.welkom or texts.WELCOME))
             run.replies.append(run.menu(state))
             return state
-        resume = state.resume_mode if state.mode in (Mode.PAUSED, Mode.CONFIRM_RESTART) else state.mode
+        resume = (
+            state.resume_mode if state.mode in (Mode.PAUSED, Mode.CONFIRM_RESTART) else state.mode
+        )
         new = replace(
-            state, mode=Mode.CONFIRM_RESTART, resume_mode=resume, confirm=word, serial=state.serial + 1
+            state,
+            mode=Mode.CONFIRM_RESTART,
+            resume_mode=resume,
+            confirm=word,
+            serial=state.serial + 1,
         )
         run.replies.append(run.confirm_ask(new))
         return new
@@ -687,8 +714,7 @@ def _resume(run: _Run, state: State) -> State:
     if mode in (Mode.PAUSED, Mode.CONFIRM_RESTART):
         mode = state.resume_mode or Mode.ASKING
     new = replace(state, mode=mode, resume_mode=None, confirm=None)
-    title = run.book.flows[state.flow].title if state.flow in run.book.flows else ""
-    run.replies.append(Say(texts.RESUME_PROMPT.format(flow=title)))
+    run.replies.append(Say(texts.RESUME_PROMPT.format(flow=run.flow_title(state))))
     run.replies.append(run.prompt(new))
     return new
 
@@ -750,7 +776,9 @@ def _review_answer(run: _Run, state: State, word: str) -> State:
         return state
     n = int(match.group(1))
     if not 1 <= n <= len(answered):
-        run.replies.append(run.review_ask(state, texts.REVIEW_BAD_NUMBER.format(n=n, max=len(answered))))
+        run.replies.append(
+            run.review_ask(state, texts.REVIEW_BAD_NUMBER.format(n=n, max=len(answered)))
+        )
         return state
     entry = answered[n - 1]
     idx = state.log.index(entry)
@@ -771,7 +799,11 @@ def _review_answer(run: _Run, state: State, word: str) -> State:
 
 def _button(run: _Run, state: State, incoming: ChoiceIn | DoneIn | MultiIn) -> State:
     ask = run.prompt(state)
-    if isinstance(incoming, ChoiceIn) and state.mode is Mode.ASKING and ask.kind is QuestionKind.MULTI:
+    if (
+        isinstance(incoming, ChoiceIn)
+        and state.mode is Mode.ASKING
+        and ask.kind is QuestionKind.MULTI
+    ):
         if incoming.key not in {c.key for c in ask.choices}:
             run.replies.append(Stale())
             return state

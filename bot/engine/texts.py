@@ -63,18 +63,27 @@ SELECTED = "Gekozen: {labels}. Typ klaar om door te gaan, of kies opnieuw."
 NOTHING_SELECTED = "Nog niets gekozen."
 
 BACK_AT_START = "Dit is de eerste vraag; verder terug kan niet."
-STOPPED = "Gestopt. Je antwoorden zijn bewaard. Typ verder om door te gaan, of nieuw om opnieuw te beginnen."
-PAUSED_REMINDER = "Je was gestopt bij {flow}. Typ verder om door te gaan, of nieuw om opnieuw te beginnen."
+STOPPED = (
+    "Gestopt. Je antwoorden zijn bewaard. "
+    "Typ verder om door te gaan, of nieuw om opnieuw te beginnen."
+)
+PAUSED_REMINDER = (
+    "Je was gestopt bij {flow}. Typ verder om door te gaan, of nieuw om opnieuw te beginnen."
+)
 RESUME_PROMPT = "Je bent bezig met {flow}. We gaan verder waar je was."
 CONFIRM_RESTART = "Weet je zeker dat je opnieuw wilt beginnen? Je antwoorden van nu vervallen."
 RESTART_KEPT = "Goed, we gaan verder waar je was."
 NO_FLOW = "Er loopt nu geen gesprek. Kies hieronder waar je mee wilt beginnen."
 
 REVIEW_INTRO = "Bijna klaar. Dit heb je geantwoord:"
-REVIEW_QUESTION = "Klopt alles? Typ klaar om af te ronden, of wijzig met het nummer, bijvoorbeeld: wijzig 3"
+REVIEW_QUESTION = (
+    "Klopt alles? Typ klaar om af te ronden, of wijzig met het nummer, bijvoorbeeld: wijzig 3"
+)
 REVIEW_HINT = "Typ klaar, of wijzig en een nummer."
 REVIEW_BAD_NUMBER = "Er is geen antwoord met nummer {n}. Kies een nummer van 1 tot {max}."
-WIJZIG_ONLY_IN_REVIEW = "Wijzigen kan aan het eind, bij het overzicht. Typ terug om een vraag terug te gaan."
+WIJZIG_ONLY_IN_REVIEW = (
+    "Wijzigen kan aan het eind, bij het overzicht. Typ terug om een vraag terug te gaan."
+)
 DONE = (
     "Klaar. Hieronder staat de vastlegging. Plak die in het cliëntdossier. "
     "De bot bewaart dit gesprek niet langer dan nodig."
@@ -101,10 +110,8 @@ NOTICE_NOT_ENCRYPTED = (
     "Gebruik alleen een eigen casuscode."
 )
 INTERNAL_ERROR = (
-    "Er ging iets mis aan onze kant. Je antwoorden zijn bewaard. "
-    "Probeer het nog eens, of typ hulp."
+    "Er ging iets mis aan onze kant. Je antwoorden zijn bewaard. Probeer het nog eens, of typ hulp."
 )
 FLOW_CHANGED = (
-    "De vragenlijst is intussen aangepast en je oude gesprek kan niet verder. "
-    "We beginnen opnieuw."
+    "De vragenlijst is intussen aangepast en je oude gesprek kan niet verder. We beginnen opnieuw."
 )

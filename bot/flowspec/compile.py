@@ -167,7 +167,10 @@ def _parse_flow(ctx: _Ctx, name: str, display: str, text: str) -> tuple[FlowHead
         ctx.problems.append(exc.problem)
         return None
     if not isinstance(src.data, dict):
-        ctx.add(SourceLocation(display, 1, 1), "a flow file must be a mapping with id, version, title and steps")
+        ctx.add(
+            SourceLocation(display, 1, 1),
+            "a flow file must be a mapping with id, version, title and steps",
+        )
         return None
     try:
         header = FlowHeader.model_validate(src.data)
@@ -222,7 +225,9 @@ class _Compiler:
                     outer_step=model.id,
                 )
                 if not body_steps and not model.steps:
-                    self.ctx.add(block.src.where((*path, "steps")), "foreach needs at least one step")
+                    self.ctx.add(
+                        block.src.where((*path, "steps")), "foreach needs at least one step"
+                    )
                 self._collect_block(body)
 
     def compile_block(self, raw: _RawBlock) -> Block | None:
@@ -232,7 +237,9 @@ class _Compiler:
         models: dict[str, tuple[Any, Path]] = {}
         for model, path in raw.steps:
             if model.id in ids:
-                ctx.add(src.where((*path, "id")), f"step id '{model.id}' is used twice in this flow")
+                ctx.add(
+                    src.where((*path, "id")), f"step id '{model.id}' is used twice in this flow"
+                )
                 continue
             ids[model.id] = len(order)
             order.append(model.id)
@@ -285,7 +292,10 @@ class _Compiler:
             return (Branch(None, following),) if following else ()
         if isinstance(nxt, str):
             if nxt not in models:
-                ctx.add(src.where((*path, "next")), f"jumps to '{nxt}', but there is no step with that id")
+                ctx.add(
+                    src.where((*path, "next")),
+                    f"jumps to '{nxt}', but there is no step with that id",
+                )
                 return None
             return (Branch(None, nxt),)
         out: list[Branch] = []
@@ -294,14 +304,18 @@ class _Compiler:
             bpath = (*path, "next", i)
             last = i == len(nxt) - 1
             if br.goto not in models:
-                ctx.add(src.where((*bpath, "goto")), f"jumps to '{br.goto}', but there is no step with that id")
+                ctx.add(
+                    src.where((*bpath, "goto")),
+                    f"jumps to '{br.goto}', but there is no step with that id",
+                )
                 ok = False
             cond = None
             if br.when is not None:
                 if last:
                     ctx.add(
                         src.where((*bpath, "when")),
-                        "the last branch must have no 'when': it is taken when no other branch holds",
+                        "the last branch must have no 'when': "
+                        "it is taken when no other branch holds",
                     )
                     ok = False
                 cond = ctx.condition(br.when, src, (*bpath, "when"))
@@ -379,13 +393,17 @@ class _Compiler:
             kind = "end"
             common["branches"] = ()
             if raw.is_loop_body:
-                ctx.add(where, "an 'end' step cannot stand inside foreach; the loop ends after its last step")
+                ctx.add(
+                    where,
+                    "an 'end' step cannot stand inside foreach; the loop ends after its last step",
+                )
                 ok = False
             if model.end not in self.templates:
                 ctx.add(
                     src.where((*path, "end")),
                     f"summary template '{model.end}' not found "
-                    f"(expected {TEMPLATE_DIR}/{model.end}.txt.j2 and {TEMPLATE_DIR}/{model.end}.md.j2)",
+                    f"(expected {TEMPLATE_DIR}/{model.end}.txt.j2 and "
+                    f"{TEMPLATE_DIR}/{model.end}.md.j2)",
                 )
                 ok = False
             common["template"] = model.end
@@ -421,7 +439,10 @@ class _Compiler:
         choices: dict[str, str] | None = model.choices
         if model.choices_from is not None:
             if model.choices is not None:
-                ctx.add(src.where((*path, "choices_from"), key=True), "use 'choices' or 'choices_from', not both")
+                ctx.add(
+                    src.where((*path, "choices_from"), key=True),
+                    "use 'choices' or 'choices_from', not both",
+                )
                 return False
             choices = self.org.lijsten.get(model.choices_from)
             if choices is None:
@@ -431,20 +452,30 @@ class _Compiler:
                 )
                 return False
         if needs_choices and not choices:
-            ctx.add(src.where((*path, "ask")), f"a '{model.ask}' question needs 'choices' or 'choices_from'")
+            ctx.add(
+                src.where((*path, "ask")),
+                f"a '{model.ask}' question needs 'choices' or 'choices_from'",
+            )
             return False
         if not needs_choices and choices:
-            ctx.add(src.where((*path, "choices"), key=True), f"a '{model.ask}' question takes no choices")
+            ctx.add(
+                src.where((*path, "choices"), key=True),
+                f"a '{model.ask}' question takes no choices",
+            )
             return False
         if choices:
             seen: dict[str, str] = {}
             for key, label in choices.items():
                 norm = " ".join(label.casefold().split())
                 if norm.isdigit():
-                    ctx.add(src.where((*path, "choices", key)), "a choice label cannot be only a number")
+                    ctx.add(
+                        src.where((*path, "choices", key)), "a choice label cannot be only a number"
+                    )
                     ok = False
                 if norm in seen:
-                    ctx.add(src.where((*path, "choices", key)), f"choice label '{label}' is used twice")
+                    ctx.add(
+                        src.where((*path, "choices", key)), f"choice label '{label}' is used twice"
+                    )
                     ok = False
                 seen[norm] = key
             common["choices"] = tuple(Choice(k, v) for k, v in choices.items())
@@ -479,11 +510,12 @@ class _Compiler:
             for sid, s in steps.items()
             if s.kind == "end" or (raw.is_loop_body and not s.branches)
         }
-        for sid, s in steps.items():
+        for s in steps.values():
             if not s.branches and s.kind != "end" and not raw.is_loop_body:
                 ctx.add(
                     s.location,
-                    "the flow stops here without an 'end' step: add 'next:' or an end step after it",
+                    "the flow stops here without an 'end' step: "
+                    "add 'next:' or an end step after it",
                 )
                 ok = False
         can_end = set(exits)
@@ -523,7 +555,9 @@ class _Compiler:
 
         return visit(start)
 
-    def check_reads(self, raw: _RawBlock, block: Block, initial: frozenset[str]) -> dict[str, frozenset[str]]:
+    def check_reads(
+        self, raw: _RawBlock, block: Block, initial: frozenset[str]
+    ) -> dict[str, frozenset[str]]:
         """Check no step reads a variable before every path to it has set it.
 
         Returns, per step, the names that are surely set when the step runs.
@@ -565,13 +599,20 @@ class _Compiler:
         if step.over is not None:
             parts.append((step.over.reads, (*path, "foreach")))
         if step.where is not None and step.loop_var:
-            parts.append((set(step.where.reads) - {step.loop_var, f"{step.loop_var}_label"}, (*path, "where")))
+            parts.append(
+                (
+                    set(step.where.reads) - {step.loop_var, f"{step.loop_var}_label"},
+                    (*path, "where"),
+                )
+            )
         for name, cond in step.inputs:
             parts.append((cond.reads, (*path, "with", name)))
         after = here | _defines(step)
         for i, br in enumerate(step.branches):
             if br.condition is not None:
-                parts.append(([r for r in br.condition.reads if r not in after], (*path, "next", i, "when")))
+                parts.append(
+                    ([r for r in br.condition.reads if r not in after], (*path, "next", i, "when"))
+                )
         for names, at in parts:
             for name in sorted(set(names) - here):
                 self.ctx.add(
@@ -717,7 +758,7 @@ def compile_book(
         if block is not None:
             compiled[bid] = block
     # Calls: existence, inputs, loops.
-    for flow_id, calls in comp.calls.items():
+    for calls in comp.calls.values():
         for callee, where in calls:
             if callee not in comp.headers:
                 ctx.add(where, f"sub-flow '{callee}' does not exist")
@@ -732,9 +773,14 @@ def compile_book(
     for flow_id, (header, src) in comp.headers.items():
         if header.case_code is not None:
             block = compiled.get(flow_id)
-            step = block.steps.get(header.case_code) if block else None
-            if block is not None and (step is None or step.question is not QuestionKind.TEXT):
-                ctx.add(src.where(("case_code",)), f"case_code '{header.case_code}' must name a text question")
+            case_step = block.steps.get(header.case_code) if block else None
+            if block is not None and (
+                case_step is None or case_step.question is not QuestionKind.TEXT
+            ):
+                ctx.add(
+                    src.where(("case_code",)),
+                    f"case_code '{header.case_code}' must name a text question",
+                )
     if ctx.problems:
         raise FlowLoadError(ctx.problems)
 
@@ -760,7 +806,12 @@ def compile_book(
         block = compiled[bid]
         comp.blocks[bid] = block
         block = Block(
-            block.id, block.flow, block.steps, block.start, block.is_loop_body, comp.estimates(block)
+            block.id,
+            block.flow,
+            block.steps,
+            block.start,
+            block.is_loop_body,
+            comp.estimates(block),
         )
         comp.blocks[bid] = block
         if not block.is_loop_body:

@@ -66,7 +66,11 @@ def _loc(file: str, node: yaml.Node) -> SourceLocation:
 def _convert(node: yaml.Node, path: Path, out: Located) -> Any:
     out.values[path] = _loc(out.file, node)
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == _NULL_TAG and not node.style and node.value in ("", "~", "null", "Null", "NULL"):
+        if (
+            node.tag == _NULL_TAG
+            and not node.style
+            and node.value in ("", "~", "null", "Null", "NULL")
+        ):
             return None
         return str(node.value)
     if isinstance(node, yaml.SequenceNode):

@@ -69,7 +69,11 @@ class JinjaRenderer:
         ]
         date = str(request.data.get("date", ""))
         code = request.data.get("case_code")
-        stem = "vastlegging" + (f"-{_safe_name(str(code))}" if code else "") + (f"-{date}" if date else "")
+        stem = (
+            "vastlegging"
+            + (f"-{_safe_name(str(code))}" if code else "")
+            + (f"-{date}" if date else "")
+        )
         return Document(
             title=request.title,
             text=parts[0],

@@ -63,7 +63,11 @@ def test_a_wrong_choice_gets_the_error_and_the_choices_in_one_message() -> None:
     ask = replies[0]
     assert isinstance(ask, Ask)
     assert ask.error and ask.step == "soort"
-    assert [ch.label for ch in ask.choices] == ["Ingrijpen of niet", "Informatie delen", "Iets anders"]
+    assert [ch.label for ch in ask.choices] == [
+        "Ingrijpen of niet",
+        "Informatie delen",
+        "Iets anders",
+    ]
     assert ask.question_id == before
 
 
@@ -177,7 +181,9 @@ class FakeArticle:
 
 class FakeKnowledge:
     def __init__(self) -> None:
-        self.articles = [FakeArticle("uitleg-soort", "Soorten dilemma's", "Er zijn twee klassiekers.")]
+        self.articles = [
+            FakeArticle("uitleg-soort", "Soorten dilemma's", "Er zijn twee klassiekers.")
+        ]
 
     def get(self, article_id: str) -> FakeArticle | None:
         return next((a for a in self.articles if a.id == article_id), None)

@@ -47,7 +47,9 @@ class EngineChat:
         now: datetime = NOW,
     ) -> None:
         self.book = book
-        self.ctx = Context(now=now, traits=traits or ChannelTraits("test"), knowledge=knowledge or NoKnowledge())
+        self.ctx = Context(
+            now=now, traits=traits or ChannelTraits("test"), knowledge=knowledge or NoKnowledge()
+        )
         self.state = State()
         self.last: StepResult | None = None
         self.records: list[RecordFinished] = []

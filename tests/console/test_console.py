@@ -1,0 +1,109 @@
+"""``voorkomen chat`` through a real subprocess: piped input, kill and resume."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.support.chat import FIXTURES
+
+
+def env_for(db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
+    env.update(
+        VOORKOMEN_DATABASE_URL=f"sqlite:///{db}",
+        VOORKOMEN_FLOWS_DIR=str(FIXTURES / "flows"),
+        VOORKOMEN_KNOWLEDGE_DIR=str(FIXTURES / "geen-kennis"),
+        VOORKOMEN_MAIN_FLOW="demo",
+    )
+    return env
+
+
+def chat(args: list[str], stdin: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env_for(db),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_whole_conversation_can_be_scripted_through_a_pipe(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    result = chat(["--new"], "C-7\n2\nnee\nvrijdag\n1\nja\nja\nklaar\n", db)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "\033[" not in out  # no colour codes when not a terminal
+    for question in [
+        "Wat is je casuscode?",
+        "Wat voor dilemma is het?",
+        "Heb je het met een collega besproken?",
+        "Wanneer ga je het bespreken?",
+        "Wie moet dit weten?",
+        "Weet Huisarts het al?",
+        "Is de cliënt akkoord (delen)?",
+    ]:
+        assert question in out
+    assert "  1. Ingrijpen of niet" in out
+    assert "[vraag 1 van ongeveer" in out
+    assert out.rstrip().endswith("─" * 32)
+    assert "Demo C-7" in out.split("Klaar. Hieronder")[1]
+
+
+def test_end_of_input_saves_and_the_next_run_resumes(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    first = chat(["--new"], "C-7\n2\n", db)
+    assert first.returncode == 0
+    second = chat([], "", db)
+    assert second.returncode == 0
+    assert "We gaan verder waar je was." in second.stdout
+    assert "Heb je het met een collega besproken?\n  1. Ja\n  2. Nee" in second.stdout
+
+
+def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float = 30) -> str:
+    assert proc.stdout is not None
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no {marker!r} in {seen.decode(errors='replace')}"
+        ready, _, _ = select.select([proc.stdout], [], [], remaining)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            assert chunk, f"process ended before {marker!r}: {seen.decode(errors='replace')}"
+            seen += chunk
+    return seen.decode()
+
+
+def test_a_killed_chat_resumes_at_the_same_question(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--new"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env_for(db),
+    )
+    try:
+        assert proc.stdin is not None
+        _read_until(proc, "Wat is je casuscode?")
+        proc.stdin.write(b"C-8\n3\n")
+        proc.stdin.flush()
+        _read_until(proc, "Vertel kort wat voor dilemma het is.")
+        proc.send_signal(signal.SIGKILL)  # no clean shutdown at all
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    resumed = chat([], "", db)
+    assert resumed.returncode == 0
+    assert "Vertel kort wat voor dilemma het is." in resumed.stdout
+    after = chat([], "ruzie\n", db)
+    assert "Heb je het met een collega besproken?" in after.stdout
