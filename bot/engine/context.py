@@ -24,6 +24,10 @@ class ArticleLike(Protocol):
     @property
     def body(self) -> str: ...
 
+    def as_message(self) -> str:
+        """The whole article as one chat message (title, body, sources)."""
+        ...
+
 
 class KnowledgeLike(Protocol):
     """What the engine needs of the knowledge base."""

@@ -637,7 +637,7 @@ def _universal(run: _Run, state: State, word: str) -> State | None:
             article_id = run.step_of(state.stack[-1]).help
             article = run.ctx.knowledge.get(article_id) if article_id else None
         run.replies.append(
-            Say(f"{article.title}\n\n{article.body}" if article else texts.NO_ARTICLE_HERE)
+            Say(article.as_message() if article else texts.NO_ARTICLE_HERE)
         )
         run.replies.append(run.prompt(state))
         return state
@@ -702,8 +702,7 @@ def _knowledge(run: _Run, query: str | None) -> str:
     found = kb.search(query)
     if not found:
         return texts.KNOWLEDGE_NONE.format(query=query)
-    first = found[0]
-    text = f"{first.title}\n\n{first.body}"
+    text = found[0].as_message()
     if len(found) > 1:
         text += "\n\nZie ook: " + ", ".join(f"kennis {a.id}" for a in found[1:4])
     return text

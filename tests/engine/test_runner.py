@@ -178,6 +178,9 @@ class FakeArticle:
     title: str
     body: str
 
+    def as_message(self) -> str:
+        return f"{self.title}\n\n{self.body}"
+
 
 class FakeKnowledge:
     def __init__(self) -> None:
