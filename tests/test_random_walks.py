@@ -55,7 +55,9 @@ def _answer(data: st.DataObject, ask: Ask) -> str:
 @pytest.mark.parametrize(("folder", "flow_id"), TARGETS, ids=[f"{p.name}:{f}" for p, f in TARGETS])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_random_walks_always_reach_the_vastlegging(folder: Path, flow_id: str, data: st.DataObject) -> None:
+def test_random_walks_always_reach_the_vastlegging(
+    folder: Path, flow_id: str, data: st.DataObject
+) -> None:
     service = make_service(folder, main_flow=flow_id)
     key = ConversationKey("walk", flow_id)
     replies: list[Reply] = service.start_now(key, TRAITS, flow_id)
