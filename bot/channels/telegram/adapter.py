@@ -423,8 +423,8 @@ class TelegramChannel:
     async def _send_quietly(self, bot: Bot, chat_id: int, text: str) -> None:
         try:
             await self._send(bot, chat_id, rendering.say_messages(Say(text)))
-        except TelegramAPIError as error:  # blocked by the user, chat gone
-            log.info("telegram: could not send a message: %s", error)
+        except Exception as error:  # blocked by the user, chat gone, Telegram down
+            log.warning("telegram: could not send a message: %s", error)
 
 
 class _Answer(Protocol):

@@ -114,6 +114,13 @@ class WebhookConfig:
     listen_port: int = 8080
     secret: str | None = None
 
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            msg = f"Telegram only posts to an https:// webhook URL, not {self.url!r}"
+            raise ValueError(msg)
+
     @property
     def path(self) -> str:
         return urlsplit(self.url).path or "/"
@@ -147,13 +154,6 @@ async def run_webhook(
     Without a configured secret a random one is made for this run: the bot
     registers it with ``setWebhook`` itself, so nothing else needs to know it.
     """
-    if not config.url.startswith("https://") and urlsplit(config.url).hostname not in (
-        "127.0.0.1",
-        "localhost",
-        "::1",
-    ):
-        msg = "Telegram only posts to an https:// webhook URL"
-        raise ValueError(msg)
     secret = config.secret or secrets.token_urlsafe(32)
     dispatcher = channel.dispatcher()
     me = await introduce(bot)
@@ -163,9 +163,11 @@ async def run_webhook(
     site = web.TCPSite(runner, config.listen_host, config.listen_port)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
     try:
         await site.start()
         await dispatcher.emit_startup(bot=bot)
@@ -178,6 +180,8 @@ async def run_webhook(
         log.info(READY_LINE, me.username, f"webhook on {config.listen_host}:{config.listen_port}")
         await stop.wait()
     finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
         await dispatcher.emit_shutdown(bot=bot)
         await runner.cleanup()
         await bot.session.close()

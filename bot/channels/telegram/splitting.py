@@ -132,6 +132,8 @@ def split_spans(spans: Sequence[Span], limit: int = TELEGRAM_TEXT_LIMIT) -> list
 
 
 def split_html(spans: Sequence[Span], limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Split and render: a list of HTML message texts, none empty, each within ``limit``."""
-    parts = [to_html(part) for part in split_spans(spans, limit)]
-    return [p for p in parts if p.strip()]
+    """Split and render: a list of HTML message texts, none blank, each within ``limit``.
+
+    Telegram refuses a message that is only whitespace, so such parts are left out.
+    """
+    return [to_html(part) for part in split_spans(spans, limit) if plain(part).strip()]

@@ -136,15 +136,38 @@ function installPatches(app, server) {
   };
 
   // (1) getMe with the fields the Bot API always sends.
-  botRoute('getMe', (req, res) => ok(res, {
+  const me = {
     id: 666,
     is_bot: true,
     first_name: 'Voorkomen (test)',
     username: BOT_USERNAME,
+  };
+  botRoute('getMe', (req, res) => ok(res, {
+    ...me,
     can_join_groups: true,
     can_read_all_group_messages: false,
     supports_inline_queries: false,
   }));
+
+  // (5) A sent message comes back as a Message, not as an echo of the request
+  // (the emulator echoes form fields such as link_preview_options as strings).
+  const sentMessage = (stored, extra) => ({
+    message_id: stored.message_id,
+    date: Math.floor(Date.now() / 1000),
+    chat: stored.chat,
+    from: me,
+    ...(stored.text === undefined ? {} : { text: stored.text }),
+    ...(stored.reply_markup ? { reply_markup: stored.reply_markup } : {}),
+    ...extra,
+  });
+  botRoute('sendMessage', async (req, res, token) => {
+    const { fields } = await formBody(req);
+    if (!fields.text) {
+      bad(res, 'Bad Request: message text is empty');
+      return;
+    }
+    ok(res, sentMessage(server.addBotMessage(fields, token), {}));
+  });
 
   // (3) Long polling: wait up to `timeout` seconds for an update instead of
   // answering at once with an empty list.
@@ -250,8 +273,8 @@ function installPatches(app, server) {
     };
     const { document: _ref, ...rest } = fields;
     const message = { ...rest, document };
-    const result = server.addBotMessage(message, token);
-    ok(res, { ...result, document, caption: fields.caption });
+    const stored = server.addBotMessage(message, token);
+    ok(res, sentMessage(stored, fields.caption ? { document, caption: fields.caption } : { document }));
   });
 
   // (4) The command menu.

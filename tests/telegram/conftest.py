@@ -1,0 +1,88 @@
+"""Fixtures for the Telegram tests: the emulator and bot processes, and the
+flow sets the end-to-end tests run on."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.peers.telegram.fixture import (  # noqa: F401 (pytest fixtures)
+    BotProcess,
+    BotProcesses,
+    telegram_bots,
+    telegram_emulator,
+)
+
+FLOWS = Path(__file__).resolve().parent / "flows"
+PROJECT = Path(__file__).resolve().parents[2]
+
+# A story longer than one Telegram message, with everything HTML must escape.
+LONG_PARAGRAPH = "Een verhaal met <tekens> & emoji 😀 dat steeds doorgaat. " * 12
+LONG_STORY = "\n\n".join(f"Deel {i}. {LONG_PARAGRAPH}" for i in range(1, 11))
+
+LONG_FLOW = """\
+id: lang
+version: "1"
+title: Lang verhaal
+description: Een heel lange tekst, om het splitsen te testen
+steps:
+  - id: verhaal
+    say: {story}
+  - id: code
+    ask: text
+    text: Wat is je casuscode?
+  - id: einde
+    end: gesprek
+"""
+
+
+def _flow_set(target: Path, *, free_text: bool) -> Path:
+    shutil.copytree(FLOWS, target)
+    (target / "lang.yaml").write_text(
+        LONG_FLOW.format(story=_yaml_string(LONG_STORY)), encoding="utf-8"
+    )
+    org = (target / "organisatie.yaml").read_text(encoding="utf-8")
+    org = org.replace(
+        "vrije_tekst_zonder_versleuteling: true",
+        f"vrije_tekst_zonder_versleuteling: {'true' if free_text else 'false'}",
+    )
+    (target / "organisatie.yaml").write_text(org, encoding="utf-8")
+    return target
+
+
+def _yaml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+@pytest.fixture(scope="session")
+def telegram_bot(
+    telegram_bots: BotProcesses,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> BotProcess:
+    """The bot on the test flows (free text allowed)."""
+    flows = _flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=True)
+    return telegram_bots.start(flows, main_flow="gesprek")
+
+
+@pytest.fixture(scope="session")
+def strict_telegram_bot(
+    telegram_bots: BotProcesses,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> BotProcess:
+    """The bot on the test flows, for an organisation that forbids free-text
+    case descriptions on channels without end-to-end encryption."""
+    flows = _flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=False)
+    return telegram_bots.start(flows, main_flow="gesprek")
+
+
+@pytest.fixture(scope="session")
+def dilemma_bot(telegram_bots: BotProcesses) -> BotProcess:  # noqa: F811
+    """The bot on the shipped flows and knowledge articles (main flow ``dilemma``)."""
+    if not (PROJECT / "flows" / "dilemma.yaml").is_file():
+        pytest.skip("the shipped main flow flows/dilemma.yaml does not exist yet")
+    return telegram_bots.start(
+        PROJECT / "flows", main_flow="dilemma", knowledge_dir=PROJECT / "knowledge"
+    )

@@ -1,0 +1,304 @@
+"""End to end, as a user would: the real bot process (aiogram, long polling),
+the real service and flows, and a Bot API emulator on 127.0.0.1 in between.
+
+Every bot message is checked against Telegram's HTML rules when read, so an
+escaping mistake anywhere fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.telegram import COMMANDS
+from bot.channels.telegram import rendering as r
+from tests.peers.telegram.fixture import BotMessage, BotProcess, TelegramUser
+from tests.telegram.conftest import LONG_STORY
+
+pytestmark = pytest.mark.peer
+
+NOT_ENCRYPTED = "niet end-to-end versleuteld"
+STALE = "Deze knop hoort bij een eerdere vraag."
+TRICKY_CODE = "C-12 <&> 😀"
+TRICKY_TEXT = "<b>niet vet</b> & <script>x</script> 😀 a<b"
+
+
+def open_flow(user: TelegramUser, title: str = "Testgesprek") -> BotMessage:
+    """``/start``, then the menu button of a flow; returns the first question."""
+    user.send("/start")
+    menu = user.expect_question("Waarmee wil je aan de slag?")
+    user.callback_answer(user.press(menu, title))
+    return menu
+
+
+# ---------------------------------------------------------------- set-up
+
+
+def test_command_menu_and_description_are_registered(telegram_bot: BotProcess) -> None:
+    emulator = telegram_bot.emulator
+    commands = emulator.bot_api(telegram_bot.token, "getMyCommands")
+    assert [c["command"] for c in commands] == [
+        "start",
+        "nieuw",
+        "verder",
+        "terug",
+        "kennis",
+        "nood",
+        "stop",
+        "hulp",
+    ]
+    assert [(c["command"], c["description"]) for c in commands] == list(COMMANDS)
+    described = emulator.call("/getDescriptions", {"token": telegram_bot.token})
+    assert NOT_ENCRYPTED in described["description"]
+
+
+def test_first_use_says_the_chat_is_not_end_to_end_encrypted(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    user.send("/start")
+    new = user.expect("Waarmee wil je aan de slag?")
+    assert NOT_ENCRYPTED in new[0].text
+    assert "namen" in new[0].text
+    assert [b.text for b in new[-1].buttons] == ["1. Testgesprek", "2. Lang verhaal"]
+    user.send("/start")  # only at first use
+    again = user.expect("Waarmee wil je aan de slag?")
+    assert not any(NOT_ENCRYPTED in m.text for m in again)
+
+
+# ---------------------------------------------------------------- a whole dilemma
+
+
+def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    menu = open_flow(user)
+    assert user.message(menu.message_id).buttons == []  # the pressed keyboard is gone
+    assert user.message(menu.message_id).text.endswith("✔️ Testgesprek")
+
+    user.expect_question("Wat is je casuscode?")
+    user.send(TRICKY_CODE)
+
+    soort = user.expect_question("Wat voor dilemma is het?")
+    assert soort.text.startswith("Vraag 2 van ongeveer")
+    assert "<b>Wat voor dilemma is het?</b>" in soort.html
+    user.callback_answer(user.press(soort, "Informatie delen"))
+
+    wie = user.expect_question("Wie moet dit weten?")
+    assert user.message(soort.message_id).text.endswith("✔️ Informatie delen")
+    assert user.message(soort.message_id).buttons == []
+    assert [b.text for b in wie.buttons] == ["1. Huisarts", "2. School", "3. Veilig Thuis", "Klaar"]
+
+    # multiple choice: each press edits the same message's keyboard in place
+    for label in ("School", "Veilig Thuis", "Huisarts", "Huisarts"):
+        answer = user.callback_answer(user.press(user.message(wie.message_id), label))
+        assert answer["text"] == ""
+    shown = user.message(wie.message_id)
+    assert [b.text for b in shown.buttons] == [
+        "1. Huisarts",
+        "✅ 2. School",
+        "✅ 3. Veilig Thuis",
+        "Klaar",
+    ]
+    assert user.new_messages() == []  # toggling sent no new message
+    user.callback_answer(user.press(shown, "Klaar"))
+
+    besproken = user.expect_question("Heb je het met een collega besproken?")
+    assert user.message(wie.message_id).text.endswith("✔️ School, Veilig Thuis")
+    assert [b.text for b in besproken.buttons] == ["Ja", "Nee"]
+    user.send("nee")  # typed instead of pressed: the keyboard goes away all the same
+
+    user.expect_question("Wanneer bespreek je het?")
+    assert user.message(besproken.message_id).buttons == []
+    user.send("vrijdag")
+
+    user.expect_question("Vertel kort wat er speelt.")
+    user.send(TRICKY_TEXT)
+
+    review = user.expect("Klopt alles?")
+    summary = "\n".join(m.text for m in review)
+    assert f"→ {TRICKY_CODE}" in summary
+    assert f"→ {TRICKY_TEXT}" in summary
+    assert "→ School, Veilig Thuis" in summary
+    assert not any(m.document for m in review)  # the draft is a message only
+    user.callback_answer(user.press(review[-1], "Klaar, maak de vastlegging"))
+
+    final = user.wait_until(lambda new: any(m.document for m in new), "the vastlegging file")
+    (document,) = [m for m in final if m.document]
+    assert document.document is not None
+    assert document.document["file_name"].endswith(".txt")
+    content = user.document_content(document)
+    assert f"Casuscode: {TRICKY_CODE}" in content
+    assert f"Vertel kort wat er speelt. {TRICKY_TEXT}" in content
+    assert "Kanaal: telegram" in content
+    as_message = [m for m in final if "Casuscode:" in m.text]
+    assert as_message, "the vastlegging also arrives as a message"
+    assert f"Vertel kort wat er speelt. {TRICKY_TEXT}" in as_message[0].text
+
+    # every button press got exactly one answer (callback_answer asserts "once")
+    for callback_id in user.callbacks:
+        user.callback_answer(callback_id)
+
+
+# ---------------------------------------------------------------- stale buttons
+
+
+def test_a_stale_button_gets_a_toast_and_changes_nothing(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    code = user.expect_question("Wat is je casuscode?")
+    user.send("C-1")
+    soort = user.expect_question("Wat voor dilemma is het?")
+    user.callback_answer(user.press(soort, "Ingrijpen of niet"))
+    user.expect_question("Wie moet dit weten?")
+
+    # the same button again (a phone that still shows the old keyboard)
+    answer = user.callback_answer(user.press(soort, "Iets anders"))
+    assert answer["text"] == STALE
+    # a button of a question two steps back
+    answer = user.callback_answer(user.press(soort, "Informatie delen"))
+    assert answer["text"] == STALE
+    assert user.message(soort.message_id).text.endswith("✔️ Ingrijpen of niet")
+    assert code.message_id < soort.message_id
+
+    # nothing moved: the open question is still "Wie", and it still works
+    user.send("/verder")
+    wie = user.expect_question("Wie moet dit weten?")
+    user.callback_answer(user.press(wie, "School"))
+    user.callback_answer(user.press(user.message(wie.message_id), "Klaar"))
+    user.expect_question("Heb je het met een collega besproken?")
+
+
+def test_garbage_button_data_gets_a_toast(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    user.send("/start")
+    menu = user.expect_question("Waarmee wil je aan de slag?")
+    forged = BotMessage(
+        message_id=menu.message_id,
+        html=menu.html,
+        text=menu.text,
+        entities=menu.entities,
+        keyboard=(((type(menu.buttons[0]))("Vals", "i|~ff|7"),),),
+        document=None,
+        caption=None,
+        raw=menu.raw,
+    )
+    answer = user.callback_answer(user.press(forged, "Vals"))
+    assert answer["text"] == r.FORGOTTEN_BUTTON
+
+
+# ---------------------------------------------------------------- terug, wijzig, nood
+
+
+def test_terug_and_wijzig(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")
+    user.send("C-7")
+    soort = user.expect_question("Wat voor dilemma is het?")
+
+    user.send("/terug")
+    code = user.expect_question("Wat is je casuscode?")
+    assert "Eerder gaf je: C-7" in code.text
+    assert user.message(soort.message_id).buttons == []  # its keyboard was taken away
+    user.send("C-8")
+
+    soort = user.expect_question("Wat voor dilemma is het?")
+    user.callback_answer(user.press(soort, "Ingrijpen of niet"))
+    wie = user.expect_question("Wie moet dit weten?")
+    user.callback_answer(user.press(wie, "Huisarts"))
+    user.callback_answer(user.press(user.message(wie.message_id), "Klaar"))
+    besproken = user.expect_question("Heb je het met een collega besproken?")
+    user.callback_answer(user.press(besproken, "Ja"))
+    user.expect_question("Vertel kort wat er speelt.")
+    user.send("Korte toelichting.")
+    review = user.expect("Klopt alles?")
+    assert "→ C-8" in "\n".join(m.text for m in review)
+
+    user.send("wijzig 2")
+    soort = user.expect_question("Wat voor dilemma is het?")
+    assert "Eerder gaf je: Ingrijpen of niet" in soort.text
+    assert user.message(review[-1].message_id).buttons == []
+    user.callback_answer(user.press(soort, "Iets anders"))
+    review = user.expect("Klopt alles?")
+    summary = "\n".join(m.text for m in review)
+    assert "→ Iets anders" in summary
+    assert "→ C-8" in summary  # the other answers were kept
+
+
+def test_nood_in_the_middle_of_a_flow(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")
+    user.send("C-9")
+    user.expect_question("Wat voor dilemma is het?")
+    user.send("/nood")
+    new = user.expect("Wat voor dilemma is het?")
+    emergency = new[0].text
+    assert "112" in emergency
+    assert "Veilig Thuis" in emergency
+    assert "010-0000000" in emergency  # the organisation's achterwacht
+    soort = new[-1]
+    user.callback_answer(user.press(soort, "Informatie delen"))
+    user.expect_question("Wie moet dit weten?")
+
+
+# ---------------------------------------------------------------- other input
+
+
+def test_sticker_gets_help_and_the_question_again(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")
+    user.send_sticker()
+    new = user.expect("Wat is je casuscode?")
+    assert "Ik kan alleen tekst lezen" in new[0].text
+
+
+def test_long_text_is_split_cleanly(telegram_bot: BotProcess) -> None:
+    assert len(LONG_STORY) > 6000
+    user = TelegramUser(telegram_bot)
+    open_flow(user, "Lang verhaal")
+    new = user.expect("Wat is je casuscode?")
+    story = [m for m in new if "Deel " in m.text]
+    assert len(story) == 2
+    assert all(len(m.text.encode("utf-16-le")) // 2 <= 4096 for m in story)
+    assert story[0].text.startswith("Deel 1.")
+    assert story[1].text.startswith("Deel ")  # cut at a paragraph, not mid-sentence
+    assert "\n\n".join(m.text for m in story) == LONG_STORY.strip()
+
+
+def test_group_chat_is_told_once_then_silence(telegram_bot: BotProcess) -> None:
+    group = TelegramUser(telegram_bot, chat_type="group")
+    group.send("/start")
+    group.expect("privégesprek")
+    group.send("hallo bot?")
+    group.send("/nieuw")
+    group.send_sticker()
+    # a private chat, handled after the group messages, proves the bot is done with them
+    probe = TelegramUser(telegram_bot)
+    probe.send("/start")
+    probe.expect("Waarmee wil je aan de slag?")
+    assert len(group.messages()) == 1
+
+
+# ---------------------------------------------------------------- the organisation's rule
+
+
+def test_organisation_can_forbid_free_text_on_telegram(strict_telegram_bot: BotProcess) -> None:
+    user = TelegramUser(strict_telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")  # a case code is not a case description
+    user.send("C-3")
+    soort = user.expect_question("Wat voor dilemma is het?")
+    user.callback_answer(user.press(soort, "Ingrijpen of niet"))
+    wie = user.expect_question("Wie moet dit weten?")
+    user.callback_answer(user.press(wie, "School"))
+    user.callback_answer(user.press(user.message(wie.message_id), "Klaar"))
+    besproken = user.expect_question("Heb je het met een collega besproken?")
+    user.callback_answer(user.press(besproken, "Ja"))
+    review = user.expect("Klopt alles?")
+    texts = "\n".join(m.text for m in review)
+    assert "vrije tekst over de casus niet toegestaan" in texts
+    assert "Vertel kort wat er speelt." not in [m.text for m in review]
+    user.callback_answer(user.press(review[-1], "Klaar, maak de vastlegging"))
+    final = user.wait_until(lambda new: any(m.document for m in new), "the vastlegging file")
+    (document,) = [m for m in final if m.document]
+    content = user.document_content(document)
+    assert "Niet gevraagd: vrije tekst is op dit kanaal niet toegestaan." in content
