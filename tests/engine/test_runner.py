@@ -403,3 +403,9 @@ def test_start_shows_the_menu_and_a_choice_starts_the_flow() -> None:
     assert [ch.key for ch in c.ask.choices] == ["demo"]
     c.say("1")
     assert c.ask.step == "code"
+
+
+def test_control_characters_never_reach_the_answer_log() -> None:
+    c = chat()
+    c.say("C-\x001\x07")
+    assert [e.value for e in c.state.log if e.path == ("code",)] == ["C-1"]

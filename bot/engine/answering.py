@@ -1,0 +1,143 @@
+"""Turning what the user typed or pressed into an answer, or a friendly error.
+
+An answer that fits is logged and the walker advances; one that does not
+gets the error and the question again, in one message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.engine import texts
+from bot.engine.answers import display, match_choice, normalize, parse_multi, parse_yesno
+from bot.engine.commands import confirm_answer, review_answer, universal
+from bot.engine.dates import parse_dutch_date
+from bot.engine.messages import ChoiceIn, DoneIn, MultiIn, QuestionKind, Say, Stale
+from bot.engine.privacy import find_identifiers
+from bot.engine.state import JSON, EntryKind, Mode, State
+from bot.engine.walker import DONE_KEY, Walker
+
+
+def menu_answer(run: Walker, state: State, text: str) -> State:
+    menu = run.menu(state)
+    choice = match_choice(text, menu.choices)
+    if choice is None:
+        run.replies.append(Say(run.book.org.welkom or texts.WELCOME))
+        run.replies.append(run.menu(state))
+        return state
+    return run.start_flow(state, choice.key)
+
+
+def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn | MultiIn) -> State:
+    ask = run.prompt(state)
+    if (
+        isinstance(incoming, ChoiceIn)
+        and state.mode is Mode.ASKING
+        and ask.kind is QuestionKind.MULTI
+    ):
+        if incoming.key not in {c.key for c in ask.choices}:
+            run.replies.append(Stale())
+            return state
+        chosen = set(state.selection) ^ {incoming.key}
+        new = replace(state, selection=tuple(c.key for c in ask.choices if c.key in chosen))
+        run.replies.append(run.question(new))
+        return new
+    if isinstance(incoming, DoneIn | MultiIn):
+        if state.mode is not Mode.ASKING or ask.kind is not QuestionKind.MULTI:
+            run.replies.append(Stale())
+            return state
+        keys = state.selection if isinstance(incoming, DoneIn) else incoming.keys
+        return accept_multi(run, state, list(keys))
+    choice = next((c for c in ask.choices if c.key == incoming.key), None)
+    if choice is None:
+        run.replies.append(Stale())
+        return state
+    if state.mode is Mode.ASKING:
+        return accept(run, state, choice.key)
+    if state.mode is Mode.IDLE:
+        return run.start_flow(state, choice.key)
+    if state.mode is Mode.REVIEW:
+        return review_answer(run, state, choice.key)
+    if state.mode is Mode.PAUSED:
+        return universal(run, state, choice.key) or state
+    return confirm_answer(run, state, choice.key)
+
+
+def accept_multi(run: Walker, state: State, keys: list[str]) -> State:
+    step = run.step_of(state.stack[-1])
+    valid = {c.key for c in step.choices}
+    keys = [c.key for c in step.choices if c.key in set(keys) & valid]
+    if not keys and not step.optional:
+        run.replies.append(run.question(state, texts.ERR_MULTI_EMPTY))
+        return state
+    return accept(run, state, keys)
+
+
+def answer_text(run: Walker, state: State, text: str) -> State:
+    frame = state.stack[-1]
+    step = run.step_of(frame)
+    kind = step.question
+    word = normalize(text)
+    if kind is QuestionKind.SINGLE:
+        choice = match_choice(text, step.choices)
+        if choice is None:
+            run.replies.append(run.question(state, texts.ERR_CHOICE))
+            return state
+        return accept(run, state, choice.key)
+    if kind is QuestionKind.YESNO:
+        yn = parse_yesno(text)
+        if yn is None:
+            run.replies.append(run.question(state, texts.ERR_YESNO))
+            return state
+        return accept(run, state, yn)
+    if kind is QuestionKind.MULTI:
+        if word == DONE_KEY and run.ctx.traits.confirm_multi | run.ctx.traits.buttons:
+            return accept_multi(run, state, list(state.selection))
+        keys = parse_multi(text, step.choices)
+        if keys is None:
+            run.replies.append(run.question(state, texts.ERR_MULTI))
+            return state
+        if not keys and not step.optional:
+            run.replies.append(run.question(state, texts.ERR_MULTI_EMPTY))
+            return state
+        if run.ctx.traits.confirm_multi:
+            new = replace(state, selection=tuple(keys))
+            labels = display(QuestionKind.MULTI, keys, step.choices)
+            run.replies.append(run.question(new, texts.SELECTED.format(labels=labels)))
+            return new
+        return accept(run, state, keys)
+    if kind is QuestionKind.DATE:
+        found = parse_dutch_date(text, run.ctx.now, step.prefer)
+        if found is None:
+            run.replies.append(run.question(state, texts.ERR_DATE))
+            return state
+        return accept(run, state, found.isoformat())
+    # free text
+    # Control characters (a NUL from a copy-paste) are never stored.
+    cleaned = "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
+    if step.optional and cleaned in ("-", ""):
+        return accept(run, state, None)
+    if not cleaned:
+        run.replies.append(run.question(state, texts.ERR_TEXT_EMPTY))
+        return state
+    if len(cleaned) > step.max_length:
+        error = texts.ERR_TEXT_LONG.format(length=len(cleaned), max=step.max_length)
+        run.replies.append(run.question(state, error))
+        return state
+    found_ids = find_identifiers(cleaned)
+    if found_ids:
+        error = texts.ERR_TEXT_IDENTIFYING.format(what=" of ".join(found_ids))
+        run.replies.append(run.question(state, error))
+        return state
+    return accept(run, state, cleaned)
+
+
+def accept(run: Walker, state: State, value: JSON) -> State:
+    frame = state.stack[-1]
+    step = run.step_of(frame)
+    path = (*frame.ns, step.id)
+    state = run.log(state, path, value, EntryKind.ANSWER)
+    state = run.mark_changed(state, path, value)
+    state = replace(state, selection=(), previous={})
+    state = run.goto_next(state, step)
+    return run.advance(state)
