@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.support.chat import FIXTURES
 
@@ -107,3 +110,51 @@ def test_a_killed_chat_resumes_at_the_same_question(tmp_path: Path) -> None:
     assert "Vertel kort wat voor dilemma het is." in resumed.stdout
     after = chat([], "ruzie\n", db)
     assert "Heb je het met een collega besproken?" in after.stdout
+
+
+def test_a_broken_flow_stops_the_bot_at_start_up_with_its_location(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    (flows / "templates").mkdir(parents=True)
+    (flows / "templates" / "t.txt.j2").write_text("x")
+    (flows / "templates" / "t.md.j2").write_text("x")
+    (flows / "kapot.yaml").write_text(
+        "id: kapot\nversion: '1'\ntitle: Kapot\nsteps:\n  - id: a\n    say: x\n    next: b\n"
+        "  - id: einde\n    end: t\n"
+    )
+    env = env_for(tmp_path / "v.db")
+    env["VOORKOMEN_FLOWS_DIR"] = str(flows)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert (
+        f"{flows}/kapot.yaml:7:11: jumps to 'b', but there is no step with that id" in result.stderr
+    )
+    assert not (tmp_path / "v.db").exists()  # nothing was started
+
+
+def test_make_run_starts_a_conversation(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent.parent
+    if shutil.which("make") is None or not (root / ".venv" / ".installed").exists():
+        pytest.skip("make run needs make and the venv that make test creates")
+    env = env_for(tmp_path / "v.db")
+    for name in ("VOORKOMEN_FLOWS_DIR", "VOORKOMEN_KNOWLEDGE_DIR", "VOORKOMEN_MAIN_FLOW"):
+        env.pop(name)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(root), "run"],
+        input="1\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Welkom bij Voorkomen" in result.stdout
+    assert "[vraag 1 van ongeveer" in result.stdout
