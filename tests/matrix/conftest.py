@@ -14,12 +14,13 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.app import App, create_app
+from bot.app import TIMEZONE, App, create_app
 from bot.channels.matrix import MatrixChannel, MatrixConfig, RetryPolicy
 from bot.engine.messages import ChannelTraits, Incoming, Reply, Say, TextIn
 from bot.service.ports import ConversationKey, KeyValueStore
@@ -190,20 +191,32 @@ def values() -> DictValues:
     return DictValues()
 
 
+FIXED_NOW = datetime(2026, 11, 23, 10, 30, tzinfo=TIMEZONE)
+
+
+def fixed_clock() -> datetime:
+    """Both the bot and the test's reference service live at the same moment."""
+    return FIXED_NOW
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator[Callable[..., App]]:
-    """The real app (service, SQLite store, flows); closed at the end."""
+    """The real app (service, migrated SQLite store, flows); closed at the end.
+
+    ``make_app(flows_dir, db_name)``: the fixture flows by default; the same
+    ``db_name`` again is the same database, as after a restart.
+    """
     apps: list[App] = []
 
     def make(flows_dir: Path = FIXTURE_FLOWS, db_name: str = "voorkomen.db") -> App:
-        knowledge = PROJECT_ROOT / "knowledge" if flows_dir != FIXTURE_FLOWS else tmp_path / "none"
+        shipped = flows_dir != FIXTURE_FLOWS
         settings = Settings(
             database_url=f"sqlite:///{tmp_path / db_name}",
             flows_dir=flows_dir,
-            knowledge_dir=knowledge,
-            main_flow="dilemma" if flows_dir != FIXTURE_FLOWS else "demo",
+            knowledge_dir=PROJECT_ROOT / "knowledge" if shipped else tmp_path / "no-knowledge",
+            main_flow="dilemma" if shipped else "demo",
         )
-        app = create_app(settings)
+        app = create_app(settings, clock=fixed_clock)
         apps.append(app)
         return app
 

@@ -17,6 +17,7 @@ from bot.channels.matrix.channel import (
     ERROR_TEXT,
     GROUP_REFUSAL_TEXT,
     UNENCRYPTED_DOCUMENT_TEXT,
+    UNENCRYPTED_ROOM_TEXT,
 )
 from bot.channels.matrix.render import HTML_FORMAT
 from bot.engine.messages import (
@@ -207,7 +208,9 @@ async def test_refuses_a_vastlegging_in_an_unencrypted_room_when_required(
     bot = await run_bot(service, values, require_encryption=True)
     pro: MatrixUser = await make_user()
     room = await pro.create_dm(bot.user_id, encrypted=False)
-    await pro.expect(room, bot.user_id)
+    warning, greeting = await pro.expect(room, bot.user_id, count=2)
+    assert warning.body == UNENCRYPTED_ROOM_TEXT  # said up front, not only at the end
+    assert greeting.body == "ontvangen: start"
     await pro.send(room, "klaar")
     (refusal,) = await pro.expect(room, bot.user_id)
     assert refusal.body == UNENCRYPTED_DOCUMENT_TEXT

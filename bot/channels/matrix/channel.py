@@ -93,6 +93,10 @@ EDITED_TEXT = (
     "Een aangepast bericht kan ik niet verwerken. Typ je antwoord opnieuw. "
     "Een eerder antwoord wijzigen kan aan het eind, bij het overzicht."
 )
+UNENCRYPTED_ROOM_TEXT = (
+    "Dit gesprek is niet versleuteld. De vastlegging stuur ik alleen in een versleuteld gesprek. "
+    "Start daarom een nieuw gesprek met mij, met versleuteling aan."
+)
 UNENCRYPTED_DOCUMENT_TEXT = (
     "Ik stuur de vastlegging niet in een gesprek zonder versleuteling. "
     "Start een nieuw gesprek met mij met versleuteling aan, "
@@ -411,6 +415,8 @@ class MatrixChannel:
             events = self._unhandled(room_id, events)
             if room_id in self._greet:
                 self._greet.discard(room_id)
+                if self.config.require_encryption and not room.encrypted:
+                    await self._send(room_id, render_say(Say(UNENCRYPTED_ROOM_TEXT)))
                 if not any(self._is_user_message(event) for event in events):
                     await self._converse(room, TextIn("start"), None)
             for event in events:

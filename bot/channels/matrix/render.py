@@ -73,7 +73,12 @@ def render_ask(ask: Ask) -> Content:
     """
     plain: list[str] = []
     rich: list[str] = []
-    if ask.error:
+    if ask.error and ask.kind is QuestionKind.MULTI and ask.selected:
+        # With typed numbers the engine confirms the selection in ``error``
+        # ("Gekozen: ... Typ klaar"): a note, not a warning.
+        plain += [ask.error, ""]
+        rich.append(f"<p><b>{_escape(ask.error)}</b></p>")
+    elif ask.error:
         plain += [f"⚠️ {ask.error}", ""]
         rich.append(f"<p>⚠️ <b>{_escape(ask.error)}</b></p>")
     if ask.progress is not None:

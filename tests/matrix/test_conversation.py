@@ -1,0 +1,268 @@
+"""Whole conversations through Element's eyes: the real service, flows and store, over Synapse.
+
+A professional (a second matrix-nio client) opens a direct chat with the
+bot and walks a dilemma: choices by number and by label, ``terug``,
+multiple choice with ``klaar``, ``wijzig`` at the overview, and the final
+vastlegging as a message and a ``.txt`` file — once unencrypted, once
+end-to-end encrypted.
+
+Every step is checked against a reference: the same real service called
+directly (its own database, the same fixed clock). The professional must
+receive exactly the replies the service gives, in order, rendered for
+Matrix — no more, no fewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.app import App
+from bot.channels.matrix.render import render_ask, render_document, render_say, render_stale
+from bot.engine import texts
+from bot.engine.messages import (
+    Ask,
+    ChannelTraits,
+    Document,
+    QuestionKind,
+    Reply,
+    Say,
+    TextIn,
+)
+from bot.engine.runner import MENU_STEP, REVIEW_STEP
+from bot.service.ports import ConversationKey
+from bot.settings import PROJECT_ROOT
+from tests.matrix.conftest import MakeUser, RunBot, RunningBot
+from tests.peers.synapse import MatrixUser, Received
+
+pytestmark = [pytest.mark.peer, pytest.mark.timeout(240)]
+
+MakeApp = Callable[..., App]
+
+
+def expected_bodies(replies: list[Reply]) -> list[str]:
+    """What the professional should see for these replies (a final document adds its file)."""
+    bodies: list[str] = []
+    for reply in replies:
+        if isinstance(reply, Say):
+            bodies.append(render_say(reply)["body"])
+        elif isinstance(reply, Ask):
+            bodies.append(render_ask(reply)["body"])
+        elif isinstance(reply, Document):
+            bodies.append(render_document(reply)["body"])
+            if reply.final:
+                bodies.append(reply.filename)
+        else:
+            bodies.append(render_stale(reply)["body"])
+    return bodies
+
+
+@dataclass
+class Walk:
+    """One conversation, over Matrix and against the reference service side by side."""
+
+    pro: MatrixUser
+    room: str
+    bot_id: str
+    reference: App
+    encrypted: bool
+    received: list[Received] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def traits(self) -> ChannelTraits:
+        return ChannelTraits("matrix", False, self.encrypted, True)
+
+    async def expect_like(self, text: str, *, send: bool = True) -> list[Reply]:
+        key = ConversationKey("matrix", "reference")
+        replies = await self.reference.service.handle(key, TextIn(text), self.traits)
+        if send:
+            await self.pro.send(self.room, text)
+        bodies = expected_bodies(replies)
+        got = await self.pro.expect(self.room, self.bot_id, count=len(bodies), timeout=60)
+        assert [m.body for m in got] == bodies, f"after {text!r}"
+        assert all(m.encrypted == self.encrypted for m in got)
+        self.received += got
+        self.replies = replies
+        return replies
+
+    async def greeted(self) -> list[Reply]:
+        """The bot greets a new direct chat as if the user typed ``start``."""
+        return await self.expect_like("start", send=False)
+
+    async def say(self, text: str) -> list[Reply]:
+        return await self.expect_like(text)
+
+    @property
+    def ask(self) -> Ask:
+        asks = [r for r in self.replies if isinstance(r, Ask)]
+        assert asks, f"no question in {self.replies}"
+        return asks[-1]
+
+
+async def _open(
+    run_bot: RunBot, make_user: MakeUser, make_app: MakeApp, *, encrypted: bool
+) -> tuple[Walk, RunningBot, App]:
+    app = make_app()
+    bot = await run_bot(app.service, app.kv, require_encryption=encrypted)
+    pro = await make_user("anna")
+    room = await pro.create_dm(bot.user_id, encrypted=encrypted)
+    walk = Walk(pro, room, bot.user_id, make_app(db_name="reference.db"), encrypted)
+    return walk, bot, app
+
+
+async def _walk_demo(walk: Walk) -> Document:
+    """The demo flow with every way of answering; returns the final vastlegging."""
+    greeting = await walk.greeted()
+    notice = any(isinstance(r, Say) and r.text == texts.NOTICE_NOT_ENCRYPTED for r in greeting)
+    assert notice is not walk.encrypted
+    assert walk.ask.step == MENU_STEP
+
+    await walk.say("1")  # the menu, by number
+    assert walk.ask.step == "code"
+    await walk.say("AB12")
+    assert walk.ask.step == "soort"
+    await walk.say("2")  # by number: Informatie delen
+    assert walk.ask.step == "besproken"
+    await walk.say("terug")
+    assert walk.ask.step == "soort"
+    assert walk.ask.previous == "Informatie delen"
+    await walk.say("Informatie delen")  # by label
+    assert walk.ask.step == "besproken"
+    await walk.say("ja")
+    assert walk.ask.step == "partners"
+    assert walk.ask.kind is QuestionKind.MULTI
+
+    await walk.say("1 3")  # several numbers: shown with ✅, then confirmed
+    assert walk.ask.step == "partners"
+    assert walk.ask.selected == ("huisarts", "vt")
+    question = walk.received[-1].body
+    assert "1. ✅ Huisarts" in question
+    assert "2. School" in question
+    assert "3. ✅ Veilig Thuis" in question
+    await walk.say("klaar")
+    assert walk.ask.step == "weet_al"
+    await walk.say("ja")
+    await walk.say("nee")
+    assert walk.ask.step == "doel"
+    await walk.say("Zij moeten advies geven")
+    await walk.say("ja")  # the sub-flow's question
+    assert walk.ask.step == REVIEW_STEP
+    draft = [r for r in walk.replies if isinstance(r, Document)]
+    assert len(draft) == 1
+    assert not draft[0].final
+
+    await walk.say("wijzig 3")  # besproken: ja -> nee asks the date question
+    assert walk.ask.step == "besproken"
+    await walk.say("nee")
+    assert walk.ask.step == "wanneer"
+    await walk.say("morgen")
+    assert walk.ask.step == REVIEW_STEP
+    await walk.say("klaar")
+    final = [r for r in walk.replies if isinstance(r, Document)]
+    assert len(final) == 1
+    assert final[0].final
+    return final[0]
+
+
+async def test_walks_the_demo_flow_unencrypted(
+    run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
+) -> None:
+    walk, _bot, _app = await _open(run_bot, make_user, make_app, encrypted=False)
+    document = await _walk_demo(walk)
+    message, attachment = walk.received[-2:]
+    assert "AB12" in document.text
+    assert message.content["format"] == "org.matrix.custom.html"
+    assert "AB12" in message.content["formatted_body"]
+    assert attachment.content["msgtype"] == "m.file"
+    assert attachment.content["body"].endswith(".txt")
+    assert (await walk.pro.download(attachment.content)).decode() == document.text
+    assert await walk.pro.settle(walk.room, walk.bot_id, quiet=0.5) == []
+
+
+async def test_walks_the_demo_flow_end_to_end_encrypted(
+    run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
+) -> None:
+    walk, _bot, _app = await _open(run_bot, make_user, make_app, encrypted=True)
+    document = await _walk_demo(walk)
+    attachment = walk.received[-1]
+    assert "url" not in attachment.content
+    assert (await walk.pro.download(attachment.content)).decode() == document.text
+    assert walk.pro.undecryptable == 0
+    assert await walk.pro.settle(walk.room, walk.bot_id, quiet=0.5) == []
+
+
+async def test_a_restart_mid_conversation_answers_the_waiting_message_once(
+    run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
+) -> None:
+    walk, bot, app = await _open(run_bot, make_user, make_app, encrypted=True)
+    await walk.greeted()
+    await walk.say("1")
+    await walk.say("AB12")
+    assert walk.ask.step == "soort"
+
+    # Stop the bot and close its app, as a deploy does; answer while it is down.
+    await bot.stop()
+    app.close()
+    await walk.pro.send(walk.room, "2")
+
+    app = make_app()  # the same database file: the conversation is still there
+    bot = await run_bot(app.service, app.kv, require_encryption=True)
+    await walk.expect_like("2", send=False)  # answered once, where it left off
+    assert walk.ask.step == "besproken"
+    await walk.say("ja")
+    assert walk.ask.step == "partners"
+    assert await walk.pro.settle(walk.room, walk.bot_id, quiet=0.5) == []
+
+
+DILEMMA = PROJECT_ROOT / "flows" / "dilemma.yaml"
+
+
+def _answer(ask: Ask, step: int) -> str:
+    """A sensible answer to any question, alternating numbers and labels."""
+    if ask.kind is QuestionKind.MULTI:
+        return "klaar" if ask.selected else "1"
+    if ask.kind is QuestionKind.TEXT:
+        return "Overleg gehad"[: ask.max_length or 400]
+    if ask.kind is QuestionKind.DATE:
+        return "morgen"
+    if ask.choices:
+        return ask.choices[0].label if step % 2 else "1"
+    return "ja"
+
+
+@pytest.mark.skipif(not DILEMMA.exists(), reason="flows/dilemma.yaml is not there yet")
+async def test_walks_the_shipped_dilemma_flow_encrypted(
+    run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
+) -> None:
+    app = make_app(PROJECT_ROOT / "flows")
+    bot = await run_bot(app.service, app.kv, require_encryption=True)
+    pro = await make_user("anna")
+    room = await pro.create_dm(bot.user_id, encrypted=True)
+    walk = Walk(pro, room, bot.user_id, make_app(PROJECT_ROOT / "flows", "ref.db"), True)
+    await walk.greeted()
+    menu = walk.ask
+    assert menu.step == MENU_STEP
+    number = [c.key for c in menu.choices].index("dilemma") + 1
+    await walk.say(str(number))
+    went_back = changed = False
+    for step in range(300):
+        ask = walk.ask
+        if ask.step == REVIEW_STEP:
+            if not changed:
+                changed = True
+                await walk.say("wijzig 1")
+                continue
+            await walk.say("klaar")
+            break
+        if step == 3 and not went_back:
+            went_back = True
+            await walk.say("terug")
+            continue
+        await walk.say(_answer(ask, step))
+    final = [r for r in walk.replies if isinstance(r, Document) and r.final]
+    assert final, "the dilemma flow did not end with a vastlegging"
+    attachment = walk.received[-1]
+    assert (await pro.download(attachment.content)).decode() == final[0].text

@@ -1,0 +1,250 @@
+"""The pure parts of the Matrix channel: replies to message contents, events to ``Incoming``.
+
+Events are built by nio's own parser from the JSON a homeserver sends, so
+these tests see exactly the objects the channel sees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from nio import Event, MegolmEvent
+
+from bot.channels.matrix.parse import (
+    Edited,
+    Ignore,
+    Undecryptable,
+    parse_event,
+    strip_reply_fallback,
+    text_to_incoming,
+)
+from bot.channels.matrix.render import (
+    HTML_FORMAT,
+    document_file,
+    file_content,
+    markdown_html,
+    render_ask,
+    render_document,
+    render_say,
+)
+from bot.engine.messages import (
+    Ask,
+    Choice,
+    Document,
+    Progress,
+    QuestionKind,
+    Say,
+    TextIn,
+    Unsupported,
+)
+
+BOT = "@voorkomen:localhost"
+PRO = "@anna:localhost"
+
+
+def _event(content: dict[str, Any], sender: str = PRO, kind: str = "m.room.message") -> Any:
+    return Event.parse_event(
+        {
+            "type": kind,
+            "event_id": "$e1",
+            "sender": sender,
+            "origin_server_ts": 1,
+            "content": content,
+        }
+    )
+
+
+# ------------------------------------------------------------ render
+
+
+def test_say_keeps_line_breaks_and_escapes_html() -> None:
+    content = render_say(Say("Regel 1 <b>\nRegel 2 & meer"))
+    assert content == {
+        "msgtype": "m.text",
+        "body": "Regel 1 <b>\nRegel 2 & meer",
+        "format": HTML_FORMAT,
+        "formatted_body": "Regel 1 &lt;b&gt;<br>Regel 2 &amp; meer",
+    }
+
+
+def test_ask_shows_the_error_first_and_the_previous_answer() -> None:
+    ask = Ask(
+        question_id="q7",
+        step="soort",
+        kind=QuestionKind.SINGLE,
+        text="Wat voor dilemma is het?",
+        choices=(Choice("ingrijpen", "Ingrijpen of niet"), Choice("delen", "Informatie delen")),
+        error="Dat antwoord ken ik niet.",
+        progress=Progress(2, 9),
+        help_article="uitleg-soort",
+        previous="Informatie delen",
+    )
+    content = render_ask(ask)
+    assert content["body"].splitlines() == [
+        "⚠️ Dat antwoord ken ik niet.",
+        "",
+        "vraag 2 van ongeveer 9",
+        "Wat voor dilemma is het?",
+        "",
+        "1. Ingrijpen of niet",
+        "2. Informatie delen",
+        "",
+        "Eerder antwoord: Informatie delen",
+        "Typ het nummer of het antwoord.",
+        "Typ uitleg voor meer uitleg.",
+    ]
+    html = content["formatted_body"]
+    assert html.index("Dat antwoord ken ik niet") < html.index("Wat voor dilemma")
+    assert "<ol><li>Ingrijpen of niet</li><li>Informatie delen</li></ol>" in html
+
+
+def test_free_text_question_has_no_list() -> None:
+    ask = Ask("q1", "code", QuestionKind.TEXT, "Wat is je casuscode?", hint="Kort is goed.")
+    content = render_ask(ask)
+    assert content["body"] == "Wat is je casuscode?\n\nKort is goed."
+    assert "<ol>" not in content["formatted_body"]
+
+
+def test_document_body_is_the_plain_text_and_the_html_comes_from_markdown() -> None:
+    document = Document(
+        title="Vastlegging",
+        text="Casus AB12\nBesluit: delen\n",
+        markdown="# Casus AB12\n\n**Besluit:** delen <script>\n\n- huisarts\n- school\n",
+        filename="vastlegging-AB12-2026-11-23.txt",
+        final=True,
+    )
+    content = render_document(document)
+    assert content["body"] == "Vastlegging\n\nCasus AB12\nBesluit: delen\n"
+    assert content["formatted_body"] == (
+        "<p><b>Vastlegging</b></p><h2>Casus AB12</h2>"
+        "<p><b>Besluit:</b> delen &lt;script&gt;</p><ul><li>huisarts</li><li>school</li></ul>"
+    )
+    assert document_file(document) == (
+        "vastlegging-AB12-2026-11-23.txt",
+        b"Casus AB12\nBesluit: delen\n",
+    )
+
+
+def test_markdown_subset_leaves_other_characters_alone() -> None:
+    assert markdown_html("3*4*5 en snake_case_naam") == "<p>3*4*5 en snake_case_naam</p>"
+    assert markdown_html("*nadruk* en _ook_") == "<p><i>nadruk</i> en <i>ook</i></p>"
+
+
+def test_file_content_puts_an_encrypted_file_in_file_and_a_plain_one_in_url() -> None:
+    plain = file_content("v.txt", 10, "mxc://localhost/x", None)
+    assert plain["url"] == "mxc://localhost/x"
+    assert "file" not in plain
+    encrypted = file_content("v.txt", 10, "mxc://localhost/x", {"url": "mxc://localhost/x"})
+    assert encrypted["file"] == {"url": "mxc://localhost/x"}
+    assert "url" not in encrypted
+
+
+# ------------------------------------------------------------ parse
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("  1 3 4 ", "1 3 4"),
+        ("/start", "start"),
+        ("/Terug", "terug"),
+        ("!verder", "verder"),
+        ("/kennis meldcode", "kennis meldcode"),
+        ("/nood@voorkomen", "nood"),
+        ("/ niet een commando", "/ niet een commando"),
+        ("wijzig 3", "wijzig 3"),
+    ],
+)
+def test_text_and_commands(typed: str, expected: str) -> None:
+    assert text_to_incoming(typed) == TextIn(expected)
+
+
+def test_text_message_becomes_text_in() -> None:
+    assert parse_event(_event({"msgtype": "m.text", "body": "ja"}), BOT) == TextIn("ja")
+
+
+def test_a_reply_loses_its_quoted_fallback() -> None:
+    event = _event(
+        {
+            "msgtype": "m.text",
+            "body": "> <@voorkomen:localhost> Heb je het besproken?\n\nnee",
+            "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}},
+        }
+    )
+    assert parse_event(event, BOT) == TextIn("nee")
+    assert strip_reply_fallback("gewoon tekst") == "gewoon tekst"
+
+
+@pytest.mark.parametrize(
+    ("content", "kind", "what"),
+    [
+        ({"msgtype": "m.image", "body": "x.jpg", "url": "mxc://l/x"}, "m.room.message", "foto"),
+        (
+            {"msgtype": "m.audio", "body": "x.ogg", "url": "mxc://l/x"},
+            "m.room.message",
+            "geluidsbericht",
+        ),
+        ({"msgtype": "m.file", "body": "x.pdf", "url": "mxc://l/x"}, "m.room.message", "bestand"),
+        (
+            {"msgtype": "m.location", "body": "hier", "geo_uri": "geo:1,2"},
+            "m.room.message",
+            "locatie",
+        ),
+        ({"msgtype": "m.emote", "body": "zwaait"}, "m.room.message", "/me-bericht"),
+        ({"body": "sticker", "url": "mxc://l/x", "info": {}}, "m.sticker", "sticker"),
+    ],
+)
+def test_media_and_other_messages_are_unsupported(
+    content: dict[str, Any], kind: str, what: str
+) -> None:
+    assert parse_event(_event(content, kind=kind), BOT) == Unsupported(what)
+
+
+def test_what_needs_no_answer_is_ignored() -> None:
+    assert isinstance(parse_event(_event({"msgtype": "m.text", "body": "ik"}, BOT), BOT), Ignore)
+    notice = _event({"msgtype": "m.notice", "body": "andere bot"})
+    assert isinstance(parse_event(notice, BOT), Ignore)
+    reaction = _event(
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$q", "key": "👍"}},
+        kind="m.reaction",
+    )
+    assert isinstance(parse_event(reaction, BOT), Ignore)
+    assert isinstance(parse_event(_event({"msgtype": "m.text", "body": "  "}), BOT), Ignore)
+
+
+def test_an_edit_is_recognised() -> None:
+    event = _event(
+        {
+            "msgtype": "m.text",
+            "body": "* 2",
+            "m.new_content": {"msgtype": "m.text", "body": "2"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": "$q"},
+        }
+    )
+    assert parse_event(event, BOT) == Edited()
+
+
+def test_a_malformed_message_is_unsupported_not_an_exception() -> None:
+    broken = _event({"msgtype": "m.text"})  # no body
+    assert parse_event(broken, BOT) == Unsupported("bericht")
+
+
+def test_an_undecryptable_message_is_reported() -> None:
+    event = Event.parse_encrypted_event(
+        {
+            "type": "m.room.encrypted",
+            "event_id": "$e2",
+            "sender": PRO,
+            "origin_server_ts": 1,
+            "content": {
+                "algorithm": "m.megolm.v1.aes-sha2",
+                "ciphertext": "AwgAEn...",
+                "device_id": "ABC",
+                "sender_key": "key",
+                "session_id": "session",
+            },
+        }
+    )
+    assert isinstance(event, MegolmEvent)
+    assert parse_event(event, BOT) == Undecryptable()
