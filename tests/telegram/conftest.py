@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.peers.telegram.fixture import (  # noqa: F401 (pytest fixtures)
     BotProcess,
@@ -38,7 +39,7 @@ steps:
 """
 
 
-def _flow_set(target: Path, *, free_text: bool) -> Path:
+def flow_set(target: Path, *, free_text: bool) -> Path:
     shutil.copytree(FLOWS, target)
     (target / "lang.yaml").write_text(
         LONG_FLOW.format(story=_yaml_string(LONG_STORY)), encoding="utf-8"
@@ -63,7 +64,7 @@ def telegram_bot(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> BotProcess:
     """The bot on the test flows (free text allowed)."""
-    flows = _flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=True)
+    flows = flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=True)
     return telegram_bots.start(flows, main_flow="gesprek")
 
 
@@ -74,15 +75,29 @@ def strict_telegram_bot(
 ) -> BotProcess:
     """The bot on the test flows, for an organisation that forbids free-text
     case descriptions on channels without end-to-end encryption."""
-    flows = _flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=False)
+    flows = flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=False)
     return telegram_bots.start(flows, main_flow="gesprek")
 
 
+def shipped_menu_flows() -> dict[str, str]:
+    """The shipped flows a user can start from the menu: id -> title."""
+    found: dict[str, str] = {}
+    for path in sorted((PROJECT / "flows").glob("*.yaml")):
+        if path.name == "organisatie.yaml":
+            continue
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        if isinstance(data, dict) and data.get("menu", "true") != "false":
+            found[str(data["id"])] = str(data["title"])
+    return found
+
+
 @pytest.fixture(scope="session")
-def dilemma_bot(telegram_bots: BotProcesses) -> BotProcess:  # noqa: F811
-    """The bot on the shipped flows and knowledge articles (main flow ``dilemma``)."""
-    if not (PROJECT / "flows" / "dilemma.yaml").is_file():
-        pytest.skip("the shipped main flow flows/dilemma.yaml does not exist yet")
+def shipped_bot(telegram_bots: BotProcesses) -> BotProcess:  # noqa: F811
+    """The bot on the shipped flows and knowledge articles."""
+    flows = shipped_menu_flows()
+    if not flows:
+        pytest.skip("no shipped flows in flows/ yet")
+    main = "dilemma" if "dilemma" in flows else next(iter(flows))
     return telegram_bots.start(
-        PROJECT / "flows", main_flow="dilemma", knowledge_dir=PROJECT / "knowledge"
+        PROJECT / "flows", main_flow=main, knowledge_dir=PROJECT / "knowledge"
     )

@@ -7,12 +7,17 @@ escaping mistake anywhere fails the test that caused it.
 
 from __future__ import annotations
 
+import json
+import socket
+import urllib.error
+import urllib.request
+
 import pytest
 
 from bot.channels.telegram import COMMANDS
 from bot.channels.telegram import rendering as r
-from tests.peers.telegram.fixture import BotMessage, BotProcess, TelegramUser
-from tests.telegram.conftest import LONG_STORY
+from tests.peers.telegram.fixture import BotMessage, BotProcess, BotProcesses, TelegramUser
+from tests.telegram.conftest import LONG_STORY, flow_set
 
 pytestmark = pytest.mark.peer
 
@@ -302,3 +307,45 @@ def test_organisation_can_forbid_free_text_on_telegram(strict_telegram_bot: BotP
     (document,) = [m for m in final if m.document]
     content = user.document_content(document)
     assert "Niet gevraagd: vrije tekst is op dit kanaal niet toegestaan." in content
+
+
+# ---------------------------------------------------------------- webhook mode
+
+
+def test_webhook_mode_with_secret_token(
+    telegram_bots: BotProcesses, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    flows = flow_set(tmp_path_factory.mktemp("flows") / "flows", free_text=True)
+    bot = telegram_bots.start(
+        flows,
+        main_flow="gesprek",
+        extra_env={
+            "VOORKOMEN_TELEGRAM_WEBHOOK_URL": url,
+            "VOORKOMEN_TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+            "VOORKOMEN_TELEGRAM_WEBHOOK_SECRET": "e2e-secret-token",
+        },
+    )
+    assert "webhook on 127.0.0.1" in bot.log_text()
+    registered = bot.emulator.call("/getWebhook", {"token": bot.token})
+    assert registered == {"url": url, "secret_token": "e2e-secret-token"}
+
+    # Telegram (the emulator) posts updates with the secret: the bot answers
+    user = TelegramUser(bot)
+    user.send("/start")
+    menu = user.expect_question("Waarmee wil je aan de slag?")
+    user.callback_answer(user.press(menu, "Testgesprek"))
+    user.expect_question("Wat is je casuscode?")
+
+    # anyone else posting to the webhook is refused
+    forged = json.dumps({"update_id": 1, "message": {"message_id": 1}}).encode()
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "raden"}):
+        request = urllib.request.Request(
+            url, data=forged, headers={"Content-Type": "application/json", **headers}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 401

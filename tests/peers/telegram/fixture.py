@@ -311,6 +311,7 @@ class TelegramUser:
             self.chat["title"] = "Teamoverleg"
         self.seen = 0  # message id of the last bot message read
         self.callbacks: list[str] = []
+        self.sent_texts: list[str] = []
 
     # -------------------------------------------------------- acting
 
@@ -324,6 +325,7 @@ class TelegramUser:
 
     def send(self, text: str) -> None:
         """Type a message; a leading ``/`` makes it a command, as Telegram marks it."""
+        self.sent_texts.append(text)
         body = {**self._common(), "text": text}
         if text.startswith("/"):
             body["entities"] = [
@@ -332,6 +334,10 @@ class TelegramUser:
             self.emulator.call("/sendCommand", body)
         else:
             self.emulator.call("/sendMessage", body)
+
+    def send_text(self, text: str) -> None:
+        """Alias of :meth:`send` for typed answers."""
+        self.send(text)
 
     def send_sticker(self) -> None:
         sticker = {
