@@ -71,6 +71,18 @@ def test_first_use_says_the_chat_is_not_end_to_end_encrypted(telegram_bot: BotPr
 # ---------------------------------------------------------------- a whole dilemma
 
 
+def tricky_first(user: TelegramUser, question: BotMessage) -> BotMessage:
+    """Type ``<``, ``&`` and emoji where they are no answer: the question comes
+    back with the reason above it (and its old keyboard goes away)."""
+    user.send(TRICKY_TEXT)
+    again = user.expect_question(question.text.split("\n")[1])
+    assert again.message_id != question.message_id
+    assert again.text.startswith("⚠️ ")
+    assert user.message(question.message_id).buttons == []
+    assert [b.text for b in again.buttons] == [b.text for b in question.buttons]
+    return again
+
+
 def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess) -> None:
     user = TelegramUser(telegram_bot)
     menu = open_flow(user)
@@ -83,12 +95,14 @@ def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess
     soort = user.expect_question("Wat voor dilemma is het?")
     assert soort.text.startswith("Vraag 2 van ongeveer")
     assert "<b>Wat voor dilemma is het?</b>" in soort.html
+    soort = tricky_first(user, soort)
     user.callback_answer(user.press(soort, "Informatie delen"))
 
     wie = user.expect_question("Wie moet dit weten?")
     assert user.message(soort.message_id).text.endswith("✔️ Informatie delen")
     assert user.message(soort.message_id).buttons == []
     assert [b.text for b in wie.buttons] == ["1. Huisarts", "2. School", "3. Veilig Thuis", "Klaar"]
+    wie = tricky_first(user, wie)
 
     # multiple choice: each press edits the same message's keyboard in place
     for label in ("School", "Veilig Thuis", "Huisarts", "Huisarts"):
@@ -107,10 +121,12 @@ def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess
     besproken = user.expect_question("Heb je het met een collega besproken?")
     assert user.message(wie.message_id).text.endswith("✔️ School, Veilig Thuis")
     assert [b.text for b in besproken.buttons] == ["Ja", "Nee"]
+    besproken = tricky_first(user, besproken)
     user.send("nee")  # typed instead of pressed: the keyboard goes away all the same
 
-    user.expect_question("Wanneer bespreek je het?")
+    wanneer = user.expect_question("Wanneer bespreek je het?")
     assert user.message(besproken.message_id).buttons == []
+    tricky_first(user, wanneer)
     user.send("vrijdag")
 
     user.expect_question("Vertel kort wat er speelt.")
