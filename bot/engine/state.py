@@ -34,6 +34,7 @@ class EntryKind(StrEnum):
     SKIP = "skip"  # the question's ``when`` was false: value is null
     INPUT = "input"  # given by the calling flow (``with:``)
     ADVICE = "advice"  # a recommendation the flow showed, with the answers behind it
+    COMPUTED = "computed"  # a ``set`` step's value, derived from earlier answers
 
 
 @dataclass(frozen=True)

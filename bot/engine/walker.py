@@ -331,7 +331,7 @@ class Walker:
             variables = self.variables(state)
             path = (*frame.ns, step.id)
             if step.when is not None and not step.when.holds(variables):
-                if step.kind in ("ask", "call", "foreach"):
+                if step.kind in ("ask", "set", "call", "foreach"):
                     state = self.log(state, path, None, EntryKind.SKIP)
                 state = self.goto_next(state, step)
                 continue
@@ -371,6 +371,11 @@ class Walker:
                 state = replace(state, mode=Mode.ASKING, serial=state.serial + 1, selection=())
                 self.replies.append(self.question(state))
                 return state
+            elif step.kind == "set":
+                assert step.expression is not None
+                value = _plain(step.expression.value(variables))
+                state = self.log(state, path, value, EntryKind.COMPUTED)
+                state = self.goto_next(self.mark_changed(state, path, value), step)
             elif step.kind == "call":
                 assert step.callee is not None
                 callee = self.book.flows[step.callee]
@@ -417,7 +422,7 @@ class Walker:
             for frame in reversed(chain):
                 path = (*frame.ns, name)
                 entry = next((e for e in reversed(state.log) if e.path == path), None)
-                if entry is not None and entry.kind is not EntryKind.INPUT:
+                if entry is not None and entry.kind not in (EntryKind.INPUT, EntryKind.COMPUTED):
                     lines.append(self.describe(state, entry))
                     break
         return lines

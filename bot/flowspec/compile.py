@@ -42,6 +42,7 @@ from bot.flowspec.model import (
     ForeachStep,
     OrgSettings,
     SayStep,
+    SetStep,
 )
 from bot.flowspec.source import Located, Path, YamlSyntaxError, read_yaml
 
@@ -368,6 +369,10 @@ class _Compiler:
         elif isinstance(model, AskStep):
             kind = "ask"
             ok = self._ask(raw, model, path, common) and ok
+        elif isinstance(model, SetStep):
+            kind = "set"
+            common["expression"] = ctx.condition(model.set, src, (*path, "set"))
+            ok = ok and common["expression"] is not None
         elif isinstance(model, CallStep):
             kind = "call"
             common["callee"] = model.call
@@ -412,7 +417,7 @@ class _Compiler:
         if not ok:
             return None
         reads: set[str] = set()
-        for key in ("when", "text", "record", "over", "where"):
+        for key in ("when", "text", "record", "expression", "over", "where"):
             part = common.get(key)
             if part is not None:
                 reads |= part.reads
@@ -596,6 +601,8 @@ class _Compiler:
             parts.append((step.text.reads, (*path, key)))
         if step.record is not None:
             parts.append((step.record.reads, (*path, "record")))
+        if step.expression is not None:
+            parts.append((step.expression.reads, (*path, "set")))
         if step.over is not None:
             parts.append((step.over.reads, (*path, "foreach")))
         if step.where is not None and step.loop_var:
@@ -645,7 +652,7 @@ class _Compiler:
 
 
 def _defines(step: Step) -> frozenset[str]:
-    if step.kind in ("ask", "call", "foreach", "advise"):
+    if step.kind in ("ask", "set", "call", "foreach", "advise"):
         return frozenset({step.id})
     return frozenset()
 

@@ -18,7 +18,7 @@ from bot.flowspec.errors import SourceLocation
 from bot.flowspec.expressions import Condition, Text
 from bot.flowspec.model import OrgSettings
 
-StepKind = Literal["say", "advise", "ask", "call", "foreach", "end"]
+StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
 Estimate = tuple[int, int]  # fewest and most questions still to come
 
 
@@ -49,6 +49,7 @@ class Step:
     prefer: str = "future"
     describes_case: bool = False
     hint: str | None = None
+    expression: Condition | None = None
     callee: str | None = None
     inputs: tuple[tuple[str, Condition], ...] = ()
     over: Condition | None = None

@@ -1,7 +1,7 @@
 """The shape of a flow file, as pydantic 2 models (phase one of validation).
 
 A step's kind is told by which key it has (``say``, ``advise``, ``ask``,
-``call``, ``foreach``, ``end``); each kind has its own model with
+``set``, ``call``, ``foreach``, ``end``); each kind has its own model with
 ``extra="forbid"``, so a misspelt key is reported where it stands. Graph
 rules (dangling jumps, unreachable steps, variables read before they are
 set) are phase two, in :mod:`bot.flowspec.compile`.
@@ -19,7 +19,7 @@ ArticleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 TemplateName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
-STEP_KINDS = ("say", "advise", "ask", "call", "foreach", "end")
+STEP_KINDS = ("say", "advise", "ask", "set", "call", "foreach", "end")
 
 
 class _Strict(BaseModel):
@@ -67,6 +67,12 @@ class AskStep(_StepBase):
     hint: str | None = None
 
 
+class SetStep(_StepBase):
+    """Compute a value once (an expression over earlier answers) and keep it under the step id."""
+
+    set: NonEmpty
+
+
 class CallStep(_StepBase):
     """Run another flow; its answers live under this step's id."""
 
@@ -95,12 +101,13 @@ class EndStep(_Strict):
     when: None = None
 
 
-AnyStep = SayStep | AdviseStep | AskStep | CallStep | ForeachStep | EndStep
+AnyStep = SayStep | AdviseStep | AskStep | SetStep | CallStep | ForeachStep | EndStep
 
 STEP_MODELS: dict[str, type[BaseModel]] = {
     "say": SayStep,
     "advise": AdviseStep,
     "ask": AskStep,
+    "set": SetStep,
     "call": CallStep,
     "foreach": ForeachStep,
     "end": EndStep,

@@ -409,3 +409,22 @@ def test_control_characters_never_reach_the_answer_log() -> None:
     c = chat()
     c.say("C-\x001\x07")
     assert [e.value for e in c.state.log if e.path == ("code",)] == ["C-1"]
+
+
+def test_a_set_step_computes_once_and_is_recomputed_after_wijzig() -> None:
+    c = EngineChat(BOOK)
+    c.start("reken")
+    c.say("1 2 3", "ja", "nee", "nee")
+    values = {"/".join(e.path): e.value for e in c.state.log}
+    assert values["nog_niet"] == ["school", "vt"]
+    assert c.ask.text == "Heb je toestemming gevraagd om school te informeren?"
+    c.say("ja", "nee")
+    assert c.state.mode is Mode.REVIEW
+    c.say("wijzig 3")  # school: does it know already?
+    c.say("ja")
+    # nog_niet is recomputed; only vt is left, and its answer is kept
+    assert c.state.mode is Mode.REVIEW
+    values = {"/".join(e.path): e.value for e in c.state.log}
+    assert values["nog_niet"] == ["vt"]
+    assert values["toestemming/vt/gevraagd"] == "nee"
+    assert "toestemming/school/gevraagd" not in values

@@ -99,4 +99,4 @@ def test_flows_check_command_accepts_good_flows() -> None:
         env={"VOORKOMEN_KNOWLEDGE_DIR": str(fixtures / "geen-kennis"), "PATH": ""},
     )
     assert result.returncode == 0, result.stderr
-    assert "2 flows in orde" in result.stdout
+    assert "3 flows in orde" in result.stdout
