@@ -254,13 +254,16 @@ class MatrixChannel:
                 await self.start()
             failures = 0
             while not self._stopping.is_set():
-                response = await self._sync_or_stop(self.config.sync_timeout_ms)
+                try:
+                    response = await self._sync_or_stop(self.config.sync_timeout_ms)
+                except Exception as exc:  # a broken connection must not end the bot
+                    response = exc
                 if response is None:
                     break
                 if not isinstance(response, SyncResponse):
                     failures += 1
                     wait = min(2.0**failures, 60.0)
-                    log.warning("Sync failed (%s); retrying in %.0f s", response, wait)
+                    log.warning("Sync failed (%r); retrying in %.0f s", response, wait)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stopping.wait(), wait)
                     continue
@@ -315,6 +318,12 @@ class MatrixChannel:
 
     async def _crypto_housekeeping(self) -> None:
         """What nio's ``sync_forever`` does between syncs: keys and to-device messages."""
+        try:
+            await self._crypto_steps()
+        except Exception:
+            log.exception("E2E key maintenance failed; retrying after the next sync")
+
+    async def _crypto_steps(self) -> None:
         client = self._client
         if client.olm is None:
             return
