@@ -1,11 +1,13 @@
 """The ``voorkomen`` command: one entry point, a sub-command per task.
 
-``voorkomen chat`` (console), ``voorkomen flows check``; channel commands
-(``telegram``, ``matrix``) live in their own modules and are registered here.
+``voorkomen chat`` (console) and ``voorkomen flows check`` are always loaded;
+the channel commands (``telegram``, ``matrix``) are imported only when used,
+so the console does not pay for importing aiogram or matrix-nio.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
@@ -13,8 +15,28 @@ import click
 from bot.cli.chat import chat
 from bot.cli.flows import flows
 
+LAZY_COMMANDS = {
+    "telegram": "bot.cli.telegram",
+    "matrix": "bot.cli.matrix",
+}
 
-@click.group()
+
+class _LazyGroup(click.Group):
+    """A click group that imports a sub-command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = LAZY_COMMANDS.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            command = importlib.import_module(module).command
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Show log messages.")
 def main(verbose: bool) -> None:
     """Voorkomen: dilemma's stap voor stap doordenken en vastleggen."""

@@ -158,3 +158,19 @@ def test_make_run_starts_a_conversation(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Welkom bij Voorkomen" in result.stdout
     assert "[vraag 1 van ongeveer" in result.stdout
+
+
+def test_the_console_does_not_import_the_chat_sdks() -> None:
+    code = (
+        "import sys, bot.cli, bot.app\n"
+        "assert 'aiogram' not in sys.modules and 'nio' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_command_lists_every_channel() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True
+    )
+    for name in ("chat", "flows", "telegram", "matrix"):
+        assert f"  {name} " in result.stdout
