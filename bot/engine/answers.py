@@ -38,7 +38,17 @@ def match_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
     for choice in choices:
         if normalize(choice.label) == norm or normalize(choice.key) == norm:
             return choice
+    # A few words of one label only ("niet eens" for "Nee, we zijn het niet eens").
+    words = _words(norm)
+    if len(words) >= 4:
+        found = [c for c in choices if f" {words} " in f" {_words(normalize(c.label))} "]
+        if len(found) == 1:
+            return found[0]
     return None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
 def parse_yesno(text: str) -> str | None:
@@ -60,6 +70,8 @@ def parse_multi(text: str, choices: Sequence[Choice]) -> list[str] | None:
     if norm in NONE_WORDS:
         return []
     parts = [p for p in _SPLIT_NUMBERS.split(norm) if p]
+    if not parts:
+        return None
     picked: set[str] = set()
     if parts and all(p.isdigit() for p in parts):
         for p in parts:

@@ -112,16 +112,14 @@ class Walker:
             block = self.block(frame)
             step = block.steps[frame.step]
             if depth == 0:
-                lo, hi = block.estimate[frame.step]
+                # The open question counts whole, even if a ``when`` guarded it.
+                remaining += block.estimate[frame.step] + (0.5 if step.when else 0.0)
             else:
                 nexts = [block.estimate[b.target] for b in step.branches]
-                lo = min((n[0] for n in nexts), default=0)
-                hi = max((n[1] for n in nexts), default=0)
-            remaining += (lo + hi) / 2
+                remaining += sum(nexts) / len(nexts) if nexts else 0.0
             if frame.items:
                 body = self.block(frame)
-                blo, bhi = body.estimate[body.start]
-                remaining += (len(frame.items) - frame.index - 1) * (blo + bhi) / 2
+                remaining += (len(frame.items) - frame.index - 1) * body.estimate[body.start]
         current = answered + 1
         return Progress(current, max(current, answered + round(remaining)))
 

@@ -19,7 +19,7 @@ from bot.flowspec.expressions import Condition, Text
 from bot.flowspec.model import OrgSettings
 
 StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
-Estimate = tuple[int, int]  # fewest and most questions still to come
+Estimate = float  # questions still to come on a typical path (for the progress hint)
 
 
 @dataclass(frozen=True)
