@@ -16,7 +16,7 @@ from bot.store.sql import create_store
 from tests.matrix.conftest import FIXTURE_FLOWS, BotAccount, MakeUser
 from tests.peers.synapse import SynapseServer
 
-RUN = "from bot.cli.matrix import command; command()"
+RUN = 'from bot.cli import main; main(["matrix"])'  # as `voorkomen matrix`
 
 
 def _env(**values: str) -> dict[str, str]:
