@@ -124,6 +124,41 @@ async def test_group_room_gets_one_polite_refusal_and_is_left(
     assert service.calls == []
 
 
+async def test_invited_back_to_a_room_that_became_one_to_one_it_talks(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    colleague: MatrixUser = await make_user("collega")
+    room = await pro.create_group([bot.user_id, colleague.user_id])
+    await pro.expect(room, bot.user_id)  # the refusal
+    await pro.wait_left(room, bot.user_id)
+    await pro.client.room_kick(room, colleague.user_id)  # withdraw the colleague's invite
+    await pro.client.room_invite(room, bot.user_id)
+    (greeting,) = await pro.expect(room, bot.user_id)
+    assert greeting.body == "ontvangen: start"
+
+
+async def test_the_bot_leaves_when_the_professional_leaves(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    await pro.client.room_leave(room)
+    client = bot.channel.client
+    assert client is not None
+    for _ in range(100):
+        joined = await client.joined_rooms()
+        if room not in joined.rooms:
+            break
+        await asyncio.sleep(0.1)
+    assert room not in joined.rooms
+
+
 async def test_a_third_person_in_a_direct_chat_makes_the_bot_leave(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:

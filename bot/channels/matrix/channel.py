@@ -389,6 +389,7 @@ class MatrixChannel:
         # Whether this is really a one-to-one chat is checked on the next
         # sync, when the room's members are known (and again whenever they change).
         log.info("Joined %s (invited by %s, direct: %s)", room_id, inviter, is_direct)
+        self._left.discard(room_id)  # invited back after the bot left
         self._greet.add(room_id)
 
     async def _refuse_group(self, room_id: str) -> None:
