@@ -296,3 +296,15 @@ async def test_encrypted_direct_chat_is_read_and_answered_encrypted(
     assert attachment.content["file"]["v"] == "v2"
     assert await pro.download(attachment.content) == b"Casus XY9\n"
     assert pro.undecryptable == 0
+
+
+async def test_invites_from_other_servers_are_declined_when_a_list_is_set(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values, allowed_servers=frozenset({"example.org"}))
+    pro: MatrixUser = await make_user()
+    room_id = await pro.create_group([bot.user_id])
+    await pro.wait_left(room_id, bot.user_id)  # the invite was rejected
+    assert pro.from_user(room_id, bot.user_id) == []
+    assert service.calls == []
