@@ -56,6 +56,9 @@ class Walker:
         self.effects: list[RecordFinished] = []
         self.trace: list[tuple[str, str, str]] = []
         self._org = book.org.model_dump()
+        # The answer tree of the log last asked for: one step reads the same log
+        # for every condition, text and "because" line it evaluates.
+        self._last_tree: tuple[tuple[LogEntry, ...], dict[str, Any]] | None = None
 
     # ------------------------------------------------------------ answers and scope
 
@@ -73,6 +76,17 @@ class Walker:
             node[entry.path[-1]] = entry.value
         return root
 
+    def answers(self, log: tuple[LogEntry, ...]) -> dict[str, Any]:
+        """``tree(log)``, built once per log: remembered until another log is asked for.
+
+        Only read, never changed (flow expressions run in Jinja2's immutable sandbox).
+        """
+        last = self._last_tree
+        if last is None or last[0] is not log:
+            last = (log, self.tree(log))
+            self._last_tree = last
+        return last[1]
+
     @staticmethod
     def chain(stack: tuple[Frame, ...]) -> list[Frame]:
         """The frames whose answers the top frame can see (up to a called flow's edge)."""
@@ -86,7 +100,7 @@ class Walker:
 
     def variables(self, state: State, stack: tuple[Frame, ...] | None = None) -> dict[str, Any]:
         stack = state.stack if stack is None else stack
-        tree = self.tree(state.log)
+        tree = self.answers(state.log)
         out: dict[str, Any] = {"org": self._org, "vandaag": self.ctx.now.date().isoformat()}
         for frame in self.chain(stack):
             node: Any = tree
