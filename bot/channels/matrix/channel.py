@@ -10,8 +10,9 @@ or none at all:
 
 - The sync token is saved (``KeyValueStore``) only after a whole batch was
   handled, and per room the id of the last handled event, so a restart after
-  a crash resumes exactly where it stopped. On the very first start the
-  backlog is skipped.
+  a crash resumes where it stopped and never applies a message twice (a crash
+  in the middle of sending loses, at worst, the replies to one message). On
+  the very first start the backlog is skipped.
 - Synapse sends at most ``timeline.limit`` events per room per sync and marks
   the rest as a gap (``limited``); the channel pages back with ``/messages``
   from ``prev_batch`` to the previous sync token, so no message of a burst is
