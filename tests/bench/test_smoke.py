@@ -1,0 +1,114 @@
+"""A tiny run of the whole benchmark harness, so ``make bench`` cannot rot.
+
+Every measurement runs with a few rounds of a few conversations; the test
+checks that the run completes, that every figure is a number and that
+``bench/RESULTS.md``'s tables are complete. It asserts nothing about speed:
+the real run is ``make bench``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bench import bots
+from bench.__main__ import main
+from bench.report import render, targets
+from bench.run import SCENARIOS, Config, Results, run
+from bench.stats import Figure
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def _postgres_url(request: pytest.FixtureRequest) -> str | None:
+    """An empty PostgreSQL database, or None where the peer may be skipped.
+
+    Under CI=true the fixture fails the test instead of skipping it.
+    """
+    try:
+        server = request.getfixturevalue("postgres_server")
+    except pytest.skip.Exception:
+        return None
+    return str(server.create_database())
+
+
+def _assert_numbers(figure: Figure, rounds: int, what: str) -> None:
+    assert len(figure.samples) == rounds, what
+    assert all(math.isfinite(s) and s > 0 for s in figure.samples), (what, figure.samples)
+
+
+@pytest.fixture(scope="module")
+def smoke(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Results:
+    import asyncio
+
+    config = Config.smoke()
+    url = _postgres_url(request)
+    workdir = tmp_path_factory.mktemp("bench")
+    return asyncio.run(run(config, postgres_url=url, workdir=workdir, log=lambda _m: None))
+
+
+def test_every_telegram_scenario_is_measured(smoke: Results) -> None:
+    rounds = smoke.config.rounds
+    expected = set(SCENARIOS)
+    if bots.dialog_available() is not None:
+        assert "aiogram-dialog" in smoke.skipped["c"]
+        expected.discard("c")
+    if "e" in smoke.skipped:
+        expected.discard("e")
+        assert "PostgreSQL" in smoke.skipped["e"]
+    assert set(smoke.telegram) == expected
+    for key in expected:
+        _assert_numbers(smoke.telegram[key], rounds, key)
+        assert smoke.telegram_updates[key] >= 6, key
+    # Voorkomen's users walked the whole main flow: many more updates than a form.
+    assert smoke.telegram_updates["d"] > smoke.telegram_updates["a"]
+
+
+def test_engine_scale_load_and_memory_are_measured(smoke: Results) -> None:
+    config = smoke.config
+    assert "dilemma" in smoke.engine
+    for flow_id, figure in smoke.engine.items():
+        _assert_numbers(figure, config.rounds, flow_id)
+    assert smoke.engine_steps["dilemma"] > 5
+    assert set(smoke.scale) == {config.stored_small, config.stored_large}
+    for count, figure in smoke.scale.items():
+        _assert_numbers(figure, config.rounds, f"{count} stored")
+    _assert_numbers(smoke.flow_load, config.rounds, "flow load")
+    assert smoke.flow_load_steps == config.flow_steps + 1  # and the end step
+    assert len(smoke.rss) == config.rss_runs
+    for result in smoke.rss:
+        assert result.conversations == config.rss_conversations
+        assert result.before_kib > 10_000  # a Python process with aiogram loaded
+        assert result.after_kib > 0
+
+
+def test_results_table_is_complete(smoke: Results) -> None:
+    text = render(smoke)
+    for heading in (
+        "## Targets",
+        "## 1. One Telegram update, in process",
+        "## 2. The engine alone",
+        "## 3. Step time against a full database",
+        "## 4. Loading a big flow",
+        "## 5. Memory of a running bot",
+        "## Machine",
+    ):
+        assert heading in text
+    for label in SCENARIOS.values():
+        assert label in text
+    for ratio in ("d/a", "d/b", "d/c", "e/a"):
+        assert f"| {ratio} |" in text
+    measured = [t for t in targets(smoke) if t.met is not None]
+    assert len(measured) >= 5  # d/a, the scale ratio, the flow load, RSS, and d/c or e/a
+    assert "Python" in smoke.machine and "aiogram" in smoke.machine
+
+
+def test_command_line_writes_the_results_file(tmp_path: Path) -> None:
+    """``python -m bench --smoke --output FILE`` (without PostgreSQL, one round)."""
+    output = tmp_path / "RESULTS.md"
+    assert main(["--smoke", "--rounds", "1", "--no-postgres", "--output", str(output)]) == 0
+    text = output.read_text(encoding="utf-8")
+    assert "## Targets" in text
+    assert "PostgreSQL not requested" in text
