@@ -523,42 +523,49 @@ class _Compiler:
                     "add 'next:' or an end step after it",
                 )
                 ok = False
+        # Walk backwards from the exits (one pass, however long the flow).
+        callers = _predecessors(steps)
         can_end = set(exits)
-        changed = True
-        while changed:
-            changed = False
-            for sid, s in steps.items():
-                if sid not in can_end and any(br.target in can_end for br in s.branches):
+        todo = list(exits)
+        while todo:
+            for sid in callers[todo.pop()]:
+                if sid not in can_end:
                     can_end.add(sid)
-                    changed = True
+                    todo.append(sid)
         for sid, s in steps.items():
             if sid in seen and sid not in can_end and s.branches:
                 ctx.add(s.location, f"no end can be reached from step '{sid}'")
                 ok = False
         if not ok:
             return False
-        # No loops: flows run forward; foreach repeats.
-        state: dict[str, int] = {}
-
-        def visit(sid: str) -> bool:
-            state[sid] = 1
-            for i, br in enumerate(steps[sid].branches):
-                if state.get(br.target) == 1:
-                    model, path = models[sid]
-                    nxt = model.next
-                    at = (*path, "next", i, "goto") if isinstance(nxt, list) else (*path, "next")
-                    ctx.add(
-                        src.where(at),
-                        f"jumping to '{br.target}' makes a loop; flows run forward "
-                        "(use 'foreach' to repeat questions)",
-                    )
-                    return False
-                if br.target not in state and not visit(br.target):
-                    return False
-            state[sid] = 2
-            return True
-
-        return visit(start)
+        # No loops: flows run forward; foreach repeats. A depth-first walk with
+        # its own stack (a long flow is deeper than Python's recursion limit):
+        # 1 = on the current path, 2 = done; (step, next branch) per level.
+        state: dict[str, int] = {start: 1}
+        path_stack = [(start, 0)]
+        while path_stack:
+            sid, i = path_stack[-1]
+            branches = steps[sid].branches
+            if i == len(branches):
+                state[sid] = 2
+                path_stack.pop()
+                continue
+            path_stack[-1] = (sid, i + 1)
+            target = branches[i].target
+            if state.get(target) == 1:
+                model, path = models[sid]
+                nxt = model.next
+                at = (*path, "next", i, "goto") if isinstance(nxt, list) else (*path, "next")
+                ctx.add(
+                    src.where(at),
+                    f"jumping to '{target}' makes a loop; flows run forward "
+                    "(use 'foreach' to repeat questions)",
+                )
+                return False
+            if target not in state:
+                state[target] = 1
+                path_stack.append((target, 0))
+        return True
 
     def check_reads(
         self, raw: _RawBlock, block: Block, initial: frozenset[str]
@@ -569,6 +576,7 @@ class _Compiler:
         """
         steps = block.steps
         order = _topological(block)
+        callers = _predecessors(steps)
         avail: dict[str, frozenset[str]] = {}
         for sid in order:
             if sid == block.start:
@@ -576,8 +584,8 @@ class _Compiler:
             else:
                 cur = frozenset()
                 first = True
-                for pid in order:
-                    if pid in avail and any(b.target == sid for b in steps[pid].branches):
+                for pid in callers[sid]:
+                    if pid in avail:
                         out = avail[pid] | _defines(steps[pid])
                         cur = out if first else cur & out
                         first = False
@@ -661,18 +669,34 @@ def _defines(step: Step) -> frozenset[str]:
     return frozenset()
 
 
+def _predecessors(steps: Mapping[str, Step]) -> dict[str, list[str]]:
+    """For each step, the steps with a branch to it (each once, in step order)."""
+    callers: dict[str, list[str]] = {sid: [] for sid in steps}
+    for sid, step in steps.items():
+        for target in dict.fromkeys(br.target for br in step.branches):
+            callers.setdefault(target, []).append(sid)
+    return callers
+
+
 def _topological(block: Block) -> list[str]:
+    """The steps reachable from the start, each before every step it leads to.
+
+    A depth-first walk with its own stack, so a flow of thousands of steps does
+    not reach Python's recursion limit.
+    """
     order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(sid: str) -> None:
-        seen.add(sid)
-        for br in block.steps[sid].branches:
+    seen = {block.start}
+    stack = [(block.start, iter(block.steps[block.start].branches))]
+    while stack:
+        sid, branches = stack[-1]
+        for br in branches:
             if br.target not in seen:
-                visit(br.target)
-        order.append(sid)
-
-    visit(block.start)
+                seen.add(br.target)
+                stack.append((br.target, iter(block.steps[br.target].branches)))
+                break
+        else:
+            order.append(sid)
+            stack.pop()
     order.reverse()
     return order
 
