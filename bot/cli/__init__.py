@@ -14,6 +14,7 @@ import click
 
 from bot.cli.chat import chat
 from bot.cli.flows import flows
+from bot.cli.purge import purge
 
 LAZY_COMMANDS = {
     "telegram": "bot.cli.telegram",
@@ -48,3 +49,4 @@ def main(verbose: bool) -> None:
 
 main.add_command(chat)
 main.add_command(flows)
+main.add_command(purge)

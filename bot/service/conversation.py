@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.engine import texts
 from bot.engine.context import Context, KnowledgeLike, NoKnowledge
@@ -32,6 +32,8 @@ from bot.service.locks import KeyedLocks
 from bot.service.ports import ConversationKey, ConversationStore, DocumentRenderer, NewRecord
 
 log = logging.getLogger(__name__)
+
+PURGE_EVERY = timedelta(hours=1)
 
 
 class ConversationService:
@@ -54,6 +56,24 @@ class ConversationService:
         self.knowledge: KnowledgeLike = knowledge or NoKnowledge()
         self.main_flow = main_flow
         self.locks = KeyedLocks()
+        self._purged_at: datetime | None = None
+
+    # ------------------------------------------------------------ retention
+
+    def purge_expired(self) -> tuple[int, int]:
+        """Delete conversations and records older than the organisation's retention.
+
+        The bot is not the client file: its working notes go once the
+        ``bewaartermijn_dagen`` of ``flows/organisatie.yaml`` has passed.
+        """
+        now = self.clock()
+        self._purged_at = now
+        days = self.books.current.org.bewaartermijn_dagen
+        return self.store.purge(now - timedelta(days=days))
+
+    def _purge_now_and_then(self, now: datetime) -> None:
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
+            self.purge_expired()
 
     # ------------------------------------------------------------ entry points
 
@@ -149,9 +169,10 @@ class ConversationService:
                     case_code=effect.case_code,
                     answers=effect.answers,
                     text=document.text,
-                    created_at=ctx.now.isoformat(),
+                    created_at=ctx.now.astimezone(UTC).isoformat(),
                 )
             )
         if new_state != loaded:
             self.store.save(key, new_state)
+        self._purge_now_and_then(ctx.now)
         return replies

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.engine.messages import Document, DocumentRequest
@@ -68,6 +69,12 @@ class ConversationStore(Protocol):
 
     def records(self, key: ConversationKey) -> list[StoredRecord]:
         """The records made in this chat, oldest first."""
+
+    def purge(self, before: datetime) -> tuple[int, int]:
+        """Delete conversations untouched since ``before`` (with their answers) and
+        records made before it; returns how many (conversations, records).
+
+        Records store ``created_at`` as an ISO time in UTC, so they compare as text."""
 
     def put_flow_snapshot(self, book_hash: str, sources: Mapping[str, str]) -> None:
         """Keep the sources of a flow book (idempotent), so conversations

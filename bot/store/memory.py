@@ -14,6 +14,7 @@ import json
 import threading
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import partial
 
 from bot.engine.state import State
@@ -29,6 +30,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._states: dict[ConversationKey, str] = {}
+        self._touched: dict[ConversationKey, datetime] = {}
         self._records: dict[str, tuple[ConversationKey, str]] = {}
         self._snapshots: dict[str, str] = {}
         self._values: dict[str, str] = {}
@@ -44,6 +46,24 @@ class MemoryStore:
         text = _dumps(state.to_json())
         with self._lock:
             self._states[key] = text
+            self._touched[key] = datetime.now(UTC)
+
+    # ------------------------------------------------------------------ retention
+
+    def purge(self, before: datetime) -> tuple[int, int]:
+        cutoff = before.astimezone(UTC)
+        with self._lock:
+            old = [k for k, t in self._touched.items() if t < cutoff]
+            for key in old:
+                del self._states[key], self._touched[key]
+            expired = [
+                rid
+                for rid, (_, text) in self._records.items()
+                if json.loads(text)["created_at"] < cutoff.isoformat()
+            ]
+            for rid in expired:
+                del self._records[rid]
+        return len(old), len(expired)
 
     # ------------------------------------------------------------------ records
 

@@ -277,6 +277,21 @@ class SqlStore:
         _write_tail(conn, conv_id, len(stored), start, state.log)
         return _Known(conv_id, revision + 1, state.log, 0)
 
+    # ------------------------------------------------------------------ retention
+
+    def purge(self, before: datetime) -> tuple[int, int]:
+        cutoff = before.astimezone(UTC)
+        with self._engine.begin() as conn:
+            conversations = conn.execute(
+                delete(_conversations).where(_conversations.c.updated_at < cutoff)
+            ).rowcount
+            records = conn.execute(
+                delete(_records).where(_records.c.created_at < cutoff.isoformat())
+            ).rowcount
+        with self._cache_lock:
+            self._cache.clear()
+        return conversations, records
+
     # ------------------------------------------------------------------ records
 
     def add_record(self, record: NewRecord) -> str:

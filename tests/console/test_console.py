@@ -174,3 +174,20 @@ def test_the_command_lists_every_channel() -> None:
     )
     for name in ("chat", "flows", "telegram", "matrix"):
         assert f"  {name} " in result.stdout
+
+
+def test_purge_command_reports_what_it_deleted(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    chat(["--new"], "C-7\n", db)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "purge"],
+        capture_output=True,
+        text=True,
+        env=env_for(db),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "Bewaartermijn 30 dagen: 0 gesprek(ken) en 0 vastlegging(en) verwijderd."
+    )

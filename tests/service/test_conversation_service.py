@@ -136,3 +136,20 @@ def test_messages_of_one_chat_are_handled_one_at_a_time_and_locks_are_freed() ->
     steps = [asks(r)[-1].step for r in results]
     assert steps == ["soort", "besproken", "partners"]
     assert len(service.locks) == 0
+
+
+def test_records_and_idle_conversations_go_after_the_retention_period() -> None:
+    from datetime import timedelta
+
+    from tests.support.chat import NOW
+
+    store = MemoryStore()
+    service = make_service(store=store)
+    service.start_now(KEY, PRIVATE)
+    play(service, ["C-9", "1", "ja", "1", "ja", "ja", "klaar"])
+    assert len(store.records(KEY)) == 1
+    assert service.purge_expired() == (0, 0)  # within the 30 days of organisatie.yaml
+    service.clock = lambda: NOW + timedelta(days=3650)
+    conversations, records = service.purge_expired()
+    assert (conversations, records) == (1, 1)
+    assert store.records(KEY) == [] and store.load(KEY) is None

@@ -232,3 +232,19 @@ def test_any_history_of_log_edits_round_trips(
         saved = state(current, serial=step)
         store.save(key, saved)
         assert store.load(key) == saved
+
+
+def test_purge_deletes_what_is_older_than_the_retention(store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    store.save(KEY, state(log(3)))
+    old = record(KEY, created_at="2020-01-01T00:00:00+00:00")
+    new = record(KEY, created_at="2999-01-01T00:00:00+00:00")
+    store.add_record(old)
+    store.add_record(new)
+    assert store.purge(datetime(2000, 1, 1, tzinfo=UTC)) == (0, 0)
+    assert store.load(KEY) is not None
+    conversations, records = store.purge(datetime.now(UTC) + timedelta(days=1))
+    assert (conversations, records) == (1, 1)
+    assert store.load(KEY) is None
+    assert [r.created_at for r in store.records(KEY)] == [new.created_at]
