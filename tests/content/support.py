@@ -5,6 +5,18 @@ user types, the clock, and the summary the vastlegging must hold. This module
 reads them, plays them through the pure engine (so every step's trace and
 answer log are visible), and renders the vastlegging with the real renderer.
 
+An example file holds (read with the flows' own YAML reader, so every value
+stays text and ``ja``/``nee``/``no`` are never booleans):
+
+- ``title``, ``flow`` (the flow to start) and ``now`` (the clock, ISO 8601);
+- ``lines``: what the professional types, in order, ending with ``klaar``;
+  universal words (``nood``, ``terug``, ``wijzig 3``) are lines like any other;
+- ``expect.case_code``;
+- ``expect.answers``: the whole answer tree, flattened to dotted paths
+  (``vier_ogen.gedeeld``); skipped questions are ``null``;
+- ``expect.advice``: the ``record`` line of every advice shown, in order;
+- ``expect.vastlegging``: lines that must appear in the plain-text vastlegging.
+
 Run it to see what an example produces now (handy when writing a new one)::
 
     .venv/bin/python -m tests.content.support flows/examples/dilemma-veiligheid.yaml

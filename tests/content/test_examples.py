@@ -109,3 +109,26 @@ def test_nood_works_at_every_question_and_nothing_is_lost(example: Example) -> N
     answers = p.data()["answers"]
     assert isinstance(answers, dict)
     assert not _differences(flatten(answers), example.answers)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
+def test_uitleg_shows_the_article_of_every_question_with_help(example: Example) -> None:
+    book = shipped_book()
+    shown: list[str] = []
+
+    def uitleg(p: Play) -> None:
+        if p.state.mode is not Mode.ASKING:
+            return
+        ask = p.last_ask
+        if ask.help_article is None:
+            return
+        article = p.ctx.knowledge.get(ask.help_article)
+        assert article is not None, ask.help_article
+        result = step(book, p.state, TextIn("uitleg"), p.ctx)
+        assert result.state == p.state
+        first = result.replies[0]
+        assert isinstance(first, Say) and first.text.startswith(article.title)
+        shown.append(ask.help_article)
+
+    play(example, before_each=uitleg)
+    assert shown, "no question in this example has help"
