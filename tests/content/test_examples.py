@@ -132,3 +132,24 @@ def test_uitleg_shows_the_article_of_every_question_with_help(example: Example) 
 
     play(example, before_each=uitleg)
     assert shown, "no question in this example has help"
+
+
+def test_the_examples_stop_at_every_question_of_every_flow() -> None:
+    """So the ``nood`` and ``uitleg`` tests above reach every question there is."""
+    book = shipped_book()
+    questions = {
+        (block_id, step_id)
+        for block_id, block in book.blocks.items()
+        for step_id, s in block.steps.items()
+        if s.kind == "ask"
+    }
+    stopped: set[tuple[str, str]] = set()
+
+    def note(p: Play) -> None:
+        if p.state.mode is Mode.ASKING:
+            top = p.state.stack[-1]
+            stopped.add((top.block, top.step))
+
+    for example in EXAMPLES:
+        play(example, before_each=note)
+    assert not sorted(questions - stopped)
