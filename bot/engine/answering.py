@@ -22,7 +22,7 @@ def menu_answer(run: Walker, state: State, text: str) -> State:
     menu = run.menu(state)
     choice = match_choice(text, menu.choices)
     if choice is None:
-        run.replies.append(Say(run.book.org.welkom or texts.WELCOME))
+        run.replies.append(Say(run.welcome()))
         run.replies.append(run.menu(state))
         return state
     return run.start_flow(state, choice.key)

@@ -49,7 +49,7 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         return state
     if word in ("start", "begin", "menu", "hallo", "hoi"):
         if not in_flow:
-            run.replies.append(Say(run.book.org.welkom or texts.WELCOME))
+            run.replies.append(Say(run.welcome()))
             run.replies.append(run.menu(state))
             return state
         return resume(run, state)
@@ -68,7 +68,7 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         return replace(state, mode=Mode.PAUSED, resume_mode=back_to, serial=state.serial + 1)
     if word in ("opnieuw", "nieuw", "/nieuw"):
         if not in_flow:
-            run.replies.append(Say(run.book.org.welkom or texts.WELCOME))
+            run.replies.append(Say(run.welcome()))
             run.replies.append(run.menu(state))
             return state
         back_to = (

@@ -13,7 +13,8 @@ WELCOME = (
     "Welkom bij Voorkomen. Deze bot helpt je een lastig dilemma stap voor stap door te denken "
     "en kort vast te leggen. Jij beslist, de bot ondersteunt.\n"
     "Gebruik geen namen, BSN of adressen: alleen een eigen casuscode.\n"
-    "Acuut gevaar? Typ nood, of bel 112."
+    "Acuut gevaar? Bel 112. Veilig Thuis: 0800-2000 (dag en nacht, ook anoniem advies). "
+    "Achterwacht: {achterwacht}. Of typ nood."
 )
 MENU_QUESTION = "Waarmee wil je aan de slag?"
 MENU_HINT = "Kies een nummer. Typ kennis voor korte uitleg over de vuistregels."

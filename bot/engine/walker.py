@@ -185,6 +185,11 @@ class Walker:
             previous=previous,
         )
 
+    def welcome(self) -> str:
+        """The organisation's welcome, or ours with its achterwacht."""
+        org = self.book.org
+        return org.welkom or texts.WELCOME.format(achterwacht=org.achterwacht)
+
     def menu(self, state: State, error: str = "") -> Ask:
         choices = tuple(Choice(f.id, f.title) for f in self.book.menu())
         return Ask(
@@ -427,17 +432,17 @@ class Walker:
         return tuple(items)
 
     def because(self, state: State, step: Step) -> list[str]:
-        """The answers an advice rests on, as "question: answer" lines."""
-        lines: list[str] = []
-        chain = self.chain(state.stack)
-        for name in sorted(step.reads):
-            for frame in reversed(chain):
-                path = (*frame.ns, name)
-                entry = next((e for e in reversed(state.log) if e.path == path), None)
-                if entry is not None and entry.kind not in (EntryKind.INPUT, EntryKind.COMPUTED):
-                    lines.append(self.describe(state, entry))
-                    break
-        return lines
+        """The answers an advice rests on, as "question answer" lines, in the order given.
+
+        Only answers the advice's ``when`` (or text) reads by name count; a
+        question that was skipped (its answer is empty) is no reason.
+        """
+        paths = {(*frame.ns, name) for frame in self.chain(state.stack) for name in step.reads}
+        return [
+            self.describe(state, entry)
+            for entry in state.log
+            if entry.answered and entry.value is not None and entry.path in paths
+        ]
 
     def describe(self, state: State, entry: LogEntry) -> str:
         question, answer = self.question_and_answer(state, entry)
@@ -479,7 +484,9 @@ class Walker:
 
     def summary_data(self, state: State) -> dict[str, object]:
         flow = self.book.flows[state.flow or ""]
-        tree = self.tree(tuple(e for e in state.log if e.kind is not EntryKind.ADVICE))
+        # What the user answered: no advice, no values computed by ``set`` steps.
+        derived = (EntryKind.ADVICE, EntryKind.COMPUTED)
+        tree = self.tree(tuple(e for e in state.log if e.kind not in derived))
         labels: dict[str, Any] = {}
         items = []
         advice = []

@@ -28,6 +28,7 @@ from bot.flowspec.expressions import (
     Text,
     compile_condition,
     compile_text,
+    org_texts_read,
     parse_template,
 )
 from bot.flowspec.graph import Block, Branch, Estimate, Flow, FlowBook, Step, StepKind
@@ -87,23 +88,36 @@ class _Ctx:
     """Collects problems while compiling one book."""
 
     problems: list[FlowProblem] = field(default_factory=list)
+    org_texts: frozenset[str] = frozenset()
 
     def add(self, where: SourceLocation, message: str) -> None:
         self.problems.append(FlowProblem(where, message))
 
     def condition(self, source: str, src: Located, path: Path) -> Condition | None:
         try:
-            return compile_condition(source)
+            compiled = compile_condition(source)
         except ExpressionError as exc:
             self.add(_shift(src.where(path), exc.line), str(exc))
             return None
+        self._check_org_texts(source, src, path, expression=True)
+        return compiled
 
     def text(self, source: str, src: Located, path: Path) -> Text | None:
         try:
-            return compile_text(source)
+            compiled = compile_text(source)
         except ExpressionError as exc:
             self.add(_shift(src.where(path), exc.line), str(exc))
             return None
+        self._check_org_texts(source, src, path, expression=False)
+        return compiled
+
+    def _check_org_texts(self, source: str, src: Located, path: Path, *, expression: bool) -> None:
+        """An organisation text a flow reads must exist, or the user would see nothing."""
+        for name in sorted(org_texts_read(source, expression=expression) - self.org_texts):
+            self.add(
+                src.where(path),
+                f"organisatie.yaml has no text '{name}' under 'teksten'",
+            )
 
 
 def _shift(where: SourceLocation, line: int) -> SourceLocation:
@@ -729,16 +743,16 @@ def _templates(ctx: _Ctx, sources: Mapping[str, str], display: str) -> frozenset
         if not name.startswith(f"{TEMPLATE_DIR}/"):
             continue
         base = name[len(TEMPLATE_DIR) + 1 :]
+        try:  # every template, shared parts (``_*.j2``) included
+            parse_template(text)
+        except TemplateSyntaxError as exc:
+            ctx.add(
+                SourceLocation(_join(display, name), exc.lineno or 1, 1),
+                f"template syntax error: {exc.message}",
+            )
         for suffix in TEMPLATE_SUFFIXES:
             if base.endswith(suffix):
                 names.setdefault(base.removesuffix(suffix), set()).add(suffix)
-                try:
-                    parse_template(text)
-                except TemplateSyntaxError as exc:
-                    ctx.add(
-                        SourceLocation(_join(display, name), exc.lineno or 1, 1),
-                        f"template syntax error: {exc.message}",
-                    )
     return frozenset(n for n, sfx in names.items() if len(sfx) == len(TEMPLATE_SUFFIXES))
 
 
@@ -772,6 +786,7 @@ def compile_book(
     flows folder); raise :class:`FlowLoadError` listing every problem."""
     ctx = _Ctx()
     org = _org(ctx, sources, display_root)
+    ctx.org_texts = frozenset(org.teksten)
     templates = _templates(ctx, sources, display_root)
     comp = _Compiler(ctx, org, templates, articles)
     for name in sorted(sources):

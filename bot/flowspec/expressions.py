@@ -106,3 +106,27 @@ def compile_text(source: str) -> Text:
 def parse_template(source: str) -> None:
     """Check a summary template's syntax; raise ``TemplateSyntaxError``."""
     _ENV.parse(source)
+
+
+def org_texts_read(source: str, *, expression: bool) -> frozenset[str]:
+    """The names of ``org.teksten.<name>`` (or ``org.teksten['name']``) that ``source`` reads."""
+    if "teksten" not in source:
+        return frozenset()
+    tree = _ENV.parse("{{ (" + source + ") }}" if expression else source)
+    found: set[str] = set()
+
+    def is_teksten(parent: nodes.Node) -> bool:
+        return (
+            isinstance(parent, nodes.Getattr)
+            and parent.attr == "teksten"
+            and isinstance(parent.node, nodes.Name)
+            and parent.node.name == "org"
+        )
+
+    for attr in tree.find_all(nodes.Getattr):
+        if is_teksten(attr.node):
+            found.add(attr.attr)
+    for item in tree.find_all(nodes.Getitem):
+        if is_teksten(item.node) and isinstance(item.arg, nodes.Const):
+            found.add(str(item.arg.value))
+    return frozenset(found)

@@ -53,3 +53,16 @@ def test_conditions_report_what_they_read() -> None:
     condition = compile_condition("toestemming == 'geweigerd' and leeftijd in ['16+'] and org.naam")
     assert condition.reads == {"toestemming", "leeftijd", "org"}
     assert condition.holds({"toestemming": "geweigerd", "leeftijd": "16+", "org": {"naam": "x"}})
+
+
+def test_organisation_texts_a_source_reads_are_found() -> None:
+    from bot.flowspec.expressions import org_texts_read
+
+    assert org_texts_read("org.teksten.meldcode ~ org.teksten['nazorg']", expression=True) == {
+        "meldcode",
+        "nazorg",
+    }
+    assert org_texts_read("Zie {{ org.teksten.privacy }} en {{ org.naam }}", expression=False) == {
+        "privacy"
+    }
+    assert org_texts_read("teksten.meldcode", expression=True) == frozenset()
