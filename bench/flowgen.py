@@ -5,12 +5,16 @@ question kind, ``when`` conditions on earlier answers, a forward jump with
 branches, a ``set`` value, an advice with its record line, and texts with
 ``{{ ... }}``. It is written next to the shipped organisation settings and
 templates (whatever ``flows/`` holds), so the whole book is checked the way
-``voorkomen flows check`` and start-up check it.
+``voorkomen flows check`` and start-up check it. It is timed twice: in the
+benchmark process, whose heap is like a running bot's (aiogram loaded), and
+in a fresh process shaped like ``voorkomen flows check``.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -102,3 +106,34 @@ def time_load(folder: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     steps = sum(len(block.steps) for block in book.blocks.values())
     return seconds, steps
+
+
+def time_load_in_child(folder: Path, timeout: float = 300) -> float:
+    """Seconds to load ``folder`` in a fresh process shaped like ``voorkomen flows
+    check`` (the command line imported, the shipped flows and articles loaded)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.flowgen", str(folder)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        msg = f"bench.flowgen failed ({done.returncode}):\n{done.stderr[-3000:]}"
+        raise RuntimeError(msg)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def _child(folder: Path) -> None:
+    import bot.cli  # noqa: F401 (what the command imports before it loads flows)
+    from bot.app import load_content
+    from bot.settings import Settings
+
+    load_content(Settings.from_env({}))
+    seconds, _ = time_load(folder)
+    print(seconds)
+
+
+if __name__ == "__main__":
+    _child(Path(sys.argv[1]))

@@ -61,14 +61,18 @@ def targets(results: Results) -> list[Target]:
                 _met(r.median, 1.2),
             )
         )
-    out.append(
-        Target(
-            f"load and validate a {results.flow_load_steps:,}-step flow",
-            "< 500 ms",
-            fmt(results.flow_load.median, "ms"),
-            _met(results.flow_load.median, 500, strict=True),
+    for figure, where in (
+        (results.flow_load, "in a bot process"),
+        (results.flow_load_check, "in `voorkomen flows check`"),
+    ):
+        out.append(
+            Target(
+                f"load and validate a {results.flow_load_steps:,}-step flow, {where}",
+                "< 500 ms",
+                fmt(figure.median, "ms"),
+                _met(figure.median, 500, strict=True),
+            )
         )
-    )
     _, _, growth = rss_figures(results)
     out.append(
         Target(
@@ -184,10 +188,17 @@ def render(results: Results) -> str:
         " (`bench/flowgen.py`: every step kind, conditions, jumps) with the shipped"
         " organisation settings and templates: YAML, shapes, graph checks, compiling.",
         "",
-        _row("steps", "ms (median)", "min–max"),
-        _row("---:", "---:", "---:"),
+        _row("where", "ms (median)", "min–max"),
+        _row("---", "---:", "---:"),
         _row(
-            f"{results.flow_load_steps:,}", fmt(results.flow_load.median), spread(results.flow_load)
+            "this process: aiogram and the other bots loaded, like a bot at start-up",
+            fmt(results.flow_load.median),
+            spread(results.flow_load),
+        ),
+        _row(
+            "a fresh process shaped like `voorkomen flows check`",
+            fmt(results.flow_load_check.median),
+            spread(results.flow_load_check),
         ),
         "",
         "## 5. Memory of a running bot",

@@ -29,7 +29,7 @@ from aiogram import Bot, Dispatcher
 from bench import bots
 from bench.driver import TelegramUser, Timer
 from bench.engine import StepTimer, startable_flows, walk
-from bench.flowgen import time_load, write_book
+from bench.flowgen import time_load, time_load_in_child, write_book
 from bench.rss import RssResult, measure_in_child
 from bench.scale import StoredDatabase
 from bench.session import LocalSession, make_bot
@@ -89,6 +89,7 @@ class Results:
     engine_steps: dict[str, int] = field(default_factory=dict)
     scale: dict[int, Figure] = field(default_factory=dict)
     flow_load: Figure = field(default_factory=lambda: Figure("ms"))
+    flow_load_check: Figure = field(default_factory=lambda: Figure("ms"))
     flow_load_steps: int = 0
     rss: list[RssResult] = field(default_factory=list)
     machine: dict[str, str] = field(default_factory=dict)
@@ -276,6 +277,7 @@ async def _rounds(
             seconds, steps = time_load(big_flow)
             results.flow_load.add(seconds * 1000)
             results.flow_load_steps = steps
+            results.flow_load_check.add(time_load_in_child(big_flow) * 1000)
     finally:
         for scenario in scenarios:
             await scenario.close()

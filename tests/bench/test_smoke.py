@@ -76,6 +76,7 @@ def test_engine_scale_load_and_memory_are_measured(smoke: Results) -> None:
     for count, figure in smoke.scale.items():
         _assert_numbers(figure, config.rounds, f"{count} stored")
     _assert_numbers(smoke.flow_load, config.rounds, "flow load")
+    _assert_numbers(smoke.flow_load_check, config.rounds, "flow load, flows check")
     assert smoke.flow_load_steps == config.flow_steps + 1  # and the end step
     assert len(smoke.rss) == config.rss_runs
     for result in smoke.rss:
@@ -101,7 +102,7 @@ def test_results_table_is_complete(smoke: Results) -> None:
     for ratio in ("d/a", "d/b", "d/c", "e/a"):
         assert f"| {ratio} |" in text
     measured = [t for t in targets(smoke) if t.met is not None]
-    assert len(measured) >= 5  # d/a, the scale ratio, the flow load, RSS, and d/c or e/a
+    assert len(measured) >= 6  # d/a, the scale ratio, two flow loads, RSS, and d/c or e/a
     assert "Python" in smoke.machine and "aiogram" in smoke.machine
 
 
