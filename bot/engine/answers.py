@@ -12,8 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
+from bot.dutch_dates import weekday_day_month_year
 from bot.engine import texts
-from bot.engine.dates import format_dutch_date
 from bot.engine.messages import Choice, QuestionKind
 
 YES_WORDS = frozenset({"ja", "j", "yes", "y", "jawel", "klopt", "zeker", "1"})
@@ -105,7 +105,7 @@ def display(kind: QuestionKind | None, value: object, choices: Sequence[Choice] 
         return ", ".join(labels.get(str(v), str(v)) for v in value) or "geen"
     if kind is QuestionKind.DATE and isinstance(value, str):
         try:
-            return format_dutch_date(date.fromisoformat(value))
+            return weekday_day_month_year(date.fromisoformat(value))
         except ValueError:
             return value
     return str(value)

@@ -11,22 +11,6 @@ from datetime import date, datetime
 
 import dateparser
 
-_DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-_MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
 
 def parse_dutch_date(text: str, now: datetime, prefer: str = "future") -> date | None:
     """The date meant by ``text`` relative to ``now``, or None if it is not a date."""
@@ -45,8 +29,3 @@ def parse_dutch_date(text: str, now: datetime, prefer: str = "future") -> date |
         },
     )
     return found.date() if found else None
-
-
-def format_dutch_date(value: date) -> str:
-    """``vrijdag 27 november 2026``."""
-    return f"{_DAYS[value.weekday()]} {value.day} {_MONTHS[value.month - 1]} {value.year}"

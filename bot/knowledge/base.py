@@ -19,26 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.dutch_dates import day_month_year
+
 MAX_WORDS = 300
 """The longest an article body may be, in words (see :func:`count_words`)."""
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
 _TOKEN = re.compile(r"[^\W_]+")
 
-_MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 # Dutch function words that say nothing about which article is meant
 # ("wat is de meldcode" should find the meldcode, not every article with "de").
@@ -122,7 +110,7 @@ def count_words(text: str) -> int:
 
 def format_date(day: date) -> str:
     """A date the way a Dutch reader writes it: ``23 november 2026``."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return day_month_year(day)
 
 
 def _tokens(text: str) -> list[str]:
