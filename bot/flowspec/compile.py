@@ -11,10 +11,10 @@ themselves in a loop.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
@@ -83,6 +83,9 @@ def _pydantic_problems(exc: ValidationError, src: Located, base: Path) -> list[F
     return problems
 
 
+_Compiled = TypeVar("_Compiled", Condition, Text)
+
+
 @dataclass
 class _Ctx:
     """Collects problems while compiling one book."""
@@ -94,21 +97,26 @@ class _Ctx:
         self.problems.append(FlowProblem(where, message))
 
     def condition(self, source: str, src: Located, path: Path) -> Condition | None:
-        try:
-            compiled = compile_condition(source)
-        except ExpressionError as exc:
-            self.add(_shift(src.where(path), exc.line), str(exc))
-            return None
-        self._check_org_texts(source, src, path, expression=True)
-        return compiled
+        return self._compiled(compile_condition, source, src, path, expression=True)
 
     def text(self, source: str, src: Located, path: Path) -> Text | None:
+        return self._compiled(compile_text, source, src, path, expression=False)
+
+    def _compiled(
+        self,
+        compile_: Callable[[str], _Compiled],
+        source: str,
+        src: Located,
+        path: Path,
+        *,
+        expression: bool,
+    ) -> _Compiled | None:
         try:
-            compiled = compile_text(source)
+            compiled = compile_(source)
         except ExpressionError as exc:
             self.add(_shift(src.where(path), exc.line), str(exc))
             return None
-        self._check_org_texts(source, src, path, expression=False)
+        self._check_org_texts(source, src, path, expression=expression)
         return compiled
 
     def _check_org_texts(self, source: str, src: Located, path: Path, *, expression: bool) -> None:
