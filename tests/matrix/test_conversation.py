@@ -264,5 +264,10 @@ async def test_walks_the_shipped_dilemma_flow_encrypted(
         await walk.say(_answer(ask, step))
     final = [r for r in walk.replies if isinstance(r, Document) and r.final]
     assert final, "the dilemma flow did not end with a vastlegging"
-    attachment = walk.received[-1]
+    message, attachment = walk.received[-2:]
+    html = message.content["formatted_body"]
+    assert "**" not in html  # the template's Markdown became HTML
+    assert "\\" not in html
+    assert "<b>" in html
+    assert "<li>" in html
     assert (await pro.download(attachment.content)).decode() == final[0].text

@@ -126,6 +126,14 @@ def test_document_body_is_the_plain_text_and_the_html_comes_from_markdown() -> N
     )
 
 
+def test_markdown_nested_bullets_and_backslash_escapes() -> None:
+    markdown = "Casus **AB\\_12**\n\n- School\n  - Grond: toestemming\n- 3\\*4 \\# \\\\"
+    assert markdown_html(markdown) == (
+        "<p>Casus <b>AB_12</b></p>"
+        "<ul><li>School<ul><li>Grond: toestemming</li></ul></li><li>3*4 # \\</li></ul>"
+    )
+
+
 def test_markdown_subset_leaves_other_characters_alone() -> None:
     assert markdown_html("3*4*5 en snake_case_naam") == "<p>3*4*5 en snake_case_naam</p>"
     assert markdown_html("*nadruk* en _ook_") == "<p><i>nadruk</i> en <i>ook</i></p>"

@@ -110,34 +110,47 @@ def render_ask(ask: Ask) -> Content:
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
+_BULLET = re.compile(r"^(?P<indent>\s*)[-*•]\s+(?P<text>.*)$")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])[*_](?![\s*_])(.+?)(?<![\s*_])[*_](?![\w*])")
+_BACKSLASH = re.compile(r"\\([!-/:-@\[-`{-~])")
+_HELD = re.compile("\x00(\\d+)\x00")
 
 
 def _inline(text: str) -> str:
-    escaped = html.escape(text, quote=False)
+    # Backslash escapes (``AB\_12``, ``\*``) are literal characters: hold
+    # them out of the way of the bold/italic rules, then put them back.
+    held = _BACKSLASH.sub(lambda m: f"\x00{ord(m.group(1))}\x00", text)
+    escaped = html.escape(held, quote=False)
     escaped = _BOLD.sub(r"<b>\1</b>", escaped)
-    return _ITALIC.sub(r"<i>\1</i>", escaped)
+    escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
+    return _HELD.sub(lambda m: html.escape(chr(int(m.group(1))), quote=False), escaped)
 
 
 def markdown_html(markdown: str) -> str:
     """The small Markdown subset the summary templates use, as Matrix HTML.
 
-    Headings, bullet lists, ``**bold**``, ``*italic*`` and paragraphs; all
-    text is escaped first, so a template (or an answer in it) cannot inject
-    markup. Anything else stays as text.
+    Headings, bullet lists (one level of nesting), ``**bold**``, ``*italic*``,
+    backslash escapes and paragraphs; all text is escaped first, so a
+    template (or an answer in it) cannot inject markup. Anything else stays
+    as text.
     """
     out: list[str] = []
     paragraph: list[str] = []
-    items: list[str] = []
+    items: list[tuple[str, list[str]]] = []
 
     def flush() -> None:
         if paragraph:
             out.append("<p>" + "<br>".join(paragraph) + "</p>")
             paragraph.clear()
         if items:
-            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            rendered = []
+            for text, children in items:
+                nested = "".join(f"<li>{c}</li>" for c in children)
+                rendered.append(
+                    f"<li>{text}<ul>{nested}</ul></li>" if nested else f"<li>{text}</li>"
+                )
+            out.append("<ul>" + "".join(rendered) + "</ul>")
             items.clear()
 
     for line in markdown.splitlines():
@@ -152,7 +165,11 @@ def markdown_html(markdown: str) -> str:
         elif bullet:
             if paragraph:
                 flush()
-            items.append(_inline(bullet.group(1)))
+            text = _inline(bullet.group("text"))
+            if len(bullet.group("indent")) >= 2 and items:
+                items[-1][1].append(text)
+            else:
+                items.append((text, []))
         else:
             if items:
                 flush()
