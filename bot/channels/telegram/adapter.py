@@ -14,10 +14,8 @@ unexpected error in one update becomes a short Dutch apology, never a crash.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -50,6 +48,7 @@ from bot.engine.messages import (
     TextIn,
     Unsupported,
 )
+from bot.service.locks import KeyedLocks
 from bot.service.ports import ConversationKey, KeyValueStore
 
 log = logging.getLogger(__name__)
@@ -130,34 +129,6 @@ class _Pressed:
     data: str
 
 
-class _ChatLocks:
-    """One lock per chat, so the replies to two quick updates never interleave.
-
-    Entries are removed when nobody holds or waits for them (aiogram's own
-    isolation keeps a lock per user forever).
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, chat_id: int) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id) or (asyncio.Lock(), 0)
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users <= 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
 class TelegramChannel:
     """Connects aiogram to the conversation service.
 
@@ -178,7 +149,7 @@ class TelegramChannel:
         self._kv = kv
         self._traits = traits
         self._codec = codec or CallbackCodec(memory)
-        self._locks = _ChatLocks()
+        self._locks = KeyedLocks()
         # chat id -> message id of the last question sent with a keyboard
         self._keyboards: BoundedMap[int, int] = BoundedMap(memory)
         self._groups_told: BoundedMap[int, bool] = BoundedMap(memory)
