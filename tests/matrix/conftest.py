@@ -29,7 +29,7 @@ from tests.peers.synapse import Account, MatrixUser, SynapseServer, synapse_serv
 
 __all__ = ["synapse_server"]  # the session fixture, re-exported for these tests
 
-FIXTURE_FLOWS = PROJECT_ROOT / "tests" / "fixtures" / "flows"
+FIXTURE_FLOWS = PROJECT_ROOT / "tests" / "matrix" / "flows"  # our own small flow set
 
 
 class DictValues:
@@ -214,7 +214,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., App]]:
             database_url=f"sqlite:///{tmp_path / db_name}",
             flows_dir=flows_dir,
             knowledge_dir=PROJECT_ROOT / "knowledge" if shipped else tmp_path / "no-knowledge",
-            main_flow="dilemma" if shipped else "demo",
+            main_flow="dilemma" if shipped else "overleg",
         )
         app = create_app(settings, clock=fixed_clock)
         apps.append(app)

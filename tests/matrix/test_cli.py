@@ -53,7 +53,7 @@ async def test_runs_answers_and_stops_cleanly_on_sigterm(
             DATABASE_URL=database,
             FLOWS_DIR=str(FIXTURE_FLOWS),
             KNOWLEDGE_DIR=str(tmp_path / "no-knowledge"),
-            MAIN_FLOW="demo",
+            MAIN_FLOW="overleg",
             MATRIX_HOMESERVER=synapse_server.url,
             MATRIX_USER_ID=bot_account.user_id,
             MATRIX_PASSWORD=bot_account.account.password,

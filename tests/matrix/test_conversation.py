@@ -113,22 +113,24 @@ async def _open(
     return walk, bot, app
 
 
-async def _walk_demo(walk: Walk) -> Document:
-    """The demo flow with every way of answering; returns the final vastlegging."""
+async def _walk_overleg(walk: Walk) -> Document:
+    """Our test flow with every way of answering; returns the final vastlegging."""
     greeting = await walk.greeted()
     notice = any(isinstance(r, Say) and r.text == texts.NOTICE_NOT_ENCRYPTED for r in greeting)
     assert notice is not walk.encrypted
     assert walk.ask.step == MENU_STEP
+    assert "Overleg &amp; afspraken" in walk.received[-1].content["formatted_body"]
 
-    await walk.say("1")  # the menu, by number
+    await walk.say("Overleg & afspraken")  # the menu, by label
     assert walk.ask.step == "code"
-    await walk.say("AB12")
+    await walk.say("AB_12")
     assert walk.ask.step == "soort"
-    await walk.say("2")  # by number: Informatie delen
+    assert "Waar gaat het &lt;dilemma&gt; over?" in walk.received[-1].content["formatted_body"]
+    await walk.say("2")  # by number: Zorg & veiligheid
     assert walk.ask.step == "besproken"
     await walk.say("terug")
     assert walk.ask.step == "soort"
-    assert walk.ask.previous == "Informatie delen"
+    assert walk.ask.previous == "Zorg & veiligheid"
     await walk.say("Informatie delen")  # by label
     assert walk.ask.step == "besproken"
     await walk.say("ja")
@@ -144,11 +146,11 @@ async def _walk_demo(walk: Walk) -> Document:
     assert "3. ✅ Veilig Thuis" in question
     await walk.say("klaar")
     assert walk.ask.step == "weet_al"
+    assert walk.ask.text == "Weet Huisarts het al?"
     await walk.say("ja")
     await walk.say("nee")
-    assert walk.ask.step == "doel"
-    await walk.say("Zij moeten advies geven")
-    await walk.say("ja")  # the sub-flow's question
+    assert walk.ask.step == "afspraak"
+    await walk.say("Mentor <school> & huisarts bellen")
     assert walk.ask.step == REVIEW_STEP
     draft = [r for r in walk.replies if isinstance(r, Document)]
     assert len(draft) == 1
@@ -164,30 +166,38 @@ async def _walk_demo(walk: Walk) -> Document:
     final = [r for r in walk.replies if isinstance(r, Document)]
     assert len(final) == 1
     assert final[0].final
+    assert "Wanneer bespreek je het?" in final[0].text  # asked after the change
     return final[0]
 
 
-async def test_walks_the_demo_flow_unencrypted(
+def _check_vastlegging_message(message: Received) -> None:
+    html = message.content["formatted_body"]
+    assert message.content["format"] == "org.matrix.custom.html"
+    assert "<b>AB_12</b>" in html  # Markdown escapes undone, the code in bold
+    assert "Mentor &lt;school&gt; &amp; huisarts bellen" in html  # answers escaped
+
+
+async def test_walks_the_test_flow_unencrypted(
     run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
 ) -> None:
     walk, _bot, _app = await _open(run_bot, make_user, make_app, encrypted=False)
-    document = await _walk_demo(walk)
+    document = await _walk_overleg(walk)
     message, attachment = walk.received[-2:]
-    assert "AB12" in document.text
-    assert message.content["format"] == "org.matrix.custom.html"
-    assert "AB12" in message.content["formatted_body"]
+    assert "AB_12" in document.text
+    _check_vastlegging_message(message)
     assert attachment.content["msgtype"] == "m.file"
     assert attachment.content["body"].endswith(".txt")
     assert (await walk.pro.download(attachment.content)).decode() == document.text
     assert await walk.pro.settle(walk.room, walk.bot_id, quiet=0.5) == []
 
 
-async def test_walks_the_demo_flow_end_to_end_encrypted(
+async def test_walks_the_test_flow_end_to_end_encrypted(
     run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
 ) -> None:
     walk, _bot, _app = await _open(run_bot, make_user, make_app, encrypted=True)
-    document = await _walk_demo(walk)
-    attachment = walk.received[-1]
+    document = await _walk_overleg(walk)
+    message, attachment = walk.received[-2:]
+    _check_vastlegging_message(message)
     assert "url" not in attachment.content
     assert (await walk.pro.download(attachment.content)).decode() == document.text
     assert walk.pro.undecryptable == 0
