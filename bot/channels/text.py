@@ -17,6 +17,8 @@ def ask_lines(ask: Ask, *, numbered: bool = True) -> list[str]:
     lines: list[str] = []
     if ask.error:
         lines.append(f"⚠ {ask.error}")
+    if ask.note:
+        lines.append(ask.note)
     if ask.progress is not None:
         lines.append(f"[{ask.progress}]")
     lines.append(ask.text)

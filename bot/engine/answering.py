@@ -103,7 +103,7 @@ def answer_text(run: Walker, state: State, text: str) -> State:
         if run.ctx.traits.confirm_multi:
             new = replace(state, selection=tuple(keys))
             labels = display(QuestionKind.MULTI, keys, step.choices)
-            run.replies.append(run.question(new, texts.SELECTED.format(labels=labels)))
+            run.replies.append(run.question(new, note=texts.SELECTED.format(labels=labels)))
             return new
         return accept(run, state, keys)
     if kind is QuestionKind.DATE:

@@ -107,7 +107,8 @@ class Say:
 
 @dataclass(frozen=True)
 class Ask:
-    """A question. ``hint`` says how to answer; ``error`` explains a rejected answer."""
+    """A question. ``hint`` says how to answer; ``error`` explains a rejected answer;
+    ``note`` is a neutral remark above it (e.g. what was selected so far)."""
 
     question_id: str
     step: str
@@ -116,6 +117,7 @@ class Ask:
     choices: tuple[Choice, ...] = ()
     hint: str = ""
     error: str = ""
+    note: str = ""
     progress: Progress | None = None
     help_article: str | None = None
     max_length: int | None = None

@@ -139,7 +139,7 @@ class Walker:
 
     # ------------------------------------------------------------ asking
 
-    def question(self, state: State, error: str = "") -> Ask:
+    def question(self, state: State, error: str = "", note: str = "") -> Ask:
         frame = state.stack[-1]
         step = self.step_of(frame)
         variables = self.variables(state)
@@ -178,6 +178,7 @@ class Walker:
             choices=tuple(choices),
             hint=hint,
             error=error,
+            note=note,
             progress=self.progress(state),
             help_article=step.help,
             max_length=step.max_length if kind is QuestionKind.TEXT else None,

@@ -314,6 +314,10 @@ def test_typed_numbers_wait_for_klaar_when_the_channel_confirms() -> None:
     to_besproken(c)
     c.say("ja", "1 3")
     assert c.ask.step == "partners" and c.ask.selected == ("huisarts", "vt")
+    assert (
+        c.ask.note == "Gekozen: Huisarts, Veilig Thuis. Typ klaar om door te gaan, of kies opnieuw."
+    )
+    assert not c.ask.error
     c.say("klaar")
     assert c.ask.text == "Weet Huisarts het al?"
 

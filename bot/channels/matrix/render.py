@@ -73,14 +73,13 @@ def render_ask(ask: Ask) -> Content:
     """
     plain: list[str] = []
     rich: list[str] = []
-    if ask.error and ask.kind is QuestionKind.MULTI and ask.selected:
-        # With typed numbers the engine confirms the selection in ``error``
-        # ("Gekozen: ... Typ klaar"): a note, not a warning.
-        plain += [ask.error, ""]
-        rich.append(f"<p><b>{_escape(ask.error)}</b></p>")
-    elif ask.error:
+    if ask.error:
         plain += [f"⚠️ {ask.error}", ""]
         rich.append(f"<p>⚠️ <b>{_escape(ask.error)}</b></p>")
+    if ask.note:
+        # e.g. the selection so far ("Gekozen: ... Typ klaar"): a note, not a warning
+        plain += [ask.note, ""]
+        rich.append(f"<p><b>{_escape(ask.note)}</b></p>")
     if ask.progress is not None:
         plain.append(str(ask.progress))
         rich.append(f"<p><i>{_escape(str(ask.progress))}</i></p>")

@@ -51,6 +51,8 @@ def ask_spans(ask: Ask) -> list[Span]:
     spans: list[Span] = []
     if ask.error:
         spans += [Span(ERROR_MARK), Span(ask.error, "i"), Span("\n\n")]
+    if ask.note:
+        spans += [Span(ask.note, "i"), Span("\n\n")]
     if ask.progress is not None:
         spans += [Span(_capitalised(str(ask.progress)), "i"), Span("\n")]
     spans.append(Span(ask.text, "b"))
