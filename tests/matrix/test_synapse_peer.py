@@ -12,6 +12,7 @@ import pytest
 
 import tests.peers.synapse as peer
 from bot.settings import PROJECT_ROOT
+from tests.peers.common import peer_unavailable
 
 _CHILD = """
 import sys, time
@@ -40,7 +41,7 @@ def _alive(pid: int) -> bool:
 @pytest.mark.timeout(120)
 def test_synapse_stops_when_the_test_process_is_killed() -> None:
     if peer.find_synapse_python() is None:
-        peer._unavailable("no .venv-synapse")
+        peer_unavailable("Synapse", "no .venv-synapse")
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(PROJECT_ROOT)],
         stdout=subprocess.PIPE,
@@ -72,10 +73,10 @@ def test_a_missing_synapse_skips_here_and_fails_under_ci(
         peer.start_synapse()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        peer._unavailable("no Synapse")
+        peer_unavailable("Synapse", "no Synapse")
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception, match="no Synapse"):
-        peer._unavailable("no Synapse")
+        peer_unavailable("Synapse", "no Synapse")
 
 
 def test_the_homeserver_config_is_local_quiet_and_generous() -> None:

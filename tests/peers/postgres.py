@@ -27,18 +27,18 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
-HOST = "127.0.0.1"
+from tests.peers.common import HOST, free_port, peer_unavailable
+
 SUPERUSER = "postgres"
 
 # Stop the server and remove its directory once stdin closes (the test process is
@@ -99,13 +99,6 @@ def _unprivileged_user() -> pwd.struct_passwd | None:
             continue
     msg = "running as root, and there is no 'postgres' or 'nobody' user to run PostgreSQL as"
     raise PeerUnavailableError(msg)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -254,7 +247,7 @@ def start_postgres() -> PostgresServer:
             conf.write(_SETTINGS.format(socket_dir=server.socket_dir))
         last_error = ""
         for _attempt in range(3):  # the free port may be taken before the server binds it
-            server.port = _free_port()
+            server.port = free_port()
             result = _run_as(
                 user,
                 [
@@ -317,20 +310,13 @@ def _tail(path: Path, lines: int = 20) -> str:
         return ""
 
 
-def _unavailable(reason: str) -> NoReturn:
-    """Fail under CI (a missing peer is a broken build there), skip elsewhere."""
-    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
-        pytest.fail(f"PostgreSQL test peer could not be started (CI=true): {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL test peer not available: {reason}")
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server on 127.0.0.1 for the whole session."""
     try:
         server = start_postgres()
     except (PeerUnavailableError, OSError, subprocess.SubprocessError) as err:
-        _unavailable(str(err))
+        peer_unavailable("PostgreSQL", str(err))
     try:
         yield server
     finally:

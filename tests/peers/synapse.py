@@ -36,7 +36,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,11 +45,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
-HOST = "127.0.0.1"
+from tests.peers.common import HOST, free_port, peer_unavailable
+
 SERVER_NAME = "localhost"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SYNAPSE_VENV = PROJECT_ROOT / ".venv-synapse"
@@ -142,13 +142,6 @@ def find_synapse_python() -> Path | None:
         if python.exists():
             return python
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _signing_key() -> str:
@@ -393,7 +386,7 @@ def start_synapse(
     for _attempt in range(3):  # the free port may be taken before Synapse binds it
         tmp = Path(tempfile.mkdtemp(prefix="voorkomen-synapse-"))
         server = SynapseServer(
-            python=python, tmp=tmp, port=_free_port(), secret=os.urandom(16).hex()
+            python=python, tmp=tmp, port=free_port(), secret=os.urandom(16).hex()
         )
         try:
             (tmp / "signing.key").write_text(_signing_key())
@@ -430,20 +423,13 @@ def start_synapse(
     raise PeerUnavailableError(last_error)
 
 
-def _unavailable(reason: str) -> NoReturn:
-    """Fail under CI (a missing peer is a broken build there), skip elsewhere."""
-    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
-        pytest.fail(f"Synapse test peer could not be started (CI=true): {reason}", pytrace=False)
-    pytest.skip(f"Synapse test peer not available: {reason}")
-
-
 @pytest.fixture(scope="session")
 def synapse_server() -> Iterator[SynapseServer]:
     """A Synapse homeserver on 127.0.0.1 for the whole session."""
     try:
         server = start_synapse()
     except (PeerUnavailableError, OSError, subprocess.SubprocessError) as err:
-        _unavailable(str(err))
+        peer_unavailable("Synapse", str(err))
     try:
         yield server
     finally:

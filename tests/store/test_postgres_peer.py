@@ -12,14 +12,15 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.peers.postgres import PostgresServer, _unavailable, find_bindir
+from tests.peers.common import peer_unavailable
+from tests.peers.postgres import PostgresServer, find_bindir
 
 
 @pytest.mark.parametrize("ci", ["true", "1"])
 def test_a_missing_server_fails_under_ci(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
     monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.fail.Exception, match=r"CI=true.*no initdb"):
-        _unavailable("no initdb")
+        peer_unavailable("PostgreSQL", "no initdb")
 
 
 @pytest.mark.parametrize("ci", [None, "", "false"])
@@ -29,7 +30,7 @@ def test_a_missing_server_skips_elsewhere(monkeypatch: pytest.MonkeyPatch, ci: s
     else:
         monkeypatch.setenv("CI", ci)
     with pytest.raises(pytest.skip.Exception, match="no initdb"):
-        _unavailable("no initdb")
+        peer_unavailable("PostgreSQL", "no initdb")
 
 
 @pytest.mark.peer

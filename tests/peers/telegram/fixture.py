@@ -35,6 +35,7 @@ from typing import Any, NoReturn
 import pytest
 
 from bot.channels.telegram.testing import parse_html
+from tests.peers.common import peer_unavailable
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[2]
@@ -47,9 +48,7 @@ READY_MARK = "is ready ("
 
 def missing_peer(reason: str) -> NoReturn:
     """Skip with the reason; under CI a missing peer is a failure."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"Telegram peer missing under CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    peer_unavailable("Telegram Bot API emulator", reason)
 
 
 def _stop(process: subprocess.Popen[Any], name: str) -> None:

@@ -1,0 +1,31 @@
+"""What every test peer shares: loopback only, a free port, and the CI rule.
+
+Peers (PostgreSQL, Synapse, the Telegram Bot API emulator) run on 127.0.0.1
+and nowhere else. Under ``CI=true`` a peer that cannot be started is a broken
+build; on a developer's machine the tests that need it skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import NoReturn
+
+import pytest
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def peer_unavailable(peer: str, reason: str) -> NoReturn:
+    """Fail under CI (a missing peer is a broken build there), skip elsewhere."""
+    if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{peer} test peer could not be started (CI=true): {reason}", pytrace=False)
+    pytest.skip(f"{peer} test peer not available: {reason}")
