@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from typing import NoReturn
 
 import pytest
@@ -29,3 +31,28 @@ def peer_unavailable(peer: str, reason: str) -> NoReturn:
     if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
         pytest.fail(f"{peer} test peer could not be started (CI=true): {reason}", pytrace=False)
     pytest.skip(f"{peer} test peer not available: {reason}")
+
+
+def spawn_watchdog(script: str, *args: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``python -c script args…`` that cleans a peer up when we die.
+
+    The watchdog reads a pipe whose only writer is this process: when pytest
+    ends, however it ends (even SIGKILL), the pipe closes and the watchdog
+    stops the peer and removes its files. Returns the process and the write
+    end, which the caller closes on a clean stop.
+    """
+    read_end, write_end = os.pipe()  # not inherited by other children (PEP 446)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            stdin=read_end,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C for pytest must not kill it first
+        )
+    except BaseException:
+        os.close(write_end)
+        raise
+    finally:
+        os.close(read_end)
+    return process, write_end

@@ -28,7 +28,6 @@ import pwd
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from tests.peers.common import HOST, free_port, peer_unavailable
+from tests.peers.common import HOST, free_port, peer_unavailable, spawn_watchdog
 
 SUPERUSER = "postgres"
 
@@ -277,30 +276,14 @@ def start_postgres() -> PostgresServer:
 
 
 def _start_watchdog(server: PostgresServer) -> None:
-    read_end, write_end = os.pipe()  # not inherited by other children (PEP 446)
-    try:
-        server._watchdog = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                _WATCHDOG,
-                str(server.bindir / "pg_ctl"),
-                str(server.data_dir),
-                str(server.tmp),
-                str(server.user.pw_uid) if server.user else "-",
-                str(server.user.pw_gid) if server.user else "-",
-            ],
-            stdin=read_end,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C for pytest must not kill it first
-        )
-    except BaseException:
-        os.close(write_end)
-        raise
-    finally:
-        os.close(read_end)
-    server._watchdog_pipe = write_end
+    server._watchdog, server._watchdog_pipe = spawn_watchdog(
+        _WATCHDOG,
+        str(server.bindir / "pg_ctl"),
+        str(server.data_dir),
+        str(server.tmp),
+        str(server.user.pw_uid) if server.user else "-",
+        str(server.user.pw_gid) if server.user else "-",
+    )
 
 
 def _tail(path: Path, lines: int = 20) -> str:

@@ -37,7 +37,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -49,7 +48,7 @@ from typing import Any
 
 import pytest
 
-from tests.peers.common import HOST, free_port, peer_unavailable
+from tests.peers.common import HOST, free_port, peer_unavailable, spawn_watchdog
 
 SERVER_NAME = "localhost"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -352,21 +351,9 @@ class SynapseServer:
 
 def _start_watchdog(server: SynapseServer) -> None:
     assert server.process is not None
-    read_end, write_end = os.pipe()  # not inherited by other children (PEP 446)
-    try:
-        server._watchdog = subprocess.Popen(
-            [sys.executable, "-c", _WATCHDOG, str(server.process.pid), str(server.tmp)],
-            stdin=read_end,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C for pytest must not kill it first
-        )
-    except BaseException:
-        os.close(write_end)
-        raise
-    finally:
-        os.close(read_end)
-    server._watchdog_pipe = write_end
+    server._watchdog, server._watchdog_pipe = spawn_watchdog(
+        _WATCHDOG, str(server.process.pid), str(server.tmp)
+    )
 
 
 def start_synapse(
