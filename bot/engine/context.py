@@ -26,7 +26,6 @@ class ArticleLike(Protocol):
 
     def as_message(self) -> str:
         """The whole article as one chat message (title, body, sources)."""
-        ...
 
 
 class KnowledgeLike(Protocol):

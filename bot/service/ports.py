@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.engine.messages import Document, DocumentRequest
+from bot.engine.messages import ChannelTraits, Document, DocumentRequest, Incoming, Reply
 from bot.engine.state import State
 
 
@@ -99,3 +99,12 @@ class DocumentRenderer(Protocol):
 
     def render(self, request: DocumentRequest, sources: Mapping[str, str]) -> Document:
         """Render ``request.template`` found in ``sources`` (the flow book's files)."""
+
+
+class ConversationHandler(Protocol):
+    """What a channel needs from the service (``ConversationService`` fits)."""
+
+    async def handle(
+        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+    ) -> list[Reply]:
+        """Handle one incoming message of one conversation; the replies, in order."""

@@ -5,12 +5,11 @@ from the settings and the app's service and key-value store. This is the only
 package that imports ``nio``.
 """
 
-from bot.channels.matrix.channel import ConversationHandler, MatrixChannel, MatrixLoginError
+from bot.channels.matrix.channel import MatrixChannel, MatrixLoginError
 from bot.channels.matrix.config import MatrixConfig, MatrixConfigError
 from bot.channels.matrix.ratelimit import RetryPolicy
 
 __all__ = [
-    "ConversationHandler",
     "MatrixChannel",
     "MatrixConfig",
     "MatrixConfigError",

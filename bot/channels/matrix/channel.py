@@ -32,7 +32,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from nio import (
     AsyncClient,
@@ -70,7 +70,7 @@ from bot.engine.messages import (
     Stale,
     TextIn,
 )
-from bot.service.ports import ConversationKey, KeyValueStore
+from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +103,6 @@ UNENCRYPTED_DOCUMENT_TEXT = (
     "Start een nieuw gesprek met mij met versleuteling aan, "
     "of vraag je beheerder om hulp."
 )
-
-
-class ConversationHandler(Protocol):
-    """What the channel needs from the conversation service."""
-
-    async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
-    ) -> list[Reply]:
-        """Handle one incoming message of one conversation; replies in order."""
 
 
 class MatrixLoginError(RuntimeError):

@@ -9,7 +9,6 @@ the tests (and benchmarks) use at aiogram's own seam.
 from bot.channels.telegram.adapter import (
     CHANNEL,
     TELEGRAM_TRAITS,
-    ConversationHandler,
     TelegramChannel,
 )
 from bot.channels.telegram.runners import (
@@ -24,7 +23,6 @@ __all__ = [
     "CHANNEL",
     "COMMANDS",
     "TELEGRAM_TRAITS",
-    "ConversationHandler",
     "TelegramChannel",
     "WebhookConfig",
     "make_bot",

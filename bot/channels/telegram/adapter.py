@@ -49,7 +49,7 @@ from bot.engine.messages import (
     Unsupported,
 )
 from bot.service.locks import KeyedLocks
-from bot.service.ports import ConversationKey, KeyValueStore
+from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +57,6 @@ CHANNEL = "telegram"
 TELEGRAM_TRAITS = ChannelTraits(name=CHANNEL, buttons=True, end_to_end_encrypted=False)
 TOAST_LIMIT = 200
 """Telegram shows at most 200 characters in a callback answer."""
-
-
-class ConversationHandler(Protocol):
-    """What the channel needs from the service (``ConversationService`` fits)."""
-
-    async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
-    ) -> list[Reply]:
-        """Run one user turn and return the replies, in order."""
-        ...
 
 
 # Words for what a message holds when it is not text, as the service may show
