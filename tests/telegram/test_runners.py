@@ -92,7 +92,7 @@ async def test_webhook_checks_the_secret_and_feeds_the_service() -> None:
                     break
                 await asyncio.sleep(0.01)
         assert service.calls[0][1] == TextIn("start")
-        assert "Welkom bij de test." in session.texts()
+        assert any(t.startswith("Welkom bij de test.") for t in session.texts())
     finally:
         stop.set()
         await asyncio.wait_for(server, timeout=10)

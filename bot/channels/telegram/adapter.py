@@ -272,8 +272,20 @@ class TelegramChannel:
             # A new question is coming: the previous keyboard cannot answer it.
             await self._remove_keyboard(bot, chat_id, last)
             self._keyboards.drop(chat_id)
+        lead: list[Say] = []
         for reply in pending:
-            await self._render(bot, chat_id, reply)
+            if isinstance(reply, Say):
+                lead.append(reply)  # said with the question that follows, in one message
+                continue
+            if isinstance(reply, Ask):
+                await self._render_ask(bot, chat_id, reply, lead)
+            else:
+                for say in lead:
+                    await self._render(bot, chat_id, say)
+                await self._render(bot, chat_id, reply)
+            lead = []
+        for say in lead:
+            await self._render(bot, chat_id, say)
 
     @staticmethod
     def _toggle_reply(pressed: _Pressed, asks: Sequence[Ask]) -> Ask | None:
@@ -293,10 +305,7 @@ class TelegramChannel:
         if isinstance(reply, Say):
             await self._send(bot, chat_id, rendering.say_messages(reply))
         elif isinstance(reply, Ask):
-            keyboard = ask_keyboard(reply, self._codec, chat_id)
-            sent = await self._send(bot, chat_id, rendering.ask_messages(reply), keyboard)
-            if keyboard is not None and sent is not None:
-                self._keyboards.put(chat_id, sent.message_id)
+            await self._render_ask(bot, chat_id, reply, ())
         elif isinstance(reply, Document):
             await self._send(bot, chat_id, rendering.document_messages(reply))
             if reply.final:
@@ -309,6 +318,13 @@ class TelegramChannel:
                 )
         elif isinstance(reply, Stale):
             await self._send(bot, chat_id, rendering.say_messages(Say(reply.text)))
+
+    async def _render_ask(self, bot: Bot, chat_id: int, ask: Ask, lead: Sequence[Say]) -> None:
+        """A question, with what was said just before it in the same message."""
+        keyboard = ask_keyboard(ask, self._codec, chat_id)
+        sent = await self._send(bot, chat_id, rendering.ask_messages(ask, lead), keyboard)
+        if keyboard is not None and sent is not None:
+            self._keyboards.put(chat_id, sent.message_id)
 
     async def _send(
         self,

@@ -8,6 +8,8 @@ answer was rejected above it, the hint below. Everything is built as spans
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.channels.telegram.splitting import (
     TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
@@ -65,9 +67,17 @@ def ask_spans(ask: Ask) -> list[Span]:
     return spans
 
 
-def ask_messages(ask: Ask) -> list[str]:
-    """A question as one or more HTML messages (the keyboard goes on the last)."""
-    return split_html(ask_spans(ask))
+def ask_messages(ask: Ask, lead: Sequence[Say] = ()) -> list[str]:
+    """A question as one or more HTML messages (the keyboard goes on the last).
+
+    ``lead`` is what the bot said just before the question ("Eerst: het
+    vier-ogen overleg."): it goes on top of the same message, so the phone
+    shows one bubble per question, not several.
+    """
+    spans: list[Span] = []
+    for say in lead:
+        spans += [Span(say.text), Span("\n\n")]
+    return split_html(spans + ask_spans(ask))
 
 
 def document_messages(document: Document) -> list[str]:
