@@ -12,7 +12,7 @@ from bot.engine import texts
 from bot.engine.answers import display, match_choice, normalize, parse_multi, parse_yesno
 from bot.engine.commands import confirm_answer, review_answer, universal
 from bot.engine.dates import parse_dutch_date
-from bot.engine.messages import ChoiceIn, DoneIn, MultiIn, QuestionKind, Say, Stale
+from bot.engine.messages import ChoiceIn, DoneIn, QuestionKind, Say, Stale
 from bot.engine.privacy import find_identifiers
 from bot.engine.state import JSON, EntryKind, Mode, State
 from bot.engine.walker import DONE_KEY, Walker
@@ -28,7 +28,7 @@ def menu_answer(run: Walker, state: State, text: str) -> State:
     return run.start_flow(state, choice.key)
 
 
-def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn | MultiIn) -> State:
+def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
     ask = run.prompt(state)
     if (
         isinstance(incoming, ChoiceIn)
@@ -42,12 +42,11 @@ def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn | MultiIn) -> 
         new = replace(state, selection=tuple(c.key for c in ask.choices if c.key in chosen))
         run.replies.append(run.question(new))
         return new
-    if isinstance(incoming, DoneIn | MultiIn):
+    if isinstance(incoming, DoneIn):
         if state.mode is not Mode.ASKING or ask.kind is not QuestionKind.MULTI:
             run.replies.append(Stale())
             return state
-        keys = state.selection if isinstance(incoming, DoneIn) else incoming.keys
-        return accept_multi(run, state, list(keys))
+        return accept_multi(run, state, list(state.selection))
     choice = next((c for c in ask.choices if c.key == incoming.key), None)
     if choice is None:
         run.replies.append(Stale())

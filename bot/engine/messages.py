@@ -60,14 +60,6 @@ class ChoiceIn:
 
 
 @dataclass(frozen=True)
-class MultiIn:
-    """A finished multiple-choice selection (e.g. a "Klaar" button)."""
-
-    question_id: str
-    keys: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class DoneIn:
     """Finish a multiple-choice question whose options were toggled with ``ChoiceIn``."""
 
@@ -81,7 +73,7 @@ class Unsupported:
     what: str
 
 
-Incoming = TextIn | ChoiceIn | MultiIn | DoneIn | Unsupported
+Incoming = TextIn | ChoiceIn | DoneIn | Unsupported
 
 
 # ---------------------------------------------------------------- outgoing

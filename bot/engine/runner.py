@@ -24,7 +24,6 @@ from bot.engine.messages import (
     ChoiceIn,
     DoneIn,
     Incoming,
-    MultiIn,
     Say,
     Stale,
     StepResult,
@@ -49,7 +48,7 @@ def _dispatch(run: Walker, state: State, incoming: Incoming) -> State:
         run.replies.append(Say(texts.UNSUPPORTED))
         run.replies.append(run.prompt(state))
         return state
-    if isinstance(incoming, ChoiceIn | DoneIn | MultiIn):
+    if isinstance(incoming, ChoiceIn | DoneIn):
         if incoming.question_id != str(state.serial):
             run.replies.append(Stale())
             return state
