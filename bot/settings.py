@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,6 @@ class Settings:
     matrix_store_path: Path | None = None  # E2E key store; default: data/ next to the database
     matrix_device_name: str = "Voorkomen"
     matrix_allowed_servers: tuple[str, ...] = ()  # accept invites only from these servers
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
