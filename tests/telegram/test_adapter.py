@@ -433,3 +433,25 @@ async def test_replies_of_quick_updates_do_not_interleave(chat: Chat) -> None:
         assert text.index("Welkom bij de test.") == text.rindex("Welkom bij de test.")
         assert "Wat voor dilemma" in text
     assert len(h.channel._locks) == 0  # locks are freed
+
+
+async def test_every_bot_api_call_of_the_adapter_has_a_kept_response_type(
+    h: Harness, chat: Chat
+) -> None:
+    """The adapter keeps aiogram's Response[...] types alive for the calls it makes
+    (see ``_RESPONSE_TYPES``); a new kind of call must be added there too."""
+    from aiogram.methods.base import Response
+
+    from bot.channels.telegram import adapter
+
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    multi = h.last_keyboard_message()
+    await h.feed(chat.press_label(multi, "Huisarts"))
+    await h.feed(chat.press_label(h.session.current(multi), "Klaar"))
+    await h.feed(chat.text("nog een antwoord"))
+    kinds = {type(r) for r in h.session.requests}
+    assert {SendMessage, EditMessageReplyMarkup, EditMessageText} <= kinds
+    kept = set(adapter._RESPONSE_TYPES)
+    for kind in kinds:
+        assert Response[kind.__returning__] in kept, kind.__name__  # type: ignore[name-defined]

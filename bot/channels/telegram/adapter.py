@@ -23,6 +23,14 @@ from typing import Protocol
 from aiogram import Bot, Dispatcher
 from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+)
+from aiogram.methods.base import Response
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -57,6 +65,21 @@ CHANNEL = "telegram"
 TELEGRAM_TRAITS = ChannelTraits(name=CHANNEL, buttons=True, end_to_end_encrypted=False)
 TOAST_LIMIT = 200
 """Telegram shows at most 200 characters in a callback answer."""
+
+# aiogram parses every Bot API answer into ``Response[method.__returning__]``, a
+# pydantic generic that pydantic caches only weakly: after a garbage collection
+# it is built again (~5 ms each time). Holding the types of the calls this
+# adapter makes keeps them cached (bench/README.md: 1,327 -> 1,088 µs per update).
+_RESPONSE_TYPES = tuple(
+    Response[method.__returning__]  # type: ignore[name-defined]
+    for method in (
+        SendMessage,
+        SendDocument,
+        EditMessageText,
+        EditMessageReplyMarkup,
+        AnswerCallbackQuery,
+    )
+)
 
 
 # Words for what a message holds when it is not text, as the service may show
