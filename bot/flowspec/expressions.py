@@ -12,10 +12,11 @@ answer that the user changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 # Names every expression may read without a step having set them.
@@ -34,73 +35,103 @@ class ExpressionError(Exception):
         super().__init__(message)
 
 
-def _expression_reads(source: str) -> frozenset[str]:
-    """The variables an expression reads.
+def _parse_expression(source: str) -> nodes.Expr:
+    """Parse an expression the way ``Environment.compile_expression`` does."""
+    parser = Parser(_ENV, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError(
+            "chunk after expression", parser.stream.current.lineno, None, None
+        )
+    return expr
 
-    An expression declares no names (there is no ``for`` or ``set`` inside
-    one), so this is every name it loads that is not one of Jinja2's globals
-    (``range``, ``dict`` …): what ``meta.find_undeclared_variables`` returns,
-    without running the code generator it uses for that (which doubled the
-    time to load a large flow).
+
+def _loaded_names(ast: nodes.Node) -> frozenset[str]:
+    """Every name an expression or a ``{{ }}``-only text loads, but Jinja2's globals.
+
+    Such sources declare no names (no ``for`` or ``set``), so this is what
+    ``meta.find_undeclared_variables`` returns, without running the code
+    generator it uses for that (which doubled the time to load a large flow).
     """
-    ast = _ENV.parse("{{ (" + source + ") }}")
+    found = [ast] if isinstance(ast, nodes.Name) else []  # find_all skips the root
+    found += ast.find_all(nodes.Name)
     return frozenset(
-        name.name
-        for name in ast.find_all(nodes.Name)
-        if name.ctx == "load" and name.name not in _ENV.globals
+        name.name for name in found if name.ctx == "load" and name.name not in _ENV.globals
     )
+
+
+def _check_filters_and_tests(ast: nodes.Node) -> None:
+    """Unknown filters and tests are found by Jinja2's code generator; we generate
+    code on first use, so check them here, at load time."""
+    for node in [ast, *ast.find_all((nodes.Filter, nodes.Test))]:  # find_all skips the root
+        if isinstance(node, nodes.Filter) and node.name not in _ENV.filters:
+            raise ExpressionError(f"unknown filter '{node.name}'", node.lineno)
+        if isinstance(node, nodes.Test) and node.name not in _ENV.tests:
+            raise ExpressionError(f"unknown test '{node.name}'", node.lineno)
 
 
 @dataclass(frozen=True)
 class Condition:
-    """A compiled ``when:`` condition."""
+    """A checked ``when:`` condition; Python code is generated on first use, once."""
 
     source: str
     reads: frozenset[str]
-    _fn: Callable[..., Any]
+    _cache: list[Callable[..., Any]] = field(default_factory=list, compare=False, repr=False)
+
+    def _fn(self) -> Callable[..., Any]:
+        if not self._cache:
+            self._cache.append(_ENV.compile_expression(self.source, undefined_to_none=True))
+        return self._cache[0]
 
     def holds(self, variables: Mapping[str, Any]) -> bool:
-        return bool(self._fn(**variables))
+        return bool(self._fn()(**variables))
 
     def value(self, variables: Mapping[str, Any]) -> Any:
-        return self._fn(**variables)
+        return self._fn()(**variables)
 
 
 @dataclass(frozen=True)
 class Text:
-    """A text that may contain ``{{ ... }}``; plain texts skip Jinja at run time."""
+    """A text that may contain ``{{ ... }}``; plain texts skip Jinja at run time.
+
+    Templates are checked at load time; their code is generated on first use, once.
+    """
 
     source: str
     reads: frozenset[str]
-    _template: Any
+    _ast: nodes.Template | None = field(default=None, compare=False, repr=False)
+    _cache: list[Any] = field(default_factory=list, compare=False, repr=False)
 
     def render(self, variables: Mapping[str, Any]) -> str:
-        if self._template is None:
+        if self._ast is None:
             return self.source
-        return str(self._template.render(**variables)).strip()
+        if not self._cache:
+            self._cache.append(_ENV.from_string(self._ast))
+        return str(self._cache[0].render(**variables)).strip()
 
 
 def compile_condition(source: str) -> Condition:
-    """Compile a condition or value expression; raise :class:`ExpressionError`."""
+    """Check a condition or value expression; raise :class:`ExpressionError`."""
     try:
-        fn = _ENV.compile_expression(source, undefined_to_none=True)
-        reads = _expression_reads(source)
+        ast = _parse_expression(source)
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"condition does not compile: {exc.message}", exc.lineno) from exc
-    return Condition(source, reads, fn)
+    _check_filters_and_tests(ast)
+    return Condition(source, _loaded_names(ast))
 
 
 def compile_text(source: str) -> Text:
-    """Compile a message text; raise :class:`ExpressionError`."""
+    """Check a message text; raise :class:`ExpressionError`."""
     if "{" not in source:
-        return Text(source.strip(), frozenset(), None)
+        return Text(source.strip(), frozenset())
     try:
-        ast = _ENV.parse(source)  # parsed once: for what it reads, then compiled
-        reads = frozenset(meta.find_undeclared_variables(ast))
-        template = _ENV.from_string(ast)
+        ast = _ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"text does not compile: {exc.message}", exc.lineno) from exc
-    return Text(source, reads, template)
+    _check_filters_and_tests(ast)
+    # Texts with {% %} may declare names (for, set): let Jinja2 work out what they read.
+    reads = meta.find_undeclared_variables(ast) if "{%" in source else _loaded_names(ast)
+    return Text(source, frozenset(reads), ast)
 
 
 def parse_template(source: str) -> None:
