@@ -1,12 +1,14 @@
-"""Conditions and text templates, compiled once at load time in a Jinja2 sandbox.
+"""Conditions and text templates, in a Jinja2 sandbox: checked at load time,
+turned into code on first use (once).
 
 ``when:`` conditions are Jinja2 expressions compiled with the sandboxed
 environment's ``compile_expression`` — never Python's ``eval`` — so a flow
 file cannot reach Python internals (an escape attempt raises
-``SecurityError``). For each expression and template we also record which
-variables it reads (``jinja2.meta.find_undeclared_variables``): the basis for
-the "read before set" check and for knowing which questions depend on an
-answer that the user changes.
+``SecurityError``). At load time each expression and template is parsed
+(syntax, unknown filters and tests) and we record which variables it reads:
+the basis for the "read before set" check and for knowing which questions
+depend on an answer that the user changes. Generating Python code is the
+expensive part, so it waits until a condition or text is first used.
 """
 
 from __future__ import annotations
