@@ -30,10 +30,21 @@ from bot.engine.messages import (
     TextIn,
     Unsupported,
 )
-from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot
+from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot, RunningBot
 from tests.peers.synapse import MatrixUser
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(120)]
+
+
+async def greeted_dm(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues, service: object, **options: object
+) -> tuple[RunningBot, MatrixUser, str]:
+    """Start the bot, open an unencrypted direct chat as a professional, take the greeting."""
+    bot = await run_bot(service, values, **options)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)
+    return bot, pro, room
 
 
 async def test_accepts_a_direct_chat_greets_and_answers(
@@ -86,10 +97,7 @@ async def test_an_edit_gets_advice_instead_of_a_second_answer(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
     service = EchoService()
-    bot = await run_bot(service, values)
-    pro: MatrixUser = await make_user()
-    room = await pro.create_dm(bot.user_id, encrypted=False)
-    await pro.expect(room, bot.user_id)
+    bot, pro, room = await greeted_dm(run_bot, make_user, values, service)
     original = await pro.send(room, "1")
     await pro.expect(room, bot.user_id)
     await pro.send_content(
@@ -144,10 +152,7 @@ async def test_the_bot_leaves_when_the_professional_leaves(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
     service = EchoService()
-    bot = await run_bot(service, values)
-    pro: MatrixUser = await make_user()
-    room = await pro.create_dm(bot.user_id, encrypted=False)
-    await pro.expect(room, bot.user_id)
+    bot, pro, room = await greeted_dm(run_bot, make_user, values, service)
     await pro.client.room_leave(room)
     client = bot.channel.client
     assert client is not None
@@ -188,10 +193,7 @@ async def test_questions_are_formatted_numbered_and_escaped(
         selected=("school",),
     )
     service = EchoService(script={"vraag": [ask]})
-    bot = await run_bot(service, values)
-    pro: MatrixUser = await make_user()
-    room = await pro.create_dm(bot.user_id, encrypted=False)
-    await pro.expect(room, bot.user_id)
+    bot, pro, room = await greeted_dm(run_bot, make_user, values, service)
     await pro.send(room, "vraag")
     (question,) = await pro.expect(room, bot.user_id)
     assert question.body.splitlines() == [
@@ -219,10 +221,7 @@ async def test_final_vastlegging_comes_as_message_and_txt_file(
         final=True,
     )
     service = EchoService(script={"klaar": [Say("Klaar."), document]})
-    bot = await run_bot(service, values)
-    pro: MatrixUser = await make_user()
-    room = await pro.create_dm(bot.user_id, encrypted=False)
-    await pro.expect(room, bot.user_id)
+    bot, pro, room = await greeted_dm(run_bot, make_user, values, service)
     await pro.send(room, "klaar")
     done, message, attachment = await pro.expect(room, bot.user_id, count=3)
     assert done.body == "Klaar."
@@ -257,10 +256,7 @@ async def test_a_failing_service_gets_a_friendly_error_and_the_bot_goes_on(
     run_bot: RunBot, make_user: MakeUser, values: DictValues, caplog: pytest.LogCaptureFixture
 ) -> None:
     service = EchoService(fail_on={"boem"})
-    bot = await run_bot(service, values)
-    pro: MatrixUser = await make_user()
-    room = await pro.create_dm(bot.user_id, encrypted=False)
-    await pro.expect(room, bot.user_id)
+    bot, pro, room = await greeted_dm(run_bot, make_user, values, service)
     with caplog.at_level(logging.ERROR, logger="bot.channels.matrix"):
         await pro.send(room, "boem")
         (error,) = await pro.expect(room, bot.user_id)
