@@ -20,16 +20,16 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
+
+from bot.channels.telegram.testing import OfflineSession
 
 TOKEN = "123456:BENCH-token-answered-locally"  # a fake token: no call leaves the process
 BOT_USER: dict[str, Any] = {
@@ -63,26 +63,13 @@ class Call:
     result: Any
 
 
-class LocalSession(BaseSession):
+class LocalSession(OfflineSession):
     """Answers Bot API calls in-process, with aiogram's own (de)serialisation."""
 
     def __init__(self) -> None:
         super().__init__()
         self.outbox: list[Call] = []
         self._message_ids = itertools.count(1)
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        yield b""
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None

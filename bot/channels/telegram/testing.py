@@ -145,7 +145,25 @@ def visible_text(text: str) -> str:
     return parse_html(text)[0]
 
 
-class RecordingSession(BaseSession):
+class OfflineSession(BaseSession):
+    """A Bot API session that never touches the network: the base of the test and
+    benchmark sessions, which answer every call themselves (``make_request``)."""
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+
+class RecordingSession(OfflineSession):
     """A Bot API session that records requests and answers like Telegram.
 
     ``fail_next(SendMessage, error)`` makes the next call of that method raise
@@ -173,19 +191,6 @@ class RecordingSession(BaseSession):
     def texts(self) -> list[str]:
         """The visible text of every message sent, in order (HTML checked)."""
         return [visible_text(m.text) for m in self.of(SendMessage)]
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(
-        self,
-        url: str,
-        headers: dict[str, Any] | None = None,
-        timeout: int = 30,
-        chunk_size: int = 65536,
-        raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:
-        yield b""
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
