@@ -7,6 +7,7 @@ installed package and from any working directory (no ``alembic.ini``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -27,23 +28,20 @@ def alembic_config() -> Config:
 
 def upgrade(url: str | URL, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` (the newest by default)."""
-    config = alembic_config()
-    engine = make_engine(url)
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-    finally:
-        engine.dispose()
+    _migrate(url, command.upgrade, revision)
 
 
 def downgrade(url: str | URL, revision: str) -> None:
     """Migrate the database at ``url`` back to ``revision`` (``"base"``: empty)."""
+    _migrate(url, command.downgrade, revision)
+
+
+def _migrate(url: str | URL, run: Callable[[Config, str], None], revision: str) -> None:
     config = alembic_config()
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, revision)
+            run(config, revision)
     finally:
         engine.dispose()

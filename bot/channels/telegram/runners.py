@@ -165,6 +165,8 @@ async def run_webhook(
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Not every event loop can take signal handlers (Windows; a loop outside
+        # the main thread): then Ctrl-C stops the bot the default way.
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)
