@@ -461,6 +461,8 @@ class _Compiler:
             prefer=model.prefer,
             describes_case=model.describes_case,
             hint=model.hint,
+            why=model.why,
+            example=model.example,
         )
         needs_choices = model.ask in ("choice", "multi")
         choices: dict[str, str] | None = model.choices

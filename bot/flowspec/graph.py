@@ -49,6 +49,8 @@ class Step:
     prefer: str = "future"
     describes_case: bool = False
     hint: str | None = None
+    why: str | None = None
+    example: str | None = None
     expression: Condition | None = None
     callee: str | None = None
     inputs: tuple[tuple[str, Condition], ...] = ()

@@ -65,6 +65,10 @@ class AskStep(_StepBase):
     prefer: Literal["future", "past"] = "future"
     describes_case: bool = False
     hint: str | None = None
+    why: str | None = None
+    """Why the question is asked (shown by ``hulp``), plain Dutch, one or two sentences."""
+    example: str | None = None
+    """An example answer (shown by ``hulp``)."""
 
 
 class SetStep(_StepBase):

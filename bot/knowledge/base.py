@@ -133,6 +133,8 @@ class Article:
     peildatum: date
     body: str
     path: str = ""
+    summary: str = ""
+    """The front matter's ``samenvatting``: what a phone shows first (at most 600 characters)."""
 
     @property
     def word_count(self) -> int:

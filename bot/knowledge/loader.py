@@ -85,6 +85,7 @@ class _FrontMatter(BaseModel):
     tags: Annotated[list[Annotated[str, AfterValidator(_check_text)]], Field(min_length=1)]
     sources: Annotated[list[Annotated[str, AfterValidator(_check_source)]], Field(min_length=1)]
     peildatum: date
+    samenvatting: Annotated[str, AfterValidator(_check_text)] | None = None
 
     @field_validator("peildatum", mode="before")
     @classmethod
@@ -339,6 +340,7 @@ def _parse_article(text: str, path: str, expected_id: str) -> _Parsed:
         peildatum=model.peildatum,
         body=body,
         path=path,
+        summary=model.samenvatting or "",
     )
     return _Parsed(article, declared_id, id_location, file.problems)
 
