@@ -17,7 +17,7 @@ from bot.knowledge.loader import load_knowledge
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-ALLOWED = "allowed keys are id, title, tags, sources, peildatum"
+ALLOWED = "allowed keys are id, title, tags, sources, peildatum, samenvatting"
 SOURCE_FORMAT = (
     "write a source as 'title – organisation – year' "
     "(with en dashes; use 'z.j.' when there is no year)"
