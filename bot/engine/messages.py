@@ -95,6 +95,11 @@ class Say:
     """A plain message. Text is plain (no markup); channels escape it."""
 
     text: str
+    article: str | None = None
+    """The knowledge article this text is (a page of), if any; a channel may thread it."""
+    actions: tuple[Choice, ...] = ()
+    """Quick replies: choosing one sends its ``key`` as typed text (e.g. ``meer``).
+    Channels with buttons show them as buttons; others list the words."""
 
 
 @dataclass(frozen=True)
