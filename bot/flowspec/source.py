@@ -105,10 +105,14 @@ def read_yaml(file: str, text: str) -> Located:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax error: {exc.problem or exc.context or 'unreadable'}"
         raise YamlSyntaxError(FlowProblem(SourceLocation(file, line, column), message)) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        message = f"YAML syntax error: {exc.reason} (character {exc.character!r})"
+        raise YamlSyntaxError(FlowProblem(SourceLocation(file, line, column), message)) from exc
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(
-            FlowProblem(SourceLocation(file, 1, 1), f"YAML syntax error: {exc}")
-        ) from exc
+        message = "YAML syntax error: " + " ".join(str(exc).split())
+        raise YamlSyntaxError(FlowProblem(SourceLocation(file, 1, 1), message)) from exc
     out = Located(file, None)
     if node is None:
         out.data = None
