@@ -30,7 +30,10 @@ KNOWLEDGE = ROOT / "knowledge"
 FLOW_FILES = sorted(p.name for p in FLOWS.glob("*.yaml"))
 ARTICLES = sorted(p.name for p in KNOWLEDGE.glob("*.md"))
 LOCATED = re.compile(r"^.+:\d+:\d+: .+")
-YAML_SPECIALS = [":", "-", "{", "}", "[", "]", "&", "*", "!", "|", ">", "'", '"', "#", "%", "@", "\t", "{{", "}}", "\x00", "\ufeff"]  # fmt: skip
+YAML_SPECIALS = [
+    *(":", "-", "{", "}", "[", "]", "&", "*", "!", "|", ">", "'", '"', "#", "%", "@"),
+    *("\t", "{{", "}}", "\x00", "\ufeff"),
+]
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
