@@ -56,7 +56,9 @@ class MasterKey:
         except (ValueError, UnicodeEncodeError) as exc:
             raise MasterKeyMissingError(f"{origin}: not a base64 key") from exc
         if len(raw) != KEY_BYTES:
-            raise MasterKeyMissingError(f"{origin}: a master key has {KEY_BYTES} bytes, not {len(raw)}")
+            raise MasterKeyMissingError(
+                f"{origin}: a master key has {KEY_BYTES} bytes, not {len(raw)}"
+            )
         return MasterKey(raw, origin)
 
     @staticmethod

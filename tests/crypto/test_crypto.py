@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.crypto import KeyRing, MasterKey, MasterKeyMissingError, MemoryKeyStore, SealError, is_sealed
+from bot.crypto import (
+    KeyRing,
+    MasterKey,
+    MasterKeyMissingError,
+    MemoryKeyStore,
+    SealError,
+    is_sealed,
+)
 
 
 @pytest.fixture
