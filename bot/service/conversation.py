@@ -23,13 +23,22 @@ from bot.engine.messages import (
     Reply,
     Say,
     StepResult,
+    TextIn,
 )
 from bot.engine.runner import begin, step
 from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
+from bot.org.model import Membership
+from bot.service.access import AccessGate, Admitted
 from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
-from bot.service.ports import ConversationKey, ConversationStore, DocumentRenderer, NewRecord
+from bot.service.ports import (
+    ConversationKey,
+    ConversationStore,
+    DocumentRenderer,
+    NewRecord,
+    Sender,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +57,10 @@ class ConversationService:
         clock: Callable[[], datetime],
         knowledge: KnowledgeLike | None = None,
         main_flow: str = "dilemma",
+        gate: AccessGate | None = None,
     ) -> None:
         self.store = store
+        self.gate = gate
         self.books = BookShelf(book, store)
         self.renderer = renderer
         self.clock = clock
@@ -78,11 +89,19 @@ class ConversationService:
     # ------------------------------------------------------------ entry points
 
     async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
-        """Handle one message from one chat; never raises for the user's input."""
+        """Handle one message from one chat; never raises for the user's input.
+
+        Channels pass the ``sender``: with an access gate, only members get to
+        a conversation. Without a sender the caller is trusted (tests, bench).
+        """
         async with self.locks.hold(key):
-            return self.handle_now(key, incoming, traits)
+            return self.handle_now(key, incoming, traits, sender)
 
     async def start(
         self, key: ConversationKey, traits: ChannelTraits, flow_id: str | None = None
@@ -92,22 +111,65 @@ class ConversationService:
             return self.start_now(key, traits, flow_id)
 
     def handle_now(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         """:meth:`handle` without the lock, for single-user channels."""
-        return self._guarded(key, traits, lambda book, state, ctx: step(book, state, incoming, ctx))
+        if sender is None or self.gate is None:
+            return self._guarded(
+                key, traits, lambda book, state, ctx: step(book, state, incoming, ctx)
+            )
+        admitted = self._admit(key, incoming, sender)
+        if not isinstance(admitted, Admitted):
+            return admitted
+        message = admitted.incoming
+        replies = self._guarded(
+            key,
+            traits,
+            lambda book, state, ctx: step(book, state, message, ctx),
+            owner=admitted.membership,
+        )
+        return [*admitted.prefix, *replies]
 
     def start_now(
-        self, key: ConversationKey, traits: ChannelTraits, flow_id: str | None = None
+        self,
+        key: ConversationKey,
+        traits: ChannelTraits,
+        flow_id: str | None = None,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         """:meth:`start` without the lock."""
         wanted = flow_id or self.main_flow
-        return self._guarded(
+        owner = None
+        prefix: list[Reply] = []
+        if sender is not None and self.gate is not None:
+            admitted = self._admit(key, TextIn("start"), sender)
+            if not isinstance(admitted, Admitted):
+                return admitted
+            owner, prefix = admitted.membership, admitted.prefix
+        replies = self._guarded(
             key,
             traits,
             lambda book, state, ctx: begin(self.books.current, state, wanted, ctx),
             fresh=True,
+            owner=owner,
         )
+        return [*prefix, *replies]
+
+    def _admit(
+        self, key: ConversationKey, incoming: Incoming, sender: Sender
+    ) -> Admitted | list[Reply]:
+        """Ask the access gate; its own answer (or a refusal) as replies."""
+        assert self.gate is not None
+        try:
+            decision = self.gate.admit(key, incoming, sender)
+        except Exception:
+            log.exception("the access gate failed for %s", key.channel)
+            return [Say(texts.INTERNAL_ERROR)]
+        return decision if isinstance(decision, Admitted) else list(decision.replies)
 
     # ------------------------------------------------------------ the work
 
@@ -118,9 +180,13 @@ class ConversationService:
         work: Callable[[FlowBook, State, Context], StepResult],
         *,
         fresh: bool = False,
+        owner: Membership | None = None,
     ) -> list[Reply]:
         try:
-            return self._run(key, traits, work, fresh=fresh)
+            replies = self._run(key, traits, work, fresh=fresh, owner=owner)
+            if owner is not None and self.gate is not None:
+                self.gate.settle(key, owner)
+            return replies
         except Exception:
             log.exception("could not handle a message for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -132,6 +198,7 @@ class ConversationService:
         work: Callable[[FlowBook, State, Context], StepResult],
         *,
         fresh: bool,
+        owner: Membership | None = None,
     ) -> list[Reply]:
         loaded = self.store.load(key)
         replies: list[Reply] = []
@@ -170,6 +237,8 @@ class ConversationService:
                     answers=effect.answers,
                     text=document.text,
                     created_at=ctx.now.astimezone(UTC).isoformat(),
+                    org_id=None if owner is None else owner.org.id,
+                    person_id=None if owner is None else owner.person.id,
                 )
             )
         if new_state != loaded:
