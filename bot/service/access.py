@@ -392,6 +392,7 @@ class AccessGate:
 
 
 DEMO_ORGANISATION = "Demo"
+MIGRATED_ORGANISATION = "Standaard"  # made by migration 0002 for older data
 CONSOLE = "console"
 
 
@@ -399,15 +400,16 @@ def console_bootstrap(people: PeopleStore, name: str, now: datetime) -> str | No
     """The console is the embedded default: make it work with no set-up.
 
     On a database with no organisation, make "Demo" with the local user as a
-    member with every role; on one whose only organisation has no members yet
-    (the default one a migration made), make the local user its member. Returns
+    member with every role; on one whose only organisation is the one migration
+    0002 made for data from before organisations, with no members yet, make the
+    local user its member. Returns
     the one line that says so, or None when nothing was done (then the local
     user must be a member like anyone else).
     """
     orgs = people.organisations()
     if not orgs:
         org = people.create_organisation(DEMO_ORGANISATION, now=now)
-    elif len(orgs) == 1 and not people.members(orgs[0].id):
+    elif [o.name for o in orgs] == [MIGRATED_ORGANISATION] and not people.members(orgs[0].id):
         org = orgs[0]
     else:
         return None

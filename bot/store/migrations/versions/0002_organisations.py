@@ -183,10 +183,12 @@ def _move_existing_data() -> None:
 
 def downgrade() -> None:
     for table in ("records", "conversations"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_index(op.f(f"ix_{table}_org_id"))
-            batch.drop_column("person_id")
-            batch.drop_column("org_id")
+        op.drop_index(op.f(f"ix_{table}_org_id"), table_name=table)
+        for column in ("person_id", "org_id"):
+            # Not batch mode: on SQLite that copies the table, and dropping the
+            # old conversations table would cascade to the answers. SQLite can
+            # drop a plain column in place since 3.35.
+            op.drop_column(table, column)
     op.drop_index("ix_audit_log_org_id_at", table_name="audit_log")
     op.drop_table("audit_log")
     op.drop_table("access_counters")
