@@ -52,8 +52,8 @@ class VoorkomenBot:
         session = LocalSession()
         return cls(app, channel, channel.dispatcher(), make_bot(TOKEN, session=session), session)
 
-    def user(self, chat_id: int, timer: Timer) -> TelegramUser:
-        # Only members get past the access gate: enrol this user as a beheerder would.
+    def admit(self, chat_id: int) -> None:
+        """Only members get past the access gate: enrol this user as a beheerder would."""
         people, now = self.app.people, datetime.now(UTC)
         org = people.organisation("Bench") or people.create_organisation("Bench", now=now)
         people.enrol(
@@ -63,6 +63,9 @@ class VoorkomenBot:
             identity=("telegram", str(chat_id)),
             now=now,
         )
+
+    def user(self, chat_id: int, timer: Timer) -> TelegramUser:
+        self.admit(chat_id)
         return TelegramUser(self.dispatcher, self.bot, self.session, chat_id, timer)
 
     def flow_title(self, flow_id: str) -> str:

@@ -173,6 +173,9 @@ class PeopleStore(Protocol):
     def count(self, key: str, now: datetime, window: timedelta, *, add: int = 1) -> int:
         """A durable counter in a time window."""
 
+    def reset_count(self, key: str) -> None:
+        """Forget a counter (a stranger who joined is no stranger any more)."""
+
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         """Append audit lines."""
 
@@ -302,6 +305,8 @@ class AccessGate:
         if redeemed is None:
             wrong = self.people.count(counter, now, CODE_WINDOW)
             return Answered([Say(TOO_MANY_CODES if wrong >= MAX_WRONG_CODES else WRONG_CODE)])
+        self.people.reset_count(counter)
+        self.people.reset_count("refused:" + sender_hash(sender.channel, sender.external_id))
         if redeemed.kind is CodeKind.LINK:
             return Answered([Say(LINKED.format(name=redeemed.person.name))])
         assert redeemed.org is not None

@@ -264,6 +264,10 @@ class MemoryPeopleStore:
                 self._counters[key] = (start, count + add)
             return count + add
 
+    def reset_count(self, key: str) -> None:
+        with self._lock:
+            self._counters.pop(key, None)
+
     # ------------------------------------------------------------ audit
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:

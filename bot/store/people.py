@@ -452,6 +452,10 @@ class SqlPeopleStore:
                 conn.execute(update(_counters).where(k.key == key).values(count=k.count + add))
             return int(row[1]) + add
 
+    def reset_count(self, key: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(_counters).where(_counters.c.key == key))
+
     # ------------------------------------------------------------ audit
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:

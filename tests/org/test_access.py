@@ -119,7 +119,7 @@ def test_wrong_codes_are_rate_limited_per_sender_durably(stores: Stores) -> None
     restarted = Chat(service_on(stores), "telegram", "999")  # a new process, same database
     assert restarted.send(good) == [Say(access.TOO_MANY_CODES)]
     assert stores.people.identity("telegram", "999") is None
-    # Another sender is not held up by this one.
+    # Another sender is not held up by this one; once in, a stranger's counts are gone.
     assert isinstance(Chat(service, "telegram", "1000").send(good)[0], Say)
     assert stores.people.identity("telegram", "1000") is not None
 
@@ -247,3 +247,15 @@ def test_the_async_entry_point_passes_the_sender_to_the_gate(stores: Stores) -> 
     key = ConversationKey("telegram", "77")
     replies = asyncio.run(service.handle(key, TextIn("hallo"), TRAITS, Sender("telegram", "77")))
     assert replies == [Say(access.REFUSAL)]
+
+
+def test_a_stranger_who_joined_and_was_removed_is_told_again(stores: Stores) -> None:
+    service = service_on(stores)
+    a = org(stores, "A")
+    kim = Chat(service, "telegram", "kim")
+    assert kim.send("start") == [Say(access.REFUSAL)]
+    kim.send(make_invite(stores.people, a, Role.PROFESSIONAL, now=NOW))
+    assert "Welkom bij A!" in kim.text
+    (m,) = stores.people.members(a.id)
+    stores.people.remove_member(a.id, m.person.id, now=NOW)
+    assert kim.send("verder") == [Say(access.REFUSAL)]

@@ -123,6 +123,8 @@ def test_counters_count_in_a_window(stores: Stores) -> None:
     assert people.count("x", NOW, window, add=0) == 3
     assert people.count("x", NOW + window, window) == 1
     assert people.count("y", NOW, window) == 1
+    people.reset_count("x")
+    assert people.count("x", NOW, window, add=0) == 0
 
 
 def test_the_audit_log_is_per_organisation_and_appends(stores: Stores) -> None:
