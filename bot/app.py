@@ -96,6 +96,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         knowledge=knowledge,
         main_flow=settings.main_flow,
         gate=gate,
+        org_books=lambda org: (
+            organisation_book(settings, knowledge, org) if org.settings or org.flows_dir else None
+        ),
     )
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     return App(settings, service, store, store, book, knowledge, people)

@@ -28,7 +28,7 @@ from bot.engine.messages import (
 from bot.engine.runner import begin, step
 from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
-from bot.org.model import Membership
+from bot.org.model import Membership, Organisation
 from bot.service.access import AccessGate, Admitted
 from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
@@ -58,9 +58,13 @@ class ConversationService:
         knowledge: KnowledgeLike | None = None,
         main_flow: str = "dilemma",
         gate: AccessGate | None = None,
+        org_books: Callable[[Organisation], FlowBook | None] | None = None,
     ) -> None:
         self.store = store
         self.gate = gate
+        # An organisation's own book (its settings, its flows folder); None: the shipped one.
+        self.org_books = org_books
+        self._org_shelves: dict[int, BookShelf] = {}
         self.books = BookShelf(book, store)
         self.renderer = renderer
         self.clock = clock
@@ -153,7 +157,7 @@ class ConversationService:
         replies = self._guarded(
             key,
             traits,
-            lambda book, state, ctx: begin(self.books.current, state, wanted, ctx),
+            lambda book, state, ctx: begin(book, state, wanted, ctx),
             fresh=True,
             owner=owner,
         )
@@ -172,6 +176,23 @@ class ConversationService:
         return decision if isinstance(decision, Admitted) else list(decision.replies)
 
     # ------------------------------------------------------------ the work
+
+    def _shelf(self, owner: Membership | None) -> BookShelf:
+        """The books of the owner's organisation (the shipped ones by default)."""
+        if owner is None or self.org_books is None:
+            return self.books
+        org = owner.org
+        shelf = self._org_shelves.get(org.id)
+        if shelf is None:
+            try:
+                book = self.org_books(org)
+            except Exception:
+                log.exception("the flows of organisation %s do not load; using the shipped", org.id)
+                book = None
+            same = book is None or book.hash == self.books.current.hash
+            shelf = self.books if same else BookShelf(book or self.books.current, self.store)
+            self._org_shelves[org.id] = shelf
+        return shelf
 
     def _guarded(
         self,
@@ -205,16 +226,17 @@ class ConversationService:
         if loaded is None and not traits.end_to_end_encrypted:
             replies.append(Say(texts.NOTICE_NOT_ENCRYPTED))
         state = loaded or State()
-        book = self.books.current if fresh else self.books.get(state.book)
+        books = self._shelf(owner)
+        book = books.current if fresh else books.get(state.book)
         if book is None or (state.flow is not None and state.flow not in book.flows):
             replies.append(Say(texts.FLOW_CHANGED))
             state = State(serial=state.serial + 1)
-            book = self.books.current
+            book = books.current
         ctx = Context(now=self.clock(), traits=traits, knowledge=self.knowledge)
         result = work(book, state, ctx)
         new_state = result.state
         if new_state.book == book.hash and new_state.mode is not Mode.IDLE:
-            self.books.remember(book)
+            books.remember(book)
         rendered: dict[int, Document] = {}
         for reply in result.replies:
             if isinstance(reply, DocumentRequest):

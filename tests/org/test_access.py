@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
+from bot.app import organisation_book
 from bot.channels.text import reply_text
 from bot.engine.messages import Ask, ChannelTraits, ChoiceIn, DoneIn, Incoming, Reply, Say, TextIn
+from bot.knowledge.base import KnowledgeBase
 from bot.org.model import ALL_ROLES, AuditAction, Organisation, Role
 from bot.render.documents import JinjaRenderer
 from bot.service import access
 from bot.service.access import AccessGate, make_invite
 from bot.service.conversation import ConversationService
 from bot.service.ports import ConversationKey, Sender
+from bot.settings import Settings
 from tests.org.conftest import Stores
-from tests.support.chat import fixture_book
+from tests.support.chat import FIXTURES, fixture_book
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TRAITS = ChannelTraits("telegram", buttons=True, end_to_end_encrypted=True)
@@ -259,3 +263,38 @@ def test_a_stranger_who_joined_and_was_removed_is_told_again(stores: Stores) -> 
     (m,) = stores.people.members(a.id)
     stores.people.remove_member(a.id, m.person.id, now=NOW)
     assert kim.send("verder") == [Say(access.REFUSAL)]
+
+
+OWN_FLOW = """\
+id: eigen
+version: "1"
+title: Eigen flow
+description: Alleen voor deze organisatie
+steps:
+  - id: vraag
+    ask: text
+    text: Wat is de eigen vraag?
+  - id: einde
+    end: demo
+"""
+
+
+def test_an_organisation_with_its_own_flows_folder_runs_on_its_own_book(
+    stores: Stores, tmp_path: Path
+) -> None:
+    folder = tmp_path / "eigen"
+    folder.mkdir()
+    (folder / "eigen.yaml").write_text(OWN_FLOW, encoding="utf-8")
+    settings = Settings(flows_dir=FIXTURES / "flows", knowledge_dir=tmp_path / "geen")
+    service = service_on(stores)
+    service.org_books = lambda o: (
+        organisation_book(settings, KnowledgeBase(()), o) if o.flows_dir else None
+    )
+    own = stores.people.create_organisation("A", flows_dir=str(folder), now=NOW)
+    plain = org(stores, "B")
+    anna = member(stores, service, own, "anna")
+    bo = member(stores, service, plain, "bo")
+    anna.send("start")
+    assert "Eigen flow" in anna.text
+    bo.send("start")
+    assert "Eigen flow" not in bo.text and "Demo" in bo.text

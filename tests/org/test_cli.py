@@ -102,3 +102,20 @@ def test_set_up_invite_join_remove_and_audit(tmp_path: Path) -> None:
         ["audit", "--org", "Jeugdzorg Noord", "--since", "2999-01-01"], db
     ).stdout.startswith("Nog niets")
     assert run(["members", "--org", "Onbekend"], db).returncode == 1
+
+
+def test_an_organisation_gets_its_own_settings_checked_like_the_flows(tmp_path: Path) -> None:
+    db = tmp_path / "v.db"
+    good = tmp_path / "noord.yaml"
+    good.write_text("naam: Jeugdzorg Noord\nbewaartermijn_dagen: 14\n", encoding="utf-8")
+    bad = tmp_path / "fout.yaml"
+    bad.write_text("bewaartermijn_dagen: nooit\n", encoding="utf-8")
+    refused = run(["org", "create", "Fout", "--settings", str(bad)], db)
+    assert refused.returncode == 1 and "bewaartermijn_dagen" in refused.stderr
+    own = tmp_path / "eigen-flows"
+    own.mkdir()
+    made = run(["org", "create", "Noord", "--settings", str(good), "--flows-dir", str(own)], db)
+    assert made.returncode == 0, made.stderr
+    assert run(["org", "list"], db).stdout.splitlines() == [
+        f"Noord: 0 lid/leden, flows: {own.resolve()}"
+    ]
