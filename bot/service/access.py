@@ -13,7 +13,7 @@ ends their access at once, on every channel and in every process) and then:
   nothing about them is kept but a counter under a hash of their id.
 
 Members also have a few words of their own here: ``naam``, ``koppel``,
-``organisatie``, and for a ``beheerder`` ``uitnodigen`` and ``leden``.
+``organisatie``, and for a ``beheerder`` ``uitnodigen``, ``leden`` and ``audit``.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ INVITED = (
 ONLY_BEHEERDER = "Dat kan alleen een beheerder van {org}."
 UNKNOWN_ROLE = "Die rol ken ik niet. Kies uit: professional, teamleider, tcp, beheerder."
 MEMBERS = "Leden van {org}:"
+AUDIT = "Laatste regels van het auditlog van {org} (alles: voorkomen audit):"
+AUDIT_LINES = 10
 
 #: Wrong codes allowed per sender per hour; strangers are refused once a day.
 MAX_WRONG_CODES = 5
@@ -362,11 +364,13 @@ class AccessGate:
                 now=now,
             )
             return Answered([Say(LINK_CODE.format(code=code))])
-        if word in ("uitnodigen", "leden"):
+        if word in ("uitnodigen", "leden", "audit"):
             if not member.has(Role.BEHEERDER):
                 return Answered([Say(ONLY_BEHEERDER.format(org=member.org.name))])
             if word == "leden":
                 return Answered([Say(self._members_text(member.org))])
+            if word == "audit":
+                return Answered([Say(self._audit_text(member.org))])
             role = parse_role(rest) if rest else Role.PROFESSIONAL
             if role is None:
                 return Answered([Say(UNKNOWN_ROLE)])
@@ -387,6 +391,16 @@ class AccessGate:
                 ]
             )
         return None
+
+    def _audit_text(self, org: Organisation) -> str:
+        """The last lines of the organisation's own audit log (never another's)."""
+        entries = self.people.audit(org.id)[-AUDIT_LINES:]
+        lines = [AUDIT.format(org=org.name)]
+        lines += [
+            f"{e.at.strftime('%d-%m %H:%M')} #{e.actor or '-'} {e.action.value} {e.subject or ''}"
+            for e in entries
+        ]
+        return "\n".join(line.rstrip() for line in lines)[:600]
 
     def _members_text(self, org: Organisation) -> str:
         members = self.people.members(org.id)

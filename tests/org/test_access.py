@@ -205,8 +205,12 @@ def test_a_beheerder_invites_and_lists_only_their_own_organisation(stores: Store
     assert "Welkom bij A!" in newcomer.text
     boss.send("uitnodigen baas")
     assert boss.last == [Say(access.UNKNOWN_ROLE)]
+    boss.send("audit")
+    assert boss.text.startswith("Laatste regels van het auditlog van A")
+    assert "member.joined" in boss.text
+    assert f"#{stores.people.members(b.id)[0].person.id} " not in boss.text  # nothing of B
     anna = Chat(service, "telegram", "anna")
-    for word in ("leden", "uitnodigen"):
+    for word in ("leden", "uitnodigen", "audit"):
         assert anna.send(word) == [Say(access.ONLY_BEHEERDER.format(org="A"))]
     assert AuditAction.MEMBER_JOINED in [e.action for e in stores.people.audit(a.id)]
 
