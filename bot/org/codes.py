@@ -53,9 +53,11 @@ def normalise(text: str) -> str | None:
     Accepts a leading ``start`` (Telegram's ``/start CODE`` deep link).
     """
     words = text.strip().split()
-    if len(words) >= 2 and words[0].lower().lstrip("/") == "start":
+    if len(words) == 2 and words[0].lower().lstrip("/") == "start":
         words = words[1:]
-    candidate = "".join(words).replace("-", "").upper()
+    if len(words) != 1:  # one token: "hulp bij opvoeding" is an answer, not a code
+        return None
+    candidate = words[0].replace("-", "").upper()
     if len(candidate) == _LENGTH and set(candidate) <= _ALPHABET:
         return candidate
     return None

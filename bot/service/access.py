@@ -57,6 +57,8 @@ PICK = "Je bent lid van meer organisaties. Voor welke is dit gesprek?"
 PICK_HINT = "(Typ het nummer.)"
 PICKED = "Dit gesprek is voor {org}. Wisselen kan met: organisatie."
 NAME_SET = "Je naam is nu {name}."
+NAME_WORDS = 4  # "naam" and more words than this is an answer, not a new name
+ONE_ORGANISATION = "Je bent lid van {org}."
 NAME_SHOW = "Je naam is {name}. Een andere naam? Typ: naam en dan je nieuwe naam."
 LINK_CODE = (
     "Je koppelcode: {code}\n"
@@ -345,7 +347,9 @@ class AccessGate:
     def _member_word(
         self, word: str, rest: str, member: Membership, sender: Sender, now: datetime
     ) -> Answered | None:
-        if word == "naam":
+        if word == "organisatie":  # a member of one organisation: nothing to pick
+            return Answered([Say(ONE_ORGANISATION.format(org=member.org.name))])
+        if word == "naam" and len(rest.split()) <= NAME_WORDS:
             if not rest:
                 return Answered([Say(NAME_SHOW.format(name=member.person.name))])
             name = self.people.rename(member.person.id, rest)

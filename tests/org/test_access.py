@@ -241,12 +241,23 @@ def test_a_member_of_two_organisations_picks_which_one_a_conversation_is_for(
     assert sam.ask.text == "Wat voor dilemma is het?"  # B's conversation, where it was
 
 
+def anna_org(stores: Stores) -> int:
+    found = stores.people.organisation("A")
+    assert found is not None
+    return found.id
+
+
 def test_naam_changes_the_display_name_never_to_a_phone_number(stores: Stores) -> None:
     service = service_on(stores)
     anna = member(stores, service, org(stores, "A"), "anna")
     assert anna.send("naam") == [Say(access.NAME_SHOW.format(name="Anna"))]
     assert anna.send("naam Anna B.") == [Say(access.NAME_SET.format(name="Anna B."))]
     assert anna.send("naam 06 12345678") == [Say(access.NAME_SET.format(name="collega"))]
+    assert anna.send("organisatie") == [Say(access.ONE_ORGANISATION.format(org="A"))]
+    anna.begin()
+    anna.send("naam van de school is nog niet bekend")  # an answer, not a new name
+    assert "Je naam is" not in anna.text and anna.ask.text == "Wat is je casuscode?"
+    assert [m.person.name for m in stores.people.members(anna_org(stores))] == ["collega"]
 
 
 def test_the_async_entry_point_passes_the_sender_to_the_gate(stores: Stores) -> None:

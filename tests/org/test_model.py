@@ -26,7 +26,15 @@ def test_a_code_is_recognised_in_any_case_with_or_without_dashes_and_after_start
 
 
 def test_ordinary_answers_are_not_codes() -> None:
-    for text in ("ja", "C-2611", "start", "Moeder wil stoppen met de hulp", "1234567890123456"):
+    for text in (
+        "ja",
+        "C-2611",
+        "start",
+        "Moeder wil stoppen met de hulp",
+        "1234567890123456",
+        "hulp bij opvoeding",  # 16 letters without its spaces
+        "ABCD EFGH JKLM NPQR",
+    ):
         assert normalise(text) is None
 
 
