@@ -135,6 +135,7 @@ def _voorkomen_scenario(key: str, database_url: str) -> Scenario:
     title = vb.flow_title(vb.app.settings.main_flow)
 
     async def walk_main(user: TelegramUser) -> None:
+        vb.admit(user.chat_id)  # a member of an organisation, not timed
         await walk_flow(user, title)
 
     return Scenario(key, vb.dispatcher, vb.bot, vb.session, walk_main, vb.close)

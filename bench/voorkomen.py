@@ -15,6 +15,7 @@ flows that are there, so it keeps working when their texts change.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -25,6 +26,7 @@ from bot.app import App, create_app
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.keyboards import DONE_LABEL, SELECTED_MARK
 from bot.engine import texts
+from bot.org.model import Role
 from bot.settings import Settings
 
 MAX_UPDATES = 400
@@ -50,7 +52,20 @@ class VoorkomenBot:
         session = LocalSession()
         return cls(app, channel, channel.dispatcher(), make_bot(TOKEN, session=session), session)
 
+    def admit(self, chat_id: int) -> None:
+        """Only members get past the access gate: enrol this user as a beheerder would."""
+        people, now = self.app.people, datetime.now(UTC)
+        org = people.organisation("Bench") or people.create_organisation("Bench", now=now)
+        people.enrol(
+            org.id,
+            "Bench",
+            frozenset({Role.PROFESSIONAL}),
+            identity=("telegram", str(chat_id)),
+            now=now,
+        )
+
     def user(self, chat_id: int, timer: Timer) -> TelegramUser:
+        self.admit(chat_id)
         return TelegramUser(self.dispatcher, self.bot, self.session, chat_id, timer)
 
     def flow_title(self, flow_id: str) -> str:

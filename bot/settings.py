@@ -35,6 +35,7 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_webhook_listen: str = "127.0.0.1:8080"
+    telegram_bot_username: str | None = None  # for invitation deep links t.me/<bot>?start=CODE
     matrix_homeserver: str | None = None
     matrix_user_id: str | None = None
     matrix_password: str | None = None
@@ -62,6 +63,7 @@ class Settings:
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1:8080",
+            telegram_bot_username=get("TELEGRAM_BOT_USERNAME"),
             matrix_homeserver=get("MATRIX_HOMESERVER"),
             matrix_user_id=get("MATRIX_USER_ID"),
             matrix_password=get("MATRIX_PASSWORD"),

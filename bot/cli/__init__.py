@@ -15,6 +15,7 @@ import click
 
 from bot.cli.chat import chat
 from bot.cli.flows import flows
+from bot.cli.org import audit, invite, members, org, role
 from bot.cli.purge import purge
 
 LAZY_COMMANDS = {
@@ -55,3 +56,5 @@ def main(verbose: bool) -> None:
 main.add_command(chat)
 main.add_command(flows)
 main.add_command(purge)
+for _command in (org, invite, members, role, audit):
+    main.add_command(_command)

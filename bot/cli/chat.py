@@ -1,15 +1,25 @@
-"""``voorkomen chat``: talk to the bot in the terminal (or through a pipe)."""
+"""``voorkomen chat``: talk to the bot in the terminal (or through a pipe).
+
+The console is a channel like the others: the local user acts as a person
+(``--as NAME``, default the login name) who must be a member of an
+organisation. On a database with no organisation yet, the first run makes
+"Demo" with the local user as member with every role, so ``make run`` works
+with no set-up; ``--join CODE`` joins with an invitation code.
+"""
 
 from __future__ import annotations
 
 import getpass
 import sys
+from datetime import UTC, datetime
 
 import click
 
 from bot.channels.console import CONSOLE_TRAITS, ConsoleChannel, console_key, stdin_lines
 from bot.cli.common import build_app
 from bot.engine.messages import Incoming, Reply, TextIn
+from bot.service.access import CONSOLE, console_bootstrap
+from bot.service.ports import Sender
 
 
 def _default_user() -> str:
@@ -24,21 +34,33 @@ def _default_user() -> str:
     "--new", "new", is_flag=True, help="Start de hoofdflow opnieuw (een lopend gesprek vervalt)."
 )
 @click.option("--flow", "flow_id", default=None, help="Start deze flow (met --new).")
-@click.option("--user", default=None, help="Naam van dit console-gesprek (standaard: je login).")
-def chat(new: bool, flow_id: str | None, user: str | None) -> None:
+@click.option("--as", "as_name", default=None, help="Wie je bent (standaard: je login).")
+@click.option("--user", default=None, hidden=True, help="Oude naam van --as.")
+@click.option("--join", "join_code", default=None, help="Word lid met een uitnodigingscode.")
+def chat(
+    new: bool, flow_id: str | None, as_name: str | None, user: str | None, join_code: str | None
+) -> None:
     """Chat in de terminal. Elke regel is een antwoord; einde invoer bewaart het gesprek."""
     app = build_app()
-    key = console_key(user or _default_user())
+    name = as_name or user or _default_user()
+    key = console_key(name)
+    sender = Sender(CONSOLE, name, name)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     channel = ConsoleChannel(sys.stdout, colour=interactive)
     service = app.service
 
     def handle(incoming: Incoming) -> list[Reply]:
-        return service.handle_now(key, incoming, CONSOLE_TRAITS)
+        return service.handle_now(key, incoming, CONSOLE_TRAITS, sender)
 
     try:
-        if new or flow_id:
-            channel.show(service.start_now(key, CONSOLE_TRAITS, flow_id))
+        if join_code is None:
+            said = console_bootstrap(app.people, name, datetime.now(UTC))
+            if said:
+                click.echo(said, err=True)
+        if join_code is not None:
+            channel.show(handle(TextIn(join_code)))
+        elif new or flow_id:
+            channel.show(service.start_now(key, CONSOLE_TRAITS, flow_id, sender))
         else:
             channel.show(handle(TextIn("start")))
         channel.run(stdin_lines(), handle, prompt=interactive)

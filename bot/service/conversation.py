@@ -23,13 +23,22 @@ from bot.engine.messages import (
     Reply,
     Say,
     StepResult,
+    TextIn,
 )
 from bot.engine.runner import begin, step
 from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
+from bot.org.model import Membership, Organisation
+from bot.service.access import AccessGate, Admitted
 from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
-from bot.service.ports import ConversationKey, ConversationStore, DocumentRenderer, NewRecord
+from bot.service.ports import (
+    ConversationKey,
+    ConversationStore,
+    DocumentRenderer,
+    NewRecord,
+    Sender,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +57,14 @@ class ConversationService:
         clock: Callable[[], datetime],
         knowledge: KnowledgeLike | None = None,
         main_flow: str = "dilemma",
+        gate: AccessGate | None = None,
+        org_books: Callable[[Organisation], FlowBook | None] | None = None,
     ) -> None:
         self.store = store
+        self.gate = gate
+        # An organisation's own book (its settings, its flows folder); None: the shipped one.
+        self.org_books = org_books
+        self._org_shelves: dict[int, BookShelf] = {}
         self.books = BookShelf(book, store)
         self.renderer = renderer
         self.clock = clock
@@ -78,11 +93,19 @@ class ConversationService:
     # ------------------------------------------------------------ entry points
 
     async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
-        """Handle one message from one chat; never raises for the user's input."""
+        """Handle one message from one chat; never raises for the user's input.
+
+        Channels pass the ``sender``: with an access gate, only members get to
+        a conversation. Without a sender the caller is trusted (tests, bench).
+        """
         async with self.locks.hold(key):
-            return self.handle_now(key, incoming, traits)
+            return self.handle_now(key, incoming, traits, sender)
 
     async def start(
         self, key: ConversationKey, traits: ChannelTraits, flow_id: str | None = None
@@ -92,24 +115,84 @@ class ConversationService:
             return self.start_now(key, traits, flow_id)
 
     def handle_now(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         """:meth:`handle` without the lock, for single-user channels."""
-        return self._guarded(key, traits, lambda book, state, ctx: step(book, state, incoming, ctx))
+        if sender is None or self.gate is None:
+            return self._guarded(
+                key, traits, lambda book, state, ctx: step(book, state, incoming, ctx)
+            )
+        admitted = self._admit(key, incoming, sender)
+        if not isinstance(admitted, Admitted):
+            return admitted
+        message = admitted.incoming
+        replies = self._guarded(
+            key,
+            traits,
+            lambda book, state, ctx: step(book, state, message, ctx),
+            owner=admitted.membership,
+        )
+        return [*admitted.prefix, *replies]
 
     def start_now(
-        self, key: ConversationKey, traits: ChannelTraits, flow_id: str | None = None
+        self,
+        key: ConversationKey,
+        traits: ChannelTraits,
+        flow_id: str | None = None,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         """:meth:`start` without the lock."""
         wanted = flow_id or self.main_flow
-        return self._guarded(
+        owner = None
+        prefix: list[Reply] = []
+        if sender is not None and self.gate is not None:
+            admitted = self._admit(key, TextIn("start"), sender)
+            if not isinstance(admitted, Admitted):
+                return admitted
+            owner, prefix = admitted.membership, admitted.prefix
+        replies = self._guarded(
             key,
             traits,
-            lambda book, state, ctx: begin(self.books.current, state, wanted, ctx),
+            lambda book, state, ctx: begin(book, state, wanted, ctx),
             fresh=True,
+            owner=owner,
         )
+        return [*prefix, *replies]
+
+    def _admit(
+        self, key: ConversationKey, incoming: Incoming, sender: Sender
+    ) -> Admitted | list[Reply]:
+        """Ask the access gate; its own answer (or a refusal) as replies."""
+        assert self.gate is not None
+        try:
+            decision = self.gate.admit(key, incoming, sender)
+        except Exception:
+            log.exception("the access gate failed for %s", key.channel)
+            return [Say(texts.INTERNAL_ERROR)]
+        return decision if isinstance(decision, Admitted) else list(decision.replies)
 
     # ------------------------------------------------------------ the work
+
+    def _shelf(self, owner: Membership | None) -> BookShelf:
+        """The books of the owner's organisation (the shipped ones by default)."""
+        if owner is None or self.org_books is None:
+            return self.books
+        org = owner.org
+        shelf = self._org_shelves.get(org.id)
+        if shelf is None:
+            try:
+                book = self.org_books(org)
+            except Exception:
+                log.exception("the flows of organisation %s do not load; using the shipped", org.id)
+                book = None
+            same = book is None or book.hash == self.books.current.hash
+            shelf = self.books if same else BookShelf(book or self.books.current, self.store)
+            self._org_shelves[org.id] = shelf
+        return shelf
 
     def _guarded(
         self,
@@ -118,9 +201,13 @@ class ConversationService:
         work: Callable[[FlowBook, State, Context], StepResult],
         *,
         fresh: bool = False,
+        owner: Membership | None = None,
     ) -> list[Reply]:
         try:
-            return self._run(key, traits, work, fresh=fresh)
+            replies = self._run(key, traits, work, fresh=fresh, owner=owner)
+            if owner is not None and self.gate is not None:
+                self.gate.settle(key, owner)
+            return replies
         except Exception:
             log.exception("could not handle a message for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -132,22 +219,24 @@ class ConversationService:
         work: Callable[[FlowBook, State, Context], StepResult],
         *,
         fresh: bool,
+        owner: Membership | None = None,
     ) -> list[Reply]:
         loaded = self.store.load(key)
         replies: list[Reply] = []
         if loaded is None and not traits.end_to_end_encrypted:
             replies.append(Say(texts.NOTICE_NOT_ENCRYPTED))
         state = loaded or State()
-        book = self.books.current if fresh else self.books.get(state.book)
+        books = self._shelf(owner)
+        book = books.current if fresh else books.get(state.book)
         if book is None or (state.flow is not None and state.flow not in book.flows):
             replies.append(Say(texts.FLOW_CHANGED))
             state = State(serial=state.serial + 1)
-            book = self.books.current
+            book = books.current
         ctx = Context(now=self.clock(), traits=traits, knowledge=self.knowledge)
         result = work(book, state, ctx)
         new_state = result.state
         if new_state.book == book.hash and new_state.mode is not Mode.IDLE:
-            self.books.remember(book)
+            books.remember(book)
         rendered: dict[int, Document] = {}
         for reply in result.replies:
             if isinstance(reply, DocumentRequest):
@@ -170,6 +259,8 @@ class ConversationService:
                     answers=effect.answers,
                     text=document.text,
                     created_at=ctx.now.astimezone(UTC).isoformat(),
+                    org_id=None if owner is None else owner.org.id,
+                    person_id=None if owner is None else owner.person.id,
                 )
             )
         if new_state != loaded:

@@ -27,6 +27,16 @@ class ConversationKey:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who wrote a message, as the channel knows them: the channel's user id
+    (``external_id``) and the first name it shows (a default display name)."""
+
+    channel: str
+    external_id: str
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
 class NewRecord:
     """A finished, confirmed vastlegging to keep."""
 
@@ -38,6 +48,9 @@ class NewRecord:
     answers: Mapping[str, object]
     text: str
     created_at: str
+    # Whose record it is (set when the access gate admitted the sender).
+    org_id: int | None = None
+    person_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,13 @@ class ConversationHandler(Protocol):
     """What a channel needs from the service (``ConversationService`` fits)."""
 
     async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
-        """Handle one incoming message of one conversation; the replies, in order."""
+        """Handle one incoming message of one conversation; the replies, in order.
+
+        Channels pass the ``sender``: only members of an organisation get further
+        than the access gate (``bot.service.access``)."""

@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 
 from bot.engine.state import State
+from bot.org.model import AuditEntry
 from bot.service.ports import ConversationKey, NewRecord, StoredRecord
+from bot.store.audit import record_created
 
 # The same strictness as the SQL store's JSON columns (bot.store.sql.dump_json).
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -34,6 +36,9 @@ class MemoryStore:
         self._records: dict[str, tuple[ConversationKey, str]] = {}
         self._snapshots: dict[str, str] = {}
         self._values: dict[str, str] = {}
+        #: Where a record's audit line goes (``MemoryPeopleStore`` sets it), as
+        #: ``SqlStore.add_record`` writes it in the same transaction.
+        self.audit_sink: Callable[[Sequence[AuditEntry]], None] | None = None
 
     # ------------------------------------------------------------ conversations
 
@@ -82,6 +87,8 @@ class MemoryStore:
         )
         with self._lock:
             self._records[record_id] = (record.key, text)
+        if record.org_id is not None and self.audit_sink is not None:
+            self.audit_sink([record_created(record, record_id)])
         return record_id
 
     def records(self, key: ConversationKey) -> list[StoredRecord]:
@@ -132,3 +139,18 @@ def _stored(record_id: str, key: ConversationKey, data: dict[str, object]) -> St
         text=str(data["text"]),
         created_at=str(data["created_at"]),
     )
+
+
+def move_conversation(store: MemoryStore, old: ConversationKey, new: ConversationKey) -> bool:
+    """Move a conversation to another key (the people twin parks conversations so)."""
+    with store._lock:
+        if old not in store._states:
+            return False
+        store._states[new] = store._states.pop(old)
+        store._touched[new] = store._touched.pop(old)
+        return True
+
+
+def has_conversation(store: MemoryStore, key: ConversationKey) -> bool:
+    with store._lock:
+        return key in store._states

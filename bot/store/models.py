@@ -91,6 +91,9 @@ class Conversation(Base):
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    # Whose conversation this is (set by the access gate; NULL before migration 0002).
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    person_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Answer(Base):
@@ -137,6 +140,9 @@ class Record(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JsonType)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(ISO_TIME_LEN))
+    # The organisation and person it belongs to (NULL before migration 0002).
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    person_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class FlowSnapshot(Base):
@@ -157,3 +163,111 @@ class Setting(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# ---------------------------------------------------------------- organisations
+# Who may use the bot (bot.org): organisations, pseudonymous people, their
+# channel identities, memberships with roles, one-time codes (hashed), counters
+# for strangers (hashed sender, nothing else) and the append-only audit log.
+
+NAME_LEN = 100
+
+
+class Organisation(Base):
+    """An organisation: its settings (as ``flows/organisatie.yaml``) and flows folder."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN), unique=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    flows_dir: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Person(Base):
+    """A pseudonymous person: a display name they chose, never a phone number."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class Identity(Base):
+    """A channel's user id that belongs to a person, and where they last wrote from.
+
+    ``last_chat``/``last_seen_at``: the chat to reach them in (the notifier
+    port); ``active_org_id``: the organisation their conversations are for now.
+    """
+
+    __tablename__ = "identities"
+
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LEN), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(CHAT_LEN), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    last_chat: Mapped[str | None] = mapped_column(String(CHAT_LEN))
+    last_seen_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    active_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+
+
+class MemberRole(Base):
+    """One role of one person in one organisation; a member has one row per role."""
+
+    __tablename__ = "member_roles"
+
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AccessCode(Base):
+    """A one-time code, by its SHA-256 hash only: an invite or a channel link."""
+
+    __tablename__ = "access_codes"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(String(32))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    uses_left: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AccessCounter(Base):
+    """How often a sender that is no member wrote or tried a wrong code, in a window.
+
+    ``key`` is a hash of the channel and the sender's id plus what is counted;
+    this is all that is kept about someone who is not a member.
+    """
+
+    __tablename__ = "access_counters"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(Timestamp)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class AuditLog(Base):
+    """The append-only audit log: who did what to which, and when. No answer text."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_org_id_at", "org_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    actor: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(200))

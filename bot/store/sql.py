@@ -57,6 +57,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from bot.engine.state import LogEntry, State
 from bot.service.ports import ConversationKey, NewRecord, StoredRecord
+from bot.store.audit import append_audit_in, record_created
 from bot.store.models import Answer, Base, Conversation, FlowSnapshot, Record, Setting
 
 
@@ -313,8 +314,12 @@ class SqlStore:
                     answers=dict(record.answers),
                     text=record.text,
                     created_at=record.created_at,
+                    org_id=record.org_id,
+                    person_id=record.person_id,
                 )
             )
+            if record.org_id is not None:
+                append_audit_in(conn, [record_created(record, record_id)])
         return record_id
 
     def records(self, key: ConversationKey) -> list[StoredRecord]:

@@ -23,7 +23,7 @@ import pytest
 from bot.app import TIMEZONE, App, create_app
 from bot.channels.matrix import MatrixChannel, MatrixConfig, RetryPolicy
 from bot.engine.messages import ChannelTraits, Incoming, Reply, Say, TextIn
-from bot.service.ports import ConversationKey, KeyValueStore
+from bot.service.ports import ConversationKey, KeyValueStore, Sender
 from bot.settings import PROJECT_ROOT, Settings
 from tests.peers.synapse import Account, MatrixUser, SynapseServer, synapse_server
 
@@ -62,7 +62,11 @@ class EchoService:
     delay: float = 0.0
 
     async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         self.calls.append((key, incoming, traits))
         if self.delay:

@@ -14,6 +14,7 @@ import pytest
 from bot.settings import PROJECT_ROOT
 from bot.store.sql import create_store
 from tests.matrix.conftest import FIXTURE_FLOWS, BotAccount, MakeUser
+from tests.org.support import enrol
 from tests.peers.synapse import SynapseServer
 
 RUN = 'from bot.cli import main; main(["matrix"])'  # as `voorkomen matrix`
@@ -44,6 +45,8 @@ async def test_runs_answers_and_stops_cleanly_on_sigterm(
     synapse_server: SynapseServer, bot_account: BotAccount, make_user: MakeUser, tmp_path: Path
 ) -> None:
     database = f"sqlite:///{tmp_path / 'bot.db'}"
+    pro = await make_user("anna")
+    enrol(database, "matrix", pro.user_id, name="Anna")  # only members get an answer
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -62,7 +65,6 @@ async def test_runs_answers_and_stops_cleanly_on_sigterm(
         stderr=subprocess.PIPE,
     )
     try:
-        pro = await make_user("anna")
         room = await pro.create_dm(bot_account.user_id, encrypted=True, timeout=60)
         greeting = await pro.expect(room, bot_account.user_id, count=2)
         assert greeting[0].body.startswith("Welkom bij Voorkomen")

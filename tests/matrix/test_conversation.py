@@ -35,6 +35,7 @@ from bot.engine.runner import MENU_STEP, REVIEW_STEP
 from bot.service.ports import ConversationKey
 from bot.settings import PROJECT_ROOT
 from tests.matrix.conftest import MakeUser, RunBot, RunningBot
+from tests.org.support import enrol
 from tests.peers.synapse import MatrixUser, Received
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(240)]
@@ -108,6 +109,7 @@ async def _open(
     app = make_app()
     bot = await run_bot(app.service, app.kv, require_encryption=encrypted)
     pro = await make_user("anna")
+    enrol(app.settings.database_url, "matrix", pro.user_id, name="Anna")
     room = await pro.create_dm(bot.user_id, encrypted=encrypted)
     walk = Walk(pro, room, bot.user_id, make_app(db_name="reference.db"), encrypted)
     return walk, bot, app
@@ -250,6 +252,7 @@ async def test_walks_the_shipped_dilemma_flow_encrypted(
     app = make_app(PROJECT_ROOT / "flows")
     bot = await run_bot(app.service, app.kv, require_encryption=True)
     pro = await make_user("anna")
+    enrol(app.settings.database_url, "matrix", pro.user_id, name="Anna")
     room = await pro.create_dm(bot.user_id, encrypted=True)
     walk = Walk(pro, room, bot.user_id, make_app(PROJECT_ROOT / "flows", "ref.db"), True)
     await walk.greeted()

@@ -192,7 +192,7 @@ def test_migrations_create_exactly_the_models(
     engine = make_engine(empty_database)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()

@@ -27,7 +27,7 @@ from bot.engine.messages import (
     TextIn,
     Unsupported,
 )
-from bot.service.ports import ConversationKey
+from bot.service.ports import ConversationKey, Sender
 
 SOORT = Ask(
     question_id="",
@@ -106,7 +106,11 @@ class FakeService:
         ]
 
     async def handle(
-        self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
+        self,
+        key: ConversationKey,
+        incoming: Incoming,
+        traits: ChannelTraits,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         self.calls.append((key, incoming, traits))
         if self._delay:

@@ -115,7 +115,9 @@ async def test_commands_become_words(h: Harness, chat: Chat, typed: str, word: s
     await h.feed(chat.text(typed))
     key, incoming, traits = h.service.calls[-1]
     assert key == ConversationKey("telegram", "4242")
-    assert incoming == TextIn(word)
+    # A deep link's payload goes on to the access gate (it may be an invitation code).
+    payload = typed.partition(" ")[2] if typed.startswith("/start ") else ""
+    assert incoming == TextIn(f"{word} {payload}" if payload else word)
     assert traits == TELEGRAM_TRAITS
     assert traits.buttons is True
     assert traits.end_to_end_encrypted is False

@@ -70,7 +70,7 @@ from bot.engine.messages import (
     Stale,
     TextIn,
 )
-from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore
+from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
 
 log = logging.getLogger(__name__)
 
@@ -533,13 +533,27 @@ class MatrixChannel:
             self._mark(room.room_id, event_id)
             await self._send_replies(room, [Say(EDITED_TEXT)])
         else:
-            await self._converse(room, parsed, event_id)
+            await self._converse(room, parsed, event_id, getattr(event, "sender", None))
 
-    async def _converse(self, room: Any, incoming: Incoming, event_id: str | None) -> None:
+    def _sender(self, room: Any, user_id: str | None) -> Sender:
+        """Who wrote (the other person of a direct chat when no event says so);
+        an unknown sender is a stranger to the access gate, never trusted."""
+        if user_id is None:
+            others = sorted(self._others(room))
+            user_id = others[0] if len(others) == 1 else None
+        if user_id is None:
+            return Sender(CHANNEL, "")
+        name = room.user_name(user_id) if hasattr(room, "user_name") else None
+        return Sender(CHANNEL, user_id, name or user_id.partition(":")[0].lstrip("@"))
+
+    async def _converse(
+        self, room: Any, incoming: Incoming, event_id: str | None, user_id: str | None = None
+    ) -> None:
         """Hand one message to the service and send its replies."""
         key = ConversationKey(CHANNEL, room.room_id)
         try:
-            replies = await self.service.handle(key, incoming, self._traits(room))
+            sender = self._sender(room, user_id)
+            replies = await self.service.handle(key, incoming, self._traits(room), sender)
         except Exception:
             log.exception("The service failed on %s in %s", event_id, room.room_id)
             replies = [Say(ERROR_TEXT)]

@@ -36,6 +36,7 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardMarkup,
     Message,
+    User,
 )
 
 from bot.channels.telegram import rendering
@@ -57,7 +58,7 @@ from bot.engine.messages import (
     Unsupported,
 )
 from bot.service.locks import KeyedLocks
-from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore
+from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,22 @@ def to_incoming(message: Message) -> Incoming:
     return TextIn(text)
 
 
+def start_code(message: Message) -> Incoming | None:
+    """``/start CODE`` (an invitation deep link) as ``start CODE`` for the access gate."""
+    head, _, payload = (message.text or "").partition(" ")
+    if head.partition("@")[0].lower() == "/start" and payload.strip():
+        return TextIn(f"start {payload.strip()}")
+    return None
+
+
+def sender_of(user: User | None) -> Sender:
+    """Who wrote: the Telegram user id and first name (never a phone number);
+    an update without a user is a stranger to the access gate."""
+    if user is None:
+        return Sender(CHANNEL, "")
+    return Sender(CHANNEL, str(user.id), user.first_name)
+
+
 @dataclass(frozen=True, slots=True)
 class _Pressed:
     """The message whose button was pressed, and what was pressed."""
@@ -188,13 +205,15 @@ class TelegramChannel:
         if message.chat.type != ChatType.PRIVATE:
             await self._tell_group_once(bot, message.chat.id)
             return
-        await self._turn(bot, message.chat.id, to_incoming(message))
+        incoming = start_code(message) or to_incoming(message)
+        await self._turn(bot, message.chat.id, incoming, sender=sender_of(message.from_user))
 
     async def on_edited_message(self, message: Message, bot: Bot) -> None:
         """An edited message cannot change an answer already given."""
         if message.chat.type != ChatType.PRIVATE:
             return
-        await self._turn(bot, message.chat.id, Unsupported("bewerkt bericht"))
+        edited = Unsupported("bewerkt bericht")
+        await self._turn(bot, message.chat.id, edited, sender=sender_of(message.from_user))
 
     async def on_callback_query(self, query: CallbackQuery, bot: Bot) -> None:
         """A button press. The query is always answered, exactly once."""
@@ -229,7 +248,12 @@ class TelegramChannel:
                 else DoneIn(press.question_id)
             )
             await self._turn(
-                bot, message.chat.id, incoming, _Pressed(message, press, query.data), answer
+                bot,
+                message.chat.id,
+                incoming,
+                _Pressed(message, press, query.data),
+                answer,
+                sender=sender_of(query.from_user),
             )
         finally:
             await answer()
@@ -243,6 +267,8 @@ class TelegramChannel:
         incoming: Incoming,
         pressed: _Pressed | None = None,
         answer: _Answer | None = None,
+        *,
+        sender: Sender | None = None,
     ) -> None:
         """Ask the service and deliver its replies; never raise for one update.
 
@@ -251,7 +277,9 @@ class TelegramChannel:
         """
         async with self._locks.hold(chat_id):
             try:
-                replies = await self._service.handle(self.key(chat_id), incoming, self._traits)
+                replies = await self._service.handle(
+                    self.key(chat_id), incoming, self._traits, sender
+                )
                 if answer is not None:
                     stale = [r for r in replies if isinstance(r, Stale)]
                     await answer(stale[0].text if stale else None)

@@ -35,6 +35,7 @@ from typing import Any, NoReturn
 import pytest
 
 from bot.channels.telegram.testing import parse_html
+from tests.org.support import enrol
 from tests.peers.common import peer_unavailable
 
 HERE = Path(__file__).resolve().parent
@@ -150,6 +151,10 @@ class BotProcess:
     process: subprocess.Popen[bytes]
     log: Path
     emulator: Emulator
+    database_url: str = ""
+    #: Test users of this bot are members of an organisation "Test" unless they
+    #: say otherwise (the access tests start bots where nobody is).
+    members_by_default: bool = True
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -174,15 +179,17 @@ class BotProcesses:
         knowledge_dir: Path | None = None,
         extra_env: dict[str, str] | None = None,
         args: tuple[str, ...] = (),
+        members_by_default: bool = True,
     ) -> BotProcess:
         number = next(_tokens)
+        database_url = f"sqlite:///{self.workdir / f'bot-{number}.db'}"
         token = f"{700000 + number}:E2E-token-{number}"
         log = self.workdir / f"bot-{number}.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
         env.update(
             {
                 "VOORKOMEN_TELEGRAM_TOKEN": token,
-                "VOORKOMEN_DATABASE_URL": f"sqlite:///{self.workdir / f'bot-{number}.db'}",
+                "VOORKOMEN_DATABASE_URL": database_url,
                 "VOORKOMEN_FLOWS_DIR": str(flows_dir),
                 "VOORKOMEN_KNOWLEDGE_DIR": str(knowledge_dir or self.workdir / "no-knowledge"),
                 "VOORKOMEN_MAIN_FLOW": main_flow,
@@ -190,6 +197,7 @@ class BotProcesses:
             }
         )
         env.update(extra_env or {})
+        database_url = env["VOORKOMEN_DATABASE_URL"]
         out = log.open("wb")
         process = subprocess.Popen(
             [
@@ -207,7 +215,7 @@ class BotProcesses:
             stdin=subprocess.DEVNULL,
         )
         out.close()
-        bot = BotProcess(token, process, log, self.emulator)
+        bot = BotProcess(token, process, log, self.emulator, database_url, members_by_default)
         self.running.append(bot)
         deadline = time.monotonic() + START_TIMEOUT
         while READY_MARK not in bot.log_text():
@@ -297,11 +305,25 @@ _chat_ids = itertools.count(5001)
 class TelegramUser:
     """One professional in one chat with the bot, through the emulator."""
 
-    def __init__(self, bot: BotProcess, *, chat_type: str = "private") -> None:
+    def __init__(
+        self,
+        bot: BotProcess,
+        *,
+        chat_type: str = "private",
+        member: bool | None = None,
+        first_name: str = "Prof",
+    ) -> None:
         self.bot = bot
         self.emulator = bot.emulator
         number = next(_chat_ids)
-        self.user = {"id": number, "is_bot": False, "first_name": "Prof", "language_code": "nl"}
+        self.user = {
+            "id": number,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": "nl",
+        }
+        if bot.members_by_default if member is None else member:
+            enrol(bot.database_url, "telegram", str(number), name=first_name)
         chat_id = number if chat_type == "private" else -number
         self.chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
