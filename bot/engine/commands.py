@@ -11,11 +11,12 @@ import re
 from dataclasses import replace
 
 from bot.engine import texts
+from bot.engine.answers import pick_choice
 from bot.engine.messages import Say
 from bot.engine.state import Mode, Replay, State
-from bot.engine.walker import DONE_KEY, Walker, join_path
+from bot.engine.walker import BACK_KEY, DONE_KEY, Walker, join_path
 
-WIJZIG = re.compile(r"^(?:wijzig|wijzigen|verander)\s*(\d+)$")
+WIJZIG = re.compile(r"^(?:wijzig|wijzigen|verander|aanpassen)\s*(\d+)?$")
 _KENNIS = re.compile(r"^(?:kennis|/kennis)(?:\s+(.+))?$")
 
 
@@ -26,13 +27,10 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         run.replies.append(Say(texts.NOOD.format(achterwacht=run.book.org.achterwacht)))
         run.replies.append(run.prompt(state))
         return state
-    if word in ("hulp", "help", "?"):
-        lines = []
-        if state.mode is Mode.ASKING:
-            lines.append(run.question(state).hint)
-        lines.append(texts.HELP_COMMON)
-        run.replies.append(Say("\n\n".join(lines)))
-        run.replies.append(run.prompt(state))
+    if word in ("hulp", "help", "?", "/hulp", "/help"):
+        run.replies.append(Say(help_text(run, state)))
+        if not state.ended:
+            run.replies.append(run.prompt(state))
         return state
     if word == "uitleg":
         article = None
@@ -49,11 +47,16 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         return state
     if word in ("start", "begin", "menu", "hallo", "hoi"):
         if not in_flow:
-            run.replies.append(Say(run.welcome()))
-            run.replies.append(run.menu(state))
-            return state
+            if not state.ended:
+                run.replies.append(Say(run.welcome()))
+            fresh = replace(state, ended=False)
+            run.replies.append(run.menu(fresh))
+            return fresh
         return resume(run, state)
     if word == "verder":
+        if state.ended:
+            run.replies.append(Say(texts.ENDED))
+            return state
         if in_flow:
             return resume(run, state)
         run.replies.append(Say(texts.NO_FLOW))
@@ -68,9 +71,9 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         return replace(state, mode=Mode.PAUSED, resume_mode=back_to, serial=state.serial + 1)
     if word in ("opnieuw", "nieuw", "/nieuw"):
         if not in_flow:
-            run.replies.append(Say(run.welcome()))
-            run.replies.append(run.menu(state))
-            return state
+            fresh = replace(state, ended=False)
+            run.replies.append(run.menu(fresh))
+            return fresh
         back_to = (
             state.resume_mode if state.mode in (Mode.PAUSED, Mode.CONFIRM_RESTART) else state.mode
         )
@@ -84,12 +87,31 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         run.replies.append(run.confirm_ask(new))
         return new
     if word == "terug":
+        if state.mode is Mode.REVIEW and state.section:
+            return open_section(run, state, 0)
         return back(run, state)
     if WIJZIG.match(word) and state.mode is not Mode.REVIEW:
         run.replies.append(Say(texts.WIJZIG_ONLY_IN_REVIEW))
         run.replies.append(run.prompt(state))
         return state
     return None
+
+
+def help_text(run: Walker, state: State) -> str:
+    """``hulp``: why the open question is asked, an example answer, then the commands."""
+    lines = []
+    if state.mode is Mode.ASKING and state.stack:
+        step = run.step_of(state.stack[-1])
+        if step.why:
+            lines.append(texts.HELP_WHY.format(why=step.why.strip()))
+        if step.example:
+            lines.append(texts.HELP_EXAMPLE.format(example=step.example.strip()))
+        if not lines:
+            lines.append(texts.HELP_HOW.format(hint=run.question(state).hint))
+    elif state.ended:
+        lines.append(texts.ENDED)
+    lines.append(texts.HELP_COMMON)
+    return "\n\n".join(lines)
 
 
 def _knowledge(run: Walker, query: str | None) -> str:
@@ -157,20 +179,50 @@ def confirm_answer(run: Walker, state: State, answer: str | None) -> State:
 
 
 def review_answer(run: Walker, state: State, word: str) -> State:
+    """At the review: open a section, change one of its answers, or finish.
+
+    ``wijzig N`` (N counted over all answers, in the order given) keeps working
+    for people who type it.
+    """
     if word in (DONE_KEY, "ja", "ok", "klopt", "afronden"):
         return run.finish(state)
-    match = WIJZIG.match(word)
     answered = run.answered(state)
-    if match is None:
-        run.replies.append(run.review_ask(state, texts.REVIEW_HINT))
+    match = WIJZIG.match(word)
+    if match is not None and match.group(1):
+        n = int(match.group(1))
+        if not 1 <= n <= len(answered):
+            error = texts.REVIEW_BAD_NUMBER.format(n=n, max=len(answered))
+            run.replies.append(run.review_ask(state, error))
+            return state
+        return change(run, state, n)
+    ask = run.review_ask(state)
+    if match is not None:  # a bare "wijzig": say how
+        hint = texts.SECTION_HINT if state.section else texts.REVIEW_HINT
+        run.replies.append(replace(ask, error=hint))
         return state
-    n = int(match.group(1))
-    if not 1 <= n <= len(answered):
-        run.replies.append(
-            run.review_ask(state, texts.REVIEW_BAD_NUMBER.format(n=n, max=len(answered)))
-        )
+    picked = pick_choice(word, ask.choices).choice
+    if picked is None:
+        run.replies.append(replace(ask, error=texts.ERR_CHOICE))
         return state
-    entry = answered[n - 1]
+    if picked.key == DONE_KEY:
+        return run.finish(state)
+    if picked.key == BACK_KEY:
+        return open_section(run, state, 0)
+    kind, _, number = picked.key.partition("-")
+    if kind == "deel":
+        return open_section(run, state, int(number))
+    return change(run, state, int(number))
+
+
+def open_section(run: Walker, state: State, section: int) -> State:
+    new = replace(state, section=section, serial=state.serial + 1)
+    run.replies.append(run.review_ask(new))
+    return new
+
+
+def change(run: Walker, state: State, n: int) -> State:
+    """Go back to answer ``n``; later answers are kept unless they depend on it."""
+    entry = run.answered(state)[n - 1]
     idx = state.log.index(entry)
     pool = {join_path(e.path): [e.value, e.kind.value] for e in state.log}
     new = replace(
@@ -181,7 +233,7 @@ def review_answer(run: Walker, state: State, word: str) -> State:
         replay=Replay(pool, ()),
         serial=state.serial + 1,
         selection=(),
+        section=0,
     )
-    run.replies.append(Say(texts.CHANGED_KEPT))
-    run.replies.append(run.question(new))
+    run.replies.append(run.question(new, note=texts.CHANGED_KEPT))
     return new

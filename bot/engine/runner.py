@@ -59,6 +59,9 @@ def _dispatch(run: Walker, state: State, incoming: Incoming) -> State:
     if handled is not None:
         return handled
     if state.mode is Mode.IDLE:
+        if state.ended:
+            run.replies.append(Say(texts.ENDED))
+            return state
         return menu_answer(run, state, text)
     if state.mode is Mode.PAUSED:
         run.replies.append(run.paused_ask(state))

@@ -163,6 +163,10 @@ class State:
     selection: tuple[str, ...] = ()
     previous: dict[str, JSON] = field(default_factory=dict)
     started_at: str | None = None
+    ended: bool = False
+    """Idle because a conversation just ended: any message gets a one-line hint."""
+    section: int = 0
+    """At the review: 0 for the list of sections, n for section n opened."""
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -178,6 +182,8 @@ class State:
             "selection": list(self.selection),
             "previous": self.previous,
             "started_at": self.started_at,
+            "ended": self.ended,
+            "section": self.section,
         }
 
     @classmethod
@@ -197,4 +203,6 @@ class State:
             selection=tuple(data.get("selection", ())),
             previous=dict(data.get("previous") or {}),
             started_at=data.get("started_at"),
+            ended=bool(data.get("ended", False)),
+            section=int(data.get("section", 0)),
         )
