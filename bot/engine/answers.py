@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from bot.dutch_dates import weekday_day_month_year
 from bot.engine import texts
@@ -46,7 +47,7 @@ class ChoiceMatch:
     candidates: tuple[Choice, ...] = ()
 
 
-_FUZZY_MIN = 84
+_FUZZY_MIN = 80
 """How alike (0-100) a typed word must be to a label to count as a typo of it."""
 
 _RANGE = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$|^onder-(\d{1,3})$")
@@ -142,7 +143,12 @@ def pick_choice(text: str, choices: Sequence[Choice]) -> ChoiceMatch:
     scored = []
     for choice, label in labels:
         head = " ".join(label.split()[:typed])
-        score = max(fuzz.ratio(words, label), fuzz.ratio(words, head))
+        # OSA counts a swap of two letters ("deesl") as one typo.
+        score = max(
+            fuzz.ratio(words, label),
+            fuzz.ratio(words, head),
+            OSA.normalized_similarity(words, head) * 100,
+        )
         if score >= _FUZZY_MIN:
             scored.append((score, choice))
     if not scored:

@@ -12,11 +12,13 @@ from dataclasses import replace
 
 from bot.engine import texts
 from bot.engine.answers import pick_choice
-from bot.engine.messages import Say
+from bot.engine.messages import Choice, Say
 from bot.engine.state import Mode, Replay, State
 from bot.engine.walker import BACK_KEY, DONE_KEY, Walker, join_path
 
 WIJZIG = re.compile(r"^(?:wijzig|wijzigen|verander|aanpassen)\s*(\d+)?$")
+PAGE_LIMIT = 600
+"""The longest message a phone shows comfortably."""
 _KENNIS = re.compile(r"^(?:kennis|/kennis)(?:\s+(.+))?$")
 
 
@@ -37,14 +39,16 @@ def universal(run: Walker, state: State, word: str) -> State | None:
         if state.mode is Mode.ASKING and state.stack:
             article_id = run.step_of(state.stack[-1]).help
             article = run.ctx.knowledge.get(article_id) if article_id else None
-        run.replies.append(Say(article.as_message() if article else texts.NO_ARTICLE_HERE))
-        run.replies.append(run.prompt(state))
-        return state
+        if article is None:
+            run.replies.append(Say(texts.NO_ARTICLE_HERE))
+            run.replies.append(run.prompt(state))
+            return state
+        return read(run, state, article.id, 0)
+    if word == texts.MORE_KEY and state.reading is not None:
+        return read(run, state, state.reading, state.reading_page)
     kennis = _KENNIS.match(word)
     if kennis:
-        run.replies.append(Say(_knowledge(run, kennis.group(1))))
-        run.replies.append(run.prompt(state))
-        return state
+        return _knowledge(run, state, kennis.group(1))
     if word in ("start", "begin", "menu", "hallo", "hoi"):
         if not in_flow:
             if not state.ended:
@@ -114,21 +118,64 @@ def help_text(run: Walker, state: State) -> str:
     return "\n\n".join(lines)
 
 
-def _knowledge(run: Walker, query: str | None) -> str:
+def _pages(run: Walker, reading: str) -> list[str]:
+    """The pages of an article, or of the list of all articles."""
+    kb = run.ctx.knowledge
+    if reading == texts.KNOWLEDGE_LIST_ID:
+        lines = [f"• {a.title} (kennis {a.id})" for a in kb.all()]
+        pages: list[str] = []
+        page = texts.KNOWLEDGE_LIST
+        for line in lines:
+            if len(page) + 1 + len(line) > PAGE_LIMIT:
+                pages.append(page)
+                page = line
+            else:
+                page = f"{page}\n{line}"
+        return [*pages, page]
+    article = kb.get(reading)
+    return list(article.pages()) if article is not None else []
+
+
+def read(run: Walker, state: State, reading: str, page: int, extra: str = "") -> State:
+    """Show page ``page`` of an article (or of the list) with "meer" if more follows,
+    then the open question again."""
+    pages = _pages(run, reading)
+    if page >= len(pages):
+        run.replies.append(Say(texts.NO_MORE))
+        new = replace(state, reading=None, reading_page=0)
+    else:
+        text = pages[page]
+        if extra and len(text) + 2 + len(extra) <= PAGE_LIMIT:
+            text = f"{text}\n\n{extra}"
+        more = page + 1 < len(pages)
+        actions = (Choice(texts.MORE_KEY, texts.MORE_LABEL),) if more else ()
+        article = None if reading == texts.KNOWLEDGE_LIST_ID else reading
+        run.replies.append(Say(text, article=article, actions=actions))
+        new = replace(
+            state, reading=reading if more else None, reading_page=page + 1 if more else 0
+        )
+    if not new.ended:
+        run.replies.append(run.prompt(new))
+    return new
+
+
+def _knowledge(run: Walker, state: State, query: str | None) -> State:
     kb = run.ctx.knowledge
     if not query:
-        articles = kb.all()
-        if not articles:
-            return texts.KNOWLEDGE_MISSING
-        lines = [texts.KNOWLEDGE_LIST] + [f"• {a.title} (kennis {a.id})" for a in articles]
-        return "\n".join(lines)
+        if not kb.all():
+            run.replies.append(Say(texts.KNOWLEDGE_MISSING))
+            run.replies.append(run.prompt(state))
+            return state
+        return read(run, state, texts.KNOWLEDGE_LIST_ID, 0)
     found = kb.search(query)
     if not found:
-        return texts.KNOWLEDGE_NONE.format(query=query)
-    text = found[0].as_message()
+        run.replies.append(Say(texts.KNOWLEDGE_NONE.format(query=query)))
+        run.replies.append(run.prompt(state))
+        return state
+    extra = ""
     if len(found) > 1:
-        text += "\n\nZie ook: " + ", ".join(f"kennis {a.id}" for a in found[1:4])
-    return text
+        extra = texts.SEE_ALSO.format(ids=", ".join(f"kennis {a.id}" for a in found[1:4]))
+    return read(run, state, found[0].id, 0, extra)
 
 
 def resume(run: Walker, state: State) -> State:

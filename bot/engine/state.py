@@ -167,6 +167,14 @@ class State:
     """Idle because a conversation just ended: any message gets a one-line hint."""
     section: int = 0
     """At the review: 0 for the list of sections, n for section n opened."""
+    reading: str | None = None
+    """The knowledge article being read page by page (``meer`` shows the next page)."""
+    reading_page: int = 0
+    """The next page of ``reading`` to show."""
+    shown_total: int = 0
+    """The "van ongeveer N" shown at the open question (0: none shown)."""
+    base_total: int = 0
+    """The "van ongeveer N" shown at the question before it: the next may be at most 2 more."""
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -184,6 +192,10 @@ class State:
             "started_at": self.started_at,
             "ended": self.ended,
             "section": self.section,
+            "reading": self.reading,
+            "reading_page": self.reading_page,
+            "shown_total": self.shown_total,
+            "base_total": self.base_total,
         }
 
     @classmethod
@@ -205,4 +217,8 @@ class State:
             started_at=data.get("started_at"),
             ended=bool(data.get("ended", False)),
             section=int(data.get("section", 0)),
+            reading=data.get("reading"),
+            reading_page=int(data.get("reading_page", 0)),
+            shown_total=int(data.get("shown_total", 0)),
+            base_total=int(data.get("base_total", 0)),
         )

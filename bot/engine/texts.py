@@ -130,8 +130,13 @@ DONE = (
 DRAFT_TITLE = "Concept"
 CHANGED_KEPT = "Je andere antwoorden blijven staan."
 
+MORE_KEY = "meer"
+MORE_LABEL = "Meer lezen"
+NO_MORE = "Dat was alles. Typ kennis voor de andere artikelen."
 NO_ARTICLE_HERE = "Bij deze vraag hoort geen uitleg. Typ kennis voor alle artikelen."
 KNOWLEDGE_LIST = "Korte artikelen. Typ kennis en een woord, bijvoorbeeld: kennis toestemming"
+KNOWLEDGE_LIST_ID = "*kennis*"
+SEE_ALSO = "Zie ook: {ids}"
 KNOWLEDGE_NONE = "Geen artikel gevonden voor '{query}'. Typ kennis voor de lijst."
 KNOWLEDGE_MISSING = "Er zijn nog geen artikelen."
 SKIPPED_FREE_TEXT = (

@@ -124,6 +124,32 @@ class Walker:
     # ------------------------------------------------------------ progress
 
     def progress(self, state: State) -> Progress:
+        """The hint above a question. In a flow of parts (two or more called flows)
+        the part is named; otherwise "vraag N van ongeveer M", where M never goes
+        up by more than 2 from one question to the next."""
+        flow = self.book.flows.get(state.flow or "")
+        if flow is not None:
+            top = self.book.blocks[flow.block]
+            calls = [s for s in top.steps.values() if s.kind == "call" and s.callee]
+            if len(calls) >= 2:
+                return self.part_progress(state, calls, flow.title)
+        counted = self.counted_progress(state)
+        if state.base_total and counted.total > state.base_total + 2:
+            total = max(counted.current, state.base_total + 2)
+            return Progress(counted.current, total)
+        return counted
+
+    def part_progress(self, state: State, calls: list[Step], title: str) -> Progress:
+        answered = sum(1 for e in state.log if e.answered)
+        if len(state.stack) > 1:
+            step_id = state.stack[0].step
+            for n, call in enumerate(calls, start=1):
+                if call.id == step_id:
+                    callee = self.book.flows[call.callee or ""]
+                    return Progress(answered + 1, 0, n, len(calls), callee.title)
+        return Progress(answered + 1, 0, title=title)
+
+    def counted_progress(self, state: State) -> Progress:
         answered = sum(1 for e in state.log if e.answered)
         remaining = 0.0
         for depth, frame in enumerate(reversed(state.stack)):
@@ -265,7 +291,9 @@ class Walker:
         choices = []
         for n in part.answers:
             question, answer = self.question_and_answer(state, answered[n - 1])
-            choices.append(Choice(f"antwoord-{n}", f"{_short(question, 38)} → {_short(answer, 26)}"))
+            choices.append(
+                Choice(f"antwoord-{n}", f"{_short(question, 38)} → {_short(answer, 26)}")
+            )
         choices.append(Choice(BACK_KEY, texts.REVIEW_BACK_LABEL))
         return Ask(
             str(state.serial),
@@ -453,8 +481,17 @@ class Walker:
                 ):
                     state = self.goto_next(self.log(state, path, pooled[0], EntryKind.KEPT), step)
                     continue
-                state = replace(state, mode=Mode.ASKING, serial=state.serial + 1, selection=())
-                self.replies.append(self.question(state))
+                state = replace(
+                    state,
+                    mode=Mode.ASKING,
+                    serial=state.serial + 1,
+                    selection=(),
+                    base_total=state.shown_total,
+                )
+                ask = self.question(state)
+                shown = ask.progress.total if ask.progress and ask.progress.counted else 0
+                state = replace(state, shown_total=shown)
+                self.replies.append(ask)
                 return state
             elif step.kind == "set":
                 assert step.expression is not None

@@ -181,6 +181,9 @@ class FakeArticle:
     def as_message(self) -> str:
         return f"{self.title}\n\n{self.body}"
 
+    def pages(self) -> tuple[str, ...]:
+        return (self.as_message(),)
+
 
 class FakeKnowledge:
     def __init__(self) -> None:
