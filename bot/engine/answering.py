@@ -165,7 +165,7 @@ def accept(run: Walker, state: State, value: JSON, *, echo: str = "") -> State:
     path = (*frame.ns, step.id)
     state = run.log(state, path, value, EntryKind.ANSWER)
     state = run.mark_changed(state, path, value)
-    state = replace(state, selection=(), previous={}, reading=None, reading_page=0)
+    state = replace(state, selection=(), previous={}, reading=None)
     state = run.goto_next(state, step)
     first = len(run.replies)
     state = run.advance(state)

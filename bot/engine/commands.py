@@ -43,9 +43,11 @@ def universal(run: Walker, state: State, word: str) -> State | None:
             run.replies.append(Say(texts.NO_ARTICLE_HERE))
             run.replies.append(run.prompt(state))
             return state
-        return read(run, state, article.id, 0)
-    if word == texts.MORE_KEY and state.reading is not None:
-        return read(run, state, state.reading, state.reading_page)
+        return read(run, state, article.id)
+    if word == texts.MORE_KEY:
+        reading = state.reading or _help_article(run, state)
+        if reading is not None:
+            return read_more(run, state, reading)
     kennis = _KENNIS.match(word)
     if kennis:
         return _knowledge(run, state, kennis.group(1))
@@ -136,27 +138,42 @@ def _pages(run: Walker, reading: str) -> list[str]:
     return list(article.pages()) if article is not None else []
 
 
-def read(run: Walker, state: State, reading: str, page: int, extra: str = "") -> State:
-    """Show page ``page`` of an article (or of the list) with "meer" if more follows,
-    then the open question again."""
+def read(run: Walker, state: State, reading: str, extra: str = "") -> State:
+    """Show the opening of an article (or of the list), with "meer" if more follows,
+    then the open question again. ``uitleg`` leaves the state as it was: "meer"
+    finds the question's own article again."""
     pages = _pages(run, reading)
-    if page >= len(pages):
-        run.replies.append(Say(texts.NO_MORE))
-        new = replace(state, reading=None, reading_page=0)
-    else:
-        text = pages[page]
-        if extra and len(text) + 2 + len(extra) <= PAGE_LIMIT:
-            text = f"{text}\n\n{extra}"
-        more = page + 1 < len(pages)
-        actions = (Choice(texts.MORE_KEY, texts.MORE_LABEL),) if more else ()
-        article = None if reading == texts.KNOWLEDGE_LIST_ID else reading
-        run.replies.append(Say(text, article=article, actions=actions))
-        new = replace(
-            state, reading=reading if more else None, reading_page=page + 1 if more else 0
-        )
+    text = pages[0] if pages else texts.NO_MORE
+    if extra and len(text) + 2 + len(extra) <= PAGE_LIMIT:
+        text = f"{text}\n\n{extra}"
+    more = len(pages) > 1
+    actions = (Choice(texts.MORE_KEY, texts.MORE_LABEL),) if more else ()
+    article = None if reading == texts.KNOWLEDGE_LIST_ID else reading
+    run.replies.append(Say(text, article=article, actions=actions))
+    new = state
+    if reading != _help_article(run, state):
+        new = replace(state, reading=reading if more else None)
     if not new.ended:
         run.replies.append(run.prompt(new))
     return new
+
+
+def read_more(run: Walker, state: State, reading: str) -> State:
+    """ "meer": the rest of the article, in messages of at most 600 characters."""
+    pages = _pages(run, reading)[1:]
+    article = None if reading == texts.KNOWLEDGE_LIST_ID else reading
+    for page in pages or [texts.NO_MORE]:
+        run.replies.append(Say(page, article=article))
+    new = replace(state, reading=None) if state.reading else state
+    if not new.ended:
+        run.replies.append(run.prompt(new))
+    return new
+
+
+def _help_article(run: Walker, state: State) -> str | None:
+    if state.mode is Mode.ASKING and state.stack:
+        return run.step_of(state.stack[-1]).help
+    return None
 
 
 def _knowledge(run: Walker, state: State, query: str | None) -> State:
@@ -166,7 +183,7 @@ def _knowledge(run: Walker, state: State, query: str | None) -> State:
             run.replies.append(Say(texts.KNOWLEDGE_MISSING))
             run.replies.append(run.prompt(state))
             return state
-        return read(run, state, texts.KNOWLEDGE_LIST_ID, 0)
+        return read(run, state, texts.KNOWLEDGE_LIST_ID)
     found = kb.search(query)
     if not found:
         run.replies.append(Say(texts.KNOWLEDGE_NONE.format(query=query)))
@@ -175,7 +192,7 @@ def _knowledge(run: Walker, state: State, query: str | None) -> State:
     extra = ""
     if len(found) > 1:
         extra = texts.SEE_ALSO.format(ids=", ".join(f"kennis {a.id}" for a in found[1:4]))
-    return read(run, state, found[0].id, 0, extra)
+    return read(run, state, found[0].id, extra)
 
 
 def resume(run: Walker, state: State) -> State:

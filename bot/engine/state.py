@@ -168,9 +168,7 @@ class State:
     section: int = 0
     """At the review: 0 for the list of sections, n for section n opened."""
     reading: str | None = None
-    """The knowledge article being read page by page (``meer`` shows the next page)."""
-    reading_page: int = 0
-    """The next page of ``reading`` to show."""
+    """The article opened with ``kennis`` (``meer`` shows the rest of it)."""
     shown_total: int = 0
     """The "van ongeveer N" shown at the open question (0: none shown)."""
     base_total: int = 0
@@ -193,7 +191,6 @@ class State:
             "ended": self.ended,
             "section": self.section,
             "reading": self.reading,
-            "reading_page": self.reading_page,
             "shown_total": self.shown_total,
             "base_total": self.base_total,
         }
@@ -218,7 +215,6 @@ class State:
             ended=bool(data.get("ended", False)),
             section=int(data.get("section", 0)),
             reading=data.get("reading"),
-            reading_page=int(data.get("reading_page", 0)),
             shown_total=int(data.get("shown_total", 0)),
             base_total=int(data.get("base_total", 0)),
         )

@@ -397,28 +397,38 @@ def test_wijzig_that_changes_what_an_advice_reads_shows_it() -> None:
 def test_uitleg_opens_with_the_summary_and_meer_pages_the_rest() -> None:
     c = chat()
     to_date(c)
-    c.say("gisteren", "Moeder wil stoppen", "uitleg")
+    c.say("gisteren", "Moeder wil stoppen")
+    before = c.state
+    c.say("uitleg")
+    assert c.state == before  # uitleg changes nothing; meer finds the article again
     first = next(r for r in c.last.replies if isinstance(r, Say))  # type: ignore[union-attr]
     assert first.text.startswith("Toestemming vragen\n\nVraag eerst toestemming.")
     assert first.article == "toestemming"
     assert [a.key for a in first.actions] == ["meer"]
     assert reply_text(first).endswith("Typ: meer")
-    pages = [first.text]
-    for _ in range(20):
-        if not first.actions:
-            break
-        c.say("meer")
-        first = next(r for r in c.last.replies if isinstance(r, Say))  # type: ignore[union-attr]
-        pages.append(first.text)
-        assert c.ask.step == "leeftijd"
-    assert not first.actions and "Gecontroleerd op" in first.text
-    assert all(len(p) <= 600 for p in pages)
-    assert len(pages) > 2
-    joined = "\n\n".join(pages)
+    c.say("meer")
+    rest = [r for r in c.last.replies if isinstance(r, Say)]  # type: ignore[union-attr]
+    assert len(rest) > 1
+    assert all(len(r.text) <= 600 and r.article == "toestemming" for r in rest)
+    assert "Gecontroleerd op" in rest[-1].text
+    joined = "\n\n".join(r.text for r in rest)
     for n in range(6):
         assert f"Alinea {n}." in joined
+    assert c.ask.step == "leeftijd"
     c.say("14")  # an answer, not a page
     assert answer(c, "leeftijd") == "12-15"
+
+
+def test_kennis_then_meer_reads_that_article() -> None:
+    c = chat()
+    c.say("kennis privacy")
+    assert c.state.reading == "privacy"
+    c.say("meer")
+    rest = c.texts
+    assert rest and all(len(t) <= 600 for t in rest)
+    assert "Alinea 5." in "\n".join(rest)
+    assert c.state.reading is None
+    assert c.ask.step == "code"
 
 
 def test_an_article_without_summary_opens_with_its_first_paragraphs() -> None:
