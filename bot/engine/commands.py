@@ -116,8 +116,18 @@ def help_text(run: Walker, state: State) -> str:
             lines.append(texts.HELP_HOW.format(hint=run.question(state).hint))
     elif state.ended:
         lines.append(texts.ENDED)
-    lines.append(texts.HELP_COMMON)
-    return "\n\n".join(lines)
+    full = "\n\n".join([*lines, texts.HELP_COMMON])
+    if len(full) <= PAGE_LIMIT:
+        return full
+    # A long "why" or example: the commands as one short line, the rest cut to fit.
+    short = texts.HELP_SHORT
+    room = PAGE_LIMIT - len(short) - 2 * len(lines)
+    per = room // max(len(lines), 1)
+    return "\n\n".join([*(_cut(line, per) for line in lines), short])
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _pages(run: Walker, reading: str) -> list[str]:
@@ -128,7 +138,7 @@ def _pages(run: Walker, reading: str) -> list[str]:
         pages: list[str] = []
         page = texts.KNOWLEDGE_LIST
         for line in lines:
-            if len(page) + 1 + len(line) > PAGE_LIMIT:
+            if len(page) + 1 + len(line) > PAGE_LIMIT - 20:  # room for "meer"
                 pages.append(page)
                 page = line
             else:

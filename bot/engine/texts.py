@@ -43,6 +43,7 @@ HELP_COMMON = (
     "• kennis – korte artikelen\n"
     "• nood – hulp bij acuut gevaar"
 )
+HELP_SHORT = "Je kunt altijd typen: " + WORDS_LINE
 ENDED = "Dit gesprek is klaar. Typ nieuw voor een nieuw gesprek, of kennis voor de artikelen."
 HINT_CHOICE = "Typ het nummer of het antwoord."
 HINT_MULTI = "Typ een of meer nummers, bijvoorbeeld: 1 3"

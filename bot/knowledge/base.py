@@ -27,6 +27,9 @@ MAX_WORDS = 300
 PAGE_CHARS = 600
 """The longest a chat message may be: an article is shown in pages of at most this."""
 
+MORE_ROOM = 20
+"""Room left on the first page for the channel's "meer" button or "Typ: meer" line."""
+
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
@@ -178,7 +181,7 @@ class Article:
         sentence boundary so the title and opening fit in ``limit``.
         """
         body = self.plain_body()
-        room = limit - len(self.title) - 2
+        room = limit - len(self.title) - 2 - MORE_ROOM
         if self.summary:
             return _cut(self.summary.strip(), room)[0], body
         first, rest = _cut(body, room)

@@ -452,3 +452,27 @@ def test_a_flow_of_parts_names_the_part_after_the_question() -> None:
     assert text.index("Zijn jullie het eens?") < text.index("deel 1 van 2")
     c.say("1", "gisteren", "Moeder wil stoppen")
     assert str(c.ask.progress) == "deel 2 van 2: Toestemming"
+
+
+def test_hulp_with_a_long_why_still_fits_a_phone() -> None:
+    long_main = MAIN.replace(
+        "why: Zo vind je de vastlegging terug in het dossier.",
+        "why: " + "Zo vind je de vastlegging terug in het dossier. " * 12,
+    )
+    long_book = compile_book(
+        {
+            "main.yaml": long_main,
+            "deel-a.yaml": PART_A,
+            "deel-b.yaml": PART_B,
+            "templates/demo.txt.j2": TEMPLATE,
+            "templates/demo.md.j2": TEMPLATE,
+        }
+    )
+    c = EngineChat(long_book, now=NOW)
+    c.start("main")
+    c.say("hulp")
+    (help_text,) = c.texts
+    assert len(help_text) <= 600
+    assert "Bijvoorbeeld: C-1234" in help_text
+    for word in ("nieuw", "verder", "terug", "wijzig", "uitleg", "kennis", "nood", "stop"):
+        assert word in help_text
