@@ -12,13 +12,16 @@ hold such texts, that test is marked xfail naming them (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bot.channels.text import reply_text
 from bot.engine.messages import Ask, EngineReply, Say, TextIn
 from bot.engine.runner import MENU_STEP, REVIEW_STEP, step
-from bot.engine.state import Mode
+from bot.engine.state import Mode, State
 from bot.engine.walker import SECTION_STEP
+from bot.knowledge.base import Article
 from tests.content.support import Example, Play, examples, knowledge, play, shipped_book
 
 LIMIT = 600
@@ -55,7 +58,7 @@ def _label(reply: EngineReply, length: int) -> str:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
 def test_every_message_of_an_example_fits_a_phone(
-    example: Example, record_property: pytest.RecordProperty
+    example: Example, record_property: Callable[[str, object], None]
 ) -> None:
     p = play(example)
     assert p.finished is not None, f"{example.name} did not reach the vastlegging"
@@ -144,7 +147,7 @@ ARTICLES = knowledge().all()
 
 
 @pytest.mark.parametrize("article", ARTICLES, ids=[a.id for a in ARTICLES])
-def test_every_article_reads_in_messages_of_at_most_600(article: object) -> None:
+def test_every_article_reads_in_messages_of_at_most_600(article: Article) -> None:
     book = shipped_book()
     p = Play(book, "dilemma", EXAMPLES[0].now)
     p.start()
@@ -152,9 +155,8 @@ def test_every_article_reads_in_messages_of_at_most_600(article: object) -> None
     first = [r for r in opening.replies if isinstance(r, Say)]
     assert first and first[0].article == article.id
     assert len(reply_text(first[0])) <= LIMIT
-    summary = getattr(article, "summary", "")
-    if summary:
-        assert summary.strip()[:40] in first[0].text
+    if article.summary:
+        assert article.summary.strip()[:40] in first[0].text
     rest = [r for r in p.send("meer").replies if isinstance(r, Say)]
     assert rest, "meer shows the rest"
     assert all(len(reply_text(r)) <= LIMIT for r in rest)
@@ -169,8 +171,6 @@ def test_the_list_of_articles_and_the_menu_fit() -> None:
         text = _text(reply)
         assert text is None or len(text) <= LIMIT
     p = Play(book, "dilemma", EXAMPLES[0].now)
-    from bot.engine.state import State
-
     result = step(book, State(), TextIn("start"), p.ctx)
     for reply in result.replies:
         text = _text(reply)
