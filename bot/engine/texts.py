@@ -93,6 +93,10 @@ ERR_DATE_NOT_FUTURE = (
 DATE_NOTED = "Genoteerd: {date}."
 ERR_NOT_NOW = "Dat kan hier niet."
 UNSUPPORTED = "Ik kan alleen tekst lezen. Typ je antwoord, of typ hulp."
+UNSUPPORTED_NOT_ENCRYPTED = (
+    "Ik kan alleen tekst lezen. Deze chat is niet end-to-end versleuteld: "
+    "staat er iets herkenbaars op, verwijder het dan uit de chat. Typ je antwoord, of typ hulp."
+)
 
 SELECTED = "Gekozen: {labels}. Typ klaar om door te gaan, of kies opnieuw."
 NOTHING_SELECTED = "Nog niets gekozen."

@@ -476,3 +476,17 @@ def test_hulp_with_a_long_why_still_fits_a_phone() -> None:
     assert "Bijvoorbeeld: C-1234" in help_text
     for word in ("nieuw", "verder", "terug", "wijzig", "uitleg", "kennis", "nood", "stop"):
         assert word in help_text
+
+
+def test_a_photo_on_a_chat_without_encryption_gets_advice_to_delete_it() -> None:
+    from bot.engine.messages import ChannelTraits, Unsupported
+
+    c = EngineChat(BOOK, now=NOW, traits=ChannelTraits("telegram", buttons=True))
+    c.start("main")
+    c.send(Unsupported("photo"))
+    assert c.texts == [texts.UNSUPPORTED_NOT_ENCRYPTED]
+    assert "verwijder" in c.texts[0]
+    private = EngineChat(BOOK, now=NOW, traits=ChannelTraits("matrix", end_to_end_encrypted=True))
+    private.start("main")
+    private.send(Unsupported("photo"))
+    assert private.texts == [texts.UNSUPPORTED]
