@@ -125,7 +125,9 @@ _UNIT_DAYS = {
 }
 _UNIT_MONTHS = {"maand": 1, "maanden": 1, "jaar": 12, "jaren": 12}
 
-_NUM = r"(\d{1,2}|[a-z]+)"
+_SLIP_DAYS = 14
+"""A day and month typed without a year, at most this many days on the wrong side
+of today, is read in this year (and refused), not moved a year."""
 
 
 @dataclass(frozen=True)
@@ -332,9 +334,12 @@ def _year_for(today: date, month: int, day: int, prefer: Prefer) -> int:
         while not calendar.isleap(year):
             year += step
         return year
-    if prefer == "past" and candidate > today:
+    # A day-month just past (or just ahead) is a slip, not next (or last) year:
+    # keep this year, so the question refuses it with a clear message.
+    near = abs((candidate - today).days) <= _SLIP_DAYS
+    if prefer == "past" and candidate > today and not near:
         return year - 1
-    if prefer == "future" and candidate < today:
+    if prefer == "future" and candidate < today and not near:
         return year + 1
     return year
 

@@ -115,8 +115,7 @@ RESTART_KEPT = "Goed, we gaan verder waar je was."
 NO_FLOW = "Er loopt nu geen gesprek. Kies hieronder waar je mee wilt beginnen."
 
 REVIEW_QUESTION = (
-    "Bijna klaar. Wil je een deel nog bekijken of wijzigen? Kies het deel. "
-    "Klopt alles, kies dan Klaar."
+    "Klopt alles? Kies dan Klaar. Wil je iets bekijken of wijzigen, kies dan het deel."
 )
 REVIEW_HINT = "Typ het nummer van een deel, of klaar."
 REVIEW_GENERAL = "Algemeen"

@@ -446,8 +446,9 @@ class Walker:
                 continue
             if step.kind == "say":
                 assert step.text is not None
-                # During ``wijzig`` a text already seen is not said again.
-                if state.replay is None or self.dirty(state, step):
+                # During ``wijzig`` a section line already seen is not said again;
+                # a conditional text that reads a changed answer may be new, so it is.
+                if state.replay is None or (step.when is not None and self.dirty(state, step)):
                     self.replies.append(Say(step.text.render(variables)))
                 state = self.goto_next(state, step)
             elif step.kind == "advise":

@@ -130,6 +130,16 @@ def test_numbers_alone_ambiguous_and_impossible_dates_are_not_read(
     assert reading.problem == problem
 
 
+def test_a_day_and_month_just_past_stays_in_this_year_so_it_can_be_refused() -> None:
+    # On 2 December, "1 december" for a deadline is a slip, not December 2027.
+    assert read_dutch_date("1 december", TODAY, "future").day == date(2026, 12, 1)
+    assert read_dutch_date("1-12", TODAY, "future").day == date(2026, 12, 1)
+    assert read_dutch_date("10 december", TODAY, "past").day == date(2026, 12, 10)
+    # Further away it is the next (or last) such date.
+    assert read_dutch_date("1 november", TODAY, "future").day == date(2027, 11, 1)
+    assert read_dutch_date("20 december", TODAY, "past").day == date(2025, 12, 20)
+
+
 def test_today_is_on_both_sides_and_the_other_side_is_wrong() -> None:
     assert not wrong_side(TODAY, TODAY, "past")
     assert not wrong_side(TODAY, TODAY, "future")
