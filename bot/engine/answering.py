@@ -32,7 +32,7 @@ def menu_answer(run: Walker, state: State, text: str) -> State:
     if choice is None:
         run.replies.append(run.menu(state, texts.MENU_PICK.format(n=len(menu.choices))))
         return state
-    return run.start_flow(state, choice.key)
+    return run.start_flow(state, choice.key, welcomed=True)
 
 
 def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
@@ -61,7 +61,7 @@ def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
     if state.mode is Mode.ASKING:
         return accept(run, state, choice.key)
     if state.mode is Mode.IDLE:
-        return run.start_flow(state, choice.key)
+        return run.start_flow(state, choice.key, welcomed=True)
     if state.mode is Mode.REVIEW:
         return review_answer(run, state, choice.key)
     if state.mode is Mode.PAUSED:

@@ -249,7 +249,7 @@ def confirm_answer(run: Walker, state: State, answer: str | None) -> State:
         fresh = State(mode=Mode.IDLE, serial=state.serial + 1)
         run.replies.append(run.menu(fresh))
         return fresh
-    return run.start_flow(State(serial=state.serial + 1), state.flow or "")
+    return run.start_flow(State(serial=state.serial + 1), state.flow or "", welcomed=True)
 
 
 def review_answer(run: Walker, state: State, word: str) -> State:

@@ -43,6 +43,9 @@ BACK_KEY = "overzicht"
 PAUSED_STEP = "gestopt"
 CONFIRM_STEP = "bevestig"
 DONE_KEY = "klaar"
+WELCOME_STEP = "welkom"
+"""A top flow's opening ``say`` with this id is its welcome: left out when the
+user was just welcomed by the menu."""
 _MAX_ADVANCE = 10_000
 
 
@@ -655,14 +658,20 @@ class Walker:
 
     # ------------------------------------------------------------ starting
 
-    def start_flow(self, state: State, flow_id: str) -> State:
+    def start_flow(self, state: State, flow_id: str, *, welcomed: bool = False) -> State:
+        """Start ``flow_id``. ``welcomed``: the user was just welcomed (the menu, a
+        restart), so the flow's own opening ``say`` with id ``welkom`` is left out."""
         flow = self.book.flows[flow_id]
         block = self.book.blocks[flow.block]
+        start = block.start
+        first = block.steps[start]
+        if welcomed and first.id == WELCOME_STEP and first.kind == "say" and first.branches:
+            start = first.branches[0].target if first.branches[0].condition is None else start
         fresh = State(
             mode=Mode.ASKING,
             flow=flow_id,
             book=self.book.hash,
-            stack=(Frame(block=flow.block, step=block.start),),
+            stack=(Frame(block=flow.block, step=start),),
             serial=state.serial,
             started_at=self.ctx.now.isoformat(),
         )

@@ -490,3 +490,14 @@ def test_a_photo_on_a_chat_without_encryption_gets_advice_to_delete_it() -> None
     private.start("main")
     private.send(Unsupported("photo"))
     assert private.texts == [texts.UNSUPPORTED]
+
+
+def test_a_flow_started_from_the_menu_does_not_welcome_twice() -> None:
+    c = EngineChat(BOOK, now=NOW)
+    c.say("start")
+    assert len(c.texts) == 1 and "112" in c.texts[0]
+    c.say("1")
+    assert c.texts == []  # the flow's own "welkom" is left out
+    assert c.ask.step == "code"
+    direct = chat()  # started directly (chat --new, a link): the flow welcomes
+    assert direct.texts == ["Welkom bij de test."]
