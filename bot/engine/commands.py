@@ -114,6 +114,8 @@ def help_text(run: Walker, state: State) -> str:
             lines.append(texts.HELP_EXAMPLE.format(example=step.example.strip()))
         if not lines:
             lines.append(texts.HELP_HOW.format(hint=run.question(state).hint))
+    elif state.mode is Mode.REVIEW:
+        lines.append(texts.HELP_HOW.format(hint=run.review_ask(state).hint))
     elif state.ended:
         lines.append(texts.ENDED)
     full = "\n\n".join([*lines, texts.HELP_COMMON])

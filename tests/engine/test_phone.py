@@ -501,3 +501,66 @@ def test_a_flow_started_from_the_menu_does_not_welcome_twice() -> None:
     assert c.ask.step == "code"
     direct = chat()  # started directly (chat --new, a link): the flow welcomes
     assert direct.texts == ["Welkom bij de test."]
+
+
+LIST_FLOW = """
+id: lijst
+version: "1"
+title: Lijst
+steps:
+  - id: wie
+    ask: multi
+    text: Wie moet dit weten?
+    choices: {a: A, b: B, c: C, d: D, e: E, f: F}
+  - id: per
+    foreach: wie
+    as: p
+    steps:
+      - id: weet
+        ask: yesno
+        text: Weet {{ p_label }} het al?
+      - id: doel
+        ask: text
+        text: Waarom moet {{ p_label }} het weten?
+      - id: wat
+        ask: text
+        text: Wat deel je met {{ p_label }}?
+  - id: einde
+    end: demo
+"""
+
+
+def test_the_count_never_goes_up_by_more_than_2_when_a_list_grows_the_flow() -> None:
+    from bot.engine.walker import Walker
+
+    list_book = compile_book(
+        {
+            "lijst.yaml": LIST_FLOW,
+            "templates/demo.txt.j2": TEMPLATE,
+            "templates/demo.md.j2": TEMPLATE,
+        }
+    )
+    c = EngineChat(list_book, now=NOW)
+    c.start("lijst")
+    honest = Walker(list_book, c.ctx)
+    assert c.ask.progress is not None
+    shown = [c.ask.progress.total]
+    estimates = [honest.counted_progress(c.state).total]
+    c.say("1 2 3 4 5 6")
+    while c.state.mode is Mode.ASKING:
+        progress = c.ask.progress
+        assert progress is not None and progress.counted
+        shown.append(progress.total)
+        estimates.append(honest.counted_progress(c.state).total)
+        c.say("nee" if c.ask.kind.value == "yesno" else "een reden")
+    assert max(b - a for a, b in zip(estimates, estimates[1:], strict=False)) > 2  # it would jump
+    assert all(b <= a + 2 for a, b in zip(shown, shown[1:], strict=False)), shown
+    assert all(s >= n for n, s in enumerate(shown, start=1))  # never below the question number
+
+
+def test_hulp_at_the_review_says_how_to_go_on() -> None:
+    c = chat()
+    to_review(c)
+    c.say("hulp")
+    assert texts.REVIEW_HINT in c.texts[0]
+    assert c.ask.step == REVIEW_STEP
