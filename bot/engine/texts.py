@@ -73,7 +73,7 @@ ERR_TEXT_IDENTIFYING = (
     "Je antwoord lijkt {what} te bevatten. Dat bewaart de bot niet. "
     "Schrijf het zonder gegevens die iemand herkenbaar maken."
 )
-ERR_DATE = "Dat lees ik niet als datum. " + HINT_DATE
+ERR_DATE = "Dat lees ik niet als datum. Kijk hieronder hoe het kan."
 ERR_DATE_NUMBER = "Alleen een getal lees ik niet als datum. Typ dag en maand, bijvoorbeeld 12-3."
 ERR_DATE_AMBIGUOUS = "Bedoel je dag en maand? Typ het zo: 5-1 of 5 januari."
 ERR_DATE_IMPOSSIBLE = "Die datum bestaat niet. Kijk dag en maand nog eens na."
