@@ -565,3 +565,19 @@ def test_hulp_at_the_review_says_how_to_go_on() -> None:
     c.say("hulp")
     assert texts.REVIEW_HINT in c.texts[0]
     assert c.ask.step == REVIEW_STEP
+
+
+def test_the_review_works_with_buttons_too() -> None:
+    from bot.engine.messages import ChoiceIn
+
+    c = chat()
+    to_review(c)
+    c.send(ChoiceIn(c.ask.question_id, "deel-3"))
+    assert c.ask.step == SECTION_STEP and c.ask.text.startswith("Toestemming.")
+    key = c.ask.choices[0].key
+    c.send(ChoiceIn(c.ask.question_id, key))
+    assert c.ask.step == "leeftijd"
+    c.say("16")
+    assert c.state.mode is Mode.REVIEW
+    c.send(ChoiceIn(c.ask.question_id, "klaar"))
+    assert [d.final for d in c.documents] == [True]
