@@ -115,7 +115,7 @@ RESTART_KEPT = "Goed, we gaan verder waar je was."
 NO_FLOW = "Er loopt nu geen gesprek. Kies hieronder waar je mee wilt beginnen."
 
 REVIEW_QUESTION = (
-    "Klopt alles? Kies dan Klaar. Wil je iets bekijken of wijzigen, kies dan het deel."
+    "Klopt alles? Kies dan Klaar. Wil je iets bekijken of wijzigen, kies dan een deel."
 )
 REVIEW_HINT = "Typ het nummer van een deel, of klaar."
 REVIEW_GENERAL = "Algemeen"

@@ -273,10 +273,11 @@ class Walker:
         if state.section:
             return self.section_ask(state, error)
         parts = self.sections(state)
-        choices = [
+        # Klaar first: what most people do; the parts follow, to look at or change.
+        choices = [Choice(DONE_KEY, texts.REVIEW_DONE_LABEL)]
+        choices += [
             Choice(f"deel-{n}", _short(part.title, 44)) for n, part in enumerate(parts, start=1)
         ]
-        choices.append(Choice(DONE_KEY, texts.REVIEW_DONE_LABEL))
         return Ask(
             str(state.serial),
             REVIEW_STEP,

@@ -349,14 +349,14 @@ def test_the_review_is_a_short_list_of_sections_then_the_vastlegging_once() -> N
     review = c.ask
     assert review.step == REVIEW_STEP
     assert [ch.label for ch in review.choices] == [
+        texts.REVIEW_DONE_LABEL,
         "Algemeen (1)",
         "Het overleg (3)",
         "Toestemming (3)",
-        texts.REVIEW_DONE_LABEL,
     ]
     assert c.documents == []
     assert len(reply_text(review)) <= 600
-    c.say("2")
+    c.say("3")
     section = c.ask
     assert section.step == SECTION_STEP
     assert section.text.startswith("Het overleg.")
@@ -375,7 +375,7 @@ def test_wijzig_in_a_section_replays_no_text_or_advice_already_seen() -> None:
     c.say("C-1", "nee")  # advice shown
     assert any("derde" in t for t in c.texts)
     c.say("gisteren", "Moeder wil stoppen", "14", "1", "morgen")
-    c.say("2", "3")  # section "Het overleg", its third answer: wat
+    c.say("3", "3")  # section "Het overleg", its third answer: wat
     assert c.ask.step == "wat"
     assert c.ask.note == texts.CHANGED_KEPT
     replies = c.say("Vader wil stoppen met de hulp")
@@ -388,7 +388,7 @@ def test_wijzig_in_a_section_replays_no_text_or_advice_already_seen() -> None:
 def test_wijzig_that_changes_what_an_advice_reads_shows_it() -> None:
     c = chat()
     to_review(c)
-    c.say("2", "1", "nee")  # eens -> oneens: the advice is new
+    c.say("3", "1", "nee")  # eens -> oneens: the advice is new
     assert any("derde" in t for t in c.texts)
 
 

@@ -330,10 +330,10 @@ def test_finishing_shows_a_short_review_then_the_vastlegging_once() -> None:
     finish_default(c)
     assert c.documents == []  # no draft: the vastlegging comes once, at klaar
     assert [ch.label for ch in c.ask.choices] == [
+        "Klaar, maak de vastlegging",
         "Algemeen (1/2)",
         "Algemeen (2/2)",
         "Deelflow (1)",
-        "Klaar, maak de vastlegging",
     ]
     c.say("klaar")
     assert [d.final for d in c.documents] == [True]
