@@ -183,7 +183,8 @@ class Article:
         body = self.plain_body()
         room = limit - len(self.title) - 2 - MORE_ROOM
         if self.summary:
-            return _cut(self.summary.strip(), room)[0], body
+            first, more = _cut(self.summary.strip(), room)
+            return first, f"{more}\n\n{body}" if more else body
         first, rest = _cut(body, room)
         return first, rest
 
