@@ -51,7 +51,7 @@ def answer_for(ask: Ask) -> Incoming:
     if ask.choices:
         return ChoiceIn(ask.question_id, ask.choices[0].key)
     if ask.kind is QuestionKind.DATE:
-        return TextIn("morgen")
+        return TextIn("vandaag")  # fits a question about the past and one about the future
     return TextIn("Test")
 
 

@@ -31,7 +31,10 @@ from bot.settings import Settings
 
 MAX_UPDATES = 400
 TEXT_ANSWERS = ("Test", "morgen", "-", "nee", "1")
-DATE_HINT = texts.HINT_DATE.split(":")[-1].strip()
+# Both date hints start alike ("Typ een datum van vandaag of ..."); "vandaag" suits
+# a question about the past and one about the future.
+DATE_HINT = "Typ een datum van vandaag of"
+assert texts.HINT_DATE_PAST.startswith(DATE_HINT) and texts.HINT_DATE_FUTURE.startswith(DATE_HINT)
 
 
 @dataclass
@@ -102,7 +105,7 @@ async def answer_one(user: TelegramUser, tries: dict[str, int]) -> bool:
     if attempt >= len(TEXT_ANSWERS):
         msg = f"stuck at a question:\n{question}"
         raise AssertionError(msg)
-    first = "morgen" if DATE_HINT in question else "Test"
+    first = "vandaag" if DATE_HINT in question else "Test"
     answers = (first, *(a for a in TEXT_ANSWERS if a != first))
     await user.send(answers[attempt])
     return True

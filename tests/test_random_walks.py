@@ -48,6 +48,8 @@ def _answer(data: st.DataObject, ask: Ask) -> str:
         picked = data.draw(st.sets(st.integers(1, len(ask.choices)), min_size=1))
         return " ".join(str(n) for n in sorted(picked))
     if kind is QuestionKind.DATE:
+        if ask.hint == texts.HINT_DATE_PAST:  # a question about the past refuses "morgen"
+            return data.draw(st.sampled_from(["gisteren", "vandaag", "vorige week vrijdag"]))
         return data.draw(st.sampled_from(["morgen", "vrijdag", "12-3", "12 maart"]))
     return data.draw(st.sampled_from(["kort antwoord", "nog niet bekend"]))
 

@@ -13,14 +13,14 @@ RULE = "─" * 32
 
 
 def ask_lines(ask: Ask, *, numbered: bool = True) -> list[str]:
-    """A question as lines: progress, error, question, numbered choices, hint."""
+    """A question as lines: error, note, question, previous answer, numbered
+    choices, hint, and the progress last (a notification preview shows the
+    first line, which should be the question, not a counter)."""
     lines: list[str] = []
     if ask.error:
         lines.append(f"⚠ {ask.error}")
     if ask.note:
         lines.append(ask.note)
-    if ask.progress is not None:
-        lines.append(f"[{ask.progress}]")
     lines.append(ask.text)
     if ask.previous:
         lines.append(f"(Eerder: {ask.previous})")
@@ -32,6 +32,16 @@ def ask_lines(ask: Ask, *, numbered: bool = True) -> list[str]:
             lines.append(f"  {n}. {mark}{choice.label}")
     if ask.hint:
         lines.append(f"({ask.hint})")
+    if ask.progress is not None:
+        lines.append(f"[{ask.progress}]")
+    return lines
+
+
+def say_lines(say: Say) -> list[str]:
+    """A message, and its quick replies as the words to type ("Typ: meer")."""
+    lines = [say.text]
+    if say.actions:
+        lines.append("Typ: " + " of ".join(action.key for action in say.actions))
     return lines
 
 
@@ -43,7 +53,7 @@ def document_lines(document: Document) -> list[str]:
 def reply_text(reply: Reply) -> str:
     """Any reply as plain text."""
     if isinstance(reply, Say):
-        return reply.text
+        return "\n".join(say_lines(reply))
     if isinstance(reply, Ask):
         return "\n".join(ask_lines(reply))
     if isinstance(reply, Document):

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.dutch_dates import weekday_day_month_year
 from bot.engine import texts
-from bot.engine.answers import display, match_choice, normalize, parse_multi, parse_yesno
+from bot.engine.answers import (
+    display,
+    match_choice,
+    normalize,
+    parse_multi,
+    parse_yesno,
+    pick_choice,
+)
 from bot.engine.commands import confirm_answer, review_answer, universal
-from bot.engine.dates import parse_dutch_date
-from bot.engine.messages import ChoiceIn, DoneIn, QuestionKind, Say, Stale
+from bot.engine.dates import Prefer, read_dutch_date, wrong_side
+from bot.engine.messages import Ask, ChoiceIn, DoneIn, QuestionKind, Say, Stale
 from bot.engine.privacy import find_identifiers
 from bot.engine.state import JSON, EntryKind, Mode, State
 from bot.engine.walker import DONE_KEY, Walker
@@ -22,10 +30,9 @@ def menu_answer(run: Walker, state: State, text: str) -> State:
     menu = run.menu(state)
     choice = match_choice(text, menu.choices)
     if choice is None:
-        run.replies.append(Say(run.welcome()))
-        run.replies.append(run.menu(state))
+        run.replies.append(run.menu(state, texts.MENU_PICK.format(n=len(menu.choices))))
         return state
-    return run.start_flow(state, choice.key)
+    return run.start_flow(state, choice.key, welcomed=True)
 
 
 def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
@@ -54,7 +61,7 @@ def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
     if state.mode is Mode.ASKING:
         return accept(run, state, choice.key)
     if state.mode is Mode.IDLE:
-        return run.start_flow(state, choice.key)
+        return run.start_flow(state, choice.key, welcomed=True)
     if state.mode is Mode.REVIEW:
         return review_answer(run, state, choice.key)
     if state.mode is Mode.PAUSED:
@@ -78,11 +85,16 @@ def answer_text(run: Walker, state: State, text: str) -> State:
     kind = step.question
     word = normalize(text)
     if kind is QuestionKind.SINGLE:
-        choice = match_choice(text, step.choices)
-        if choice is None:
-            run.replies.append(run.question(state, texts.ERR_CHOICE))
+        picked = pick_choice(text, step.choices)
+        if picked.choice is None:
+            error = texts.ERR_CHOICE
+            if len(picked.candidates) > 1:
+                numbers = {c.key: n for n, c in enumerate(step.choices, start=1)}
+                options = [f"{numbers[c.key]}. {c.label}" for c in picked.candidates[:3]]
+                error = texts.ERR_CHOICE_WHICH.format(options=" of ".join(options))
+            run.replies.append(run.question(state, error))
             return state
-        return accept(run, state, choice.key)
+        return accept(run, state, picked.choice.key)
     if kind is QuestionKind.YESNO:
         yn = parse_yesno(text)
         if yn is None:
@@ -106,11 +118,21 @@ def answer_text(run: Walker, state: State, text: str) -> State:
             return new
         return accept(run, state, keys)
     if kind is QuestionKind.DATE:
-        found = parse_dutch_date(text, run.ctx.now, step.prefer)
+        today = run.ctx.now.date()
+        prefer: Prefer = "past" if step.prefer == "past" else "future"
+        reading = read_dutch_date(text, today, prefer)
+        found = reading.day
         if found is None:
-            run.replies.append(run.question(state, texts.ERR_DATE))
+            error = texts.DATE_PROBLEMS.get(reading.problem or "", texts.ERR_DATE)
+            run.replies.append(run.question(state, error))
             return state
-        return accept(run, state, found.isoformat())
+        if wrong_side(found, today, prefer):
+            wrong = texts.ERR_DATE_NOT_PAST if prefer == "past" else texts.ERR_DATE_NOT_FUTURE
+            error = wrong.format(date=weekday_day_month_year(found))
+            run.replies.append(run.question(state, error))
+            return state
+        noted = texts.DATE_NOTED.format(date=weekday_day_month_year(found))
+        return accept(run, state, found.isoformat(), echo=noted)
     # free text
     # Control characters (a NUL from a copy-paste) are never stored.
     cleaned = "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
@@ -118,6 +140,10 @@ def answer_text(run: Walker, state: State, text: str) -> State:
         return accept(run, state, None)
     if not cleaned:
         run.replies.append(run.question(state, texts.ERR_TEXT_EMPTY))
+        return state
+    if sum(1 for ch in cleaned if ch.isalnum()) < 2:
+        # A single emoji or character is not a description.
+        run.replies.append(run.question(state, texts.ERR_TEXT_TOO_SHORT))
         return state
     if len(cleaned) > step.max_length:
         error = texts.ERR_TEXT_LONG.format(length=len(cleaned), max=step.max_length)
@@ -131,12 +157,29 @@ def answer_text(run: Walker, state: State, text: str) -> State:
     return accept(run, state, cleaned)
 
 
-def accept(run: Walker, state: State, value: JSON) -> State:
+def accept(run: Walker, state: State, value: JSON, *, echo: str = "") -> State:
+    """Log ``value`` as the answer and walk on. ``echo`` (what was understood,
+    e.g. a date) opens the next message, so it costs no message of its own."""
     frame = state.stack[-1]
     step = run.step_of(frame)
     path = (*frame.ns, step.id)
     state = run.log(state, path, value, EntryKind.ANSWER)
     state = run.mark_changed(state, path, value)
-    state = replace(state, selection=(), previous={})
+    state = replace(state, selection=(), previous={}, reading=None)
     state = run.goto_next(state, step)
-    return run.advance(state)
+    first = len(run.replies)
+    state = run.advance(state)
+    if echo:
+        _prepend(run, first, echo)
+    return state
+
+
+def _prepend(run: Walker, index: int, echo: str) -> None:
+    nxt = run.replies[index] if index < len(run.replies) else None
+    if isinstance(nxt, Say) and not nxt.article:
+        run.replies[index] = replace(nxt, text=f"{echo}\n{nxt.text}")
+    elif isinstance(nxt, Ask):
+        note = f"{echo} {nxt.note}".strip()
+        run.replies[index] = replace(nxt, note=note)
+    else:
+        run.replies.insert(index, Say(echo))

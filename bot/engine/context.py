@@ -27,6 +27,10 @@ class ArticleLike(Protocol):
     def as_message(self) -> str:
         """The whole article as one chat message (title, body, sources)."""
 
+    def pages(self) -> Sequence[str]:
+        """The article as chat messages of at most 600 characters: title and
+        summary first, then the rest ("meer"), then the sources."""
+
 
 class KnowledgeLike(Protocol):
     """What the engine needs of the knowledge base."""

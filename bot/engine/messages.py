@@ -81,12 +81,29 @@ Incoming = TextIn | ChoiceIn | DoneIn | Unsupported
 
 @dataclass(frozen=True)
 class Progress:
-    """Where the user is: question ``current`` of about ``total``."""
+    """Where the user is: question ``current`` of about ``total``.
+
+    Where a count cannot be honest (a flow made of parts, whose length
+    depends on the answers) the part is named instead: ``title`` is the
+    part's title and, inside one of ``parts`` numbered parts, ``part`` its number.
+    """
 
     current: int
     total: int
+    part: int = 0
+    parts: int = 0
+    title: str = ""
+
+    @property
+    def counted(self) -> bool:
+        """True when this shows a count ("vraag 3 van ongeveer 12")."""
+        return not self.title
 
     def __str__(self) -> str:
+        if self.part:
+            return f"deel {self.part} van {self.parts}: {self.title}"
+        if self.title:
+            return self.title
         return f"vraag {self.current} van ongeveer {self.total}"
 
 

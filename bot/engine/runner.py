@@ -45,7 +45,8 @@ def step(book: FlowBook, state: State, incoming: Incoming, ctx: Context) -> Step
 
 def _dispatch(run: Walker, state: State, incoming: Incoming) -> State:
     if isinstance(incoming, Unsupported):
-        run.replies.append(Say(texts.UNSUPPORTED))
+        private = run.ctx.traits.end_to_end_encrypted
+        run.replies.append(Say(texts.UNSUPPORTED if private else texts.UNSUPPORTED_NOT_ENCRYPTED))
         run.replies.append(run.prompt(state))
         return state
     if isinstance(incoming, ChoiceIn | DoneIn):
@@ -59,6 +60,9 @@ def _dispatch(run: Walker, state: State, incoming: Incoming) -> State:
     if handled is not None:
         return handled
     if state.mode is Mode.IDLE:
+        if state.ended:
+            run.replies.append(Say(texts.ENDED))
+            return state
         return menu_answer(run, state, text)
     if state.mode is Mode.PAUSED:
         run.replies.append(run.paused_ask(state))

@@ -163,6 +163,16 @@ class State:
     selection: tuple[str, ...] = ()
     previous: dict[str, JSON] = field(default_factory=dict)
     started_at: str | None = None
+    ended: bool = False
+    """Idle because a conversation just ended: any message gets a one-line hint."""
+    section: int = 0
+    """At the review: 0 for the list of sections, n for section n opened."""
+    reading: str | None = None
+    """The article opened with ``kennis`` (``meer`` shows the rest of it)."""
+    shown_total: int = 0
+    """The "van ongeveer N" shown at the open question (0: none shown)."""
+    base_total: int = 0
+    """The "van ongeveer N" shown at the question before it: the next may be at most 2 more."""
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -178,6 +188,11 @@ class State:
             "selection": list(self.selection),
             "previous": self.previous,
             "started_at": self.started_at,
+            "ended": self.ended,
+            "section": self.section,
+            "reading": self.reading,
+            "shown_total": self.shown_total,
+            "base_total": self.base_total,
         }
 
     @classmethod
@@ -197,4 +212,9 @@ class State:
             selection=tuple(data.get("selection", ())),
             previous=dict(data.get("previous") or {}),
             started_at=data.get("started_at"),
+            ended=bool(data.get("ended", False)),
+            section=int(data.get("section", 0)),
+            reading=data.get("reading"),
+            shown_total=int(data.get("shown_total", 0)),
+            base_total=int(data.get("base_total", 0)),
         )

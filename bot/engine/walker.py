@@ -12,7 +12,7 @@ the summary data and the finished record. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine import texts
@@ -36,9 +36,16 @@ from bot.flowspec.graph import Block, FlowBook, Step
 
 MENU_STEP = "menu"
 REVIEW_STEP = "overzicht"
+SECTION_STEP = "deel"
+SECTION_SIZE = 5
+"""Answers per review page: each page is a question of at most 600 characters."""
+BACK_KEY = "overzicht"
 PAUSED_STEP = "gestopt"
 CONFIRM_STEP = "bevestig"
 DONE_KEY = "klaar"
+WELCOME_STEP = "welkom"
+"""A top flow's opening ``say`` with this id is its welcome: left out when the
+user was just welcomed by the menu."""
 _MAX_ADVANCE = 10_000
 
 
@@ -120,6 +127,32 @@ class Walker:
     # ------------------------------------------------------------ progress
 
     def progress(self, state: State) -> Progress:
+        """The hint above a question. In a flow of parts (two or more called flows)
+        the part is named; otherwise "vraag N van ongeveer M", where M never goes
+        up by more than 2 from one question to the next."""
+        flow = self.book.flows.get(state.flow or "")
+        if flow is not None:
+            top = self.book.blocks[flow.block]
+            calls = [s for s in top.steps.values() if s.kind == "call" and s.callee]
+            if len(calls) >= 2:
+                return self.part_progress(state, calls, flow.title)
+        counted = self.counted_progress(state)
+        if state.base_total and counted.total > state.base_total + 2:
+            total = max(counted.current, state.base_total + 2)
+            return Progress(counted.current, total)
+        return counted
+
+    def part_progress(self, state: State, calls: list[Step], title: str) -> Progress:
+        answered = sum(1 for e in state.log if e.answered)
+        if len(state.stack) > 1:
+            step_id = state.stack[0].step
+            for n, call in enumerate(calls, start=1):
+                if call.id == step_id:
+                    callee = self.book.flows[call.callee or ""]
+                    return Progress(answered + 1, 0, n, len(calls), callee.title)
+        return Progress(answered + 1, 0, title=title)
+
+    def counted_progress(self, state: State) -> Progress:
         answered = sum(1 for e in state.log if e.answered)
         remaining = 0.0
         for depth, frame in enumerate(reversed(state.stack)):
@@ -162,7 +195,9 @@ class Walker:
             hint = {
                 QuestionKind.SINGLE: texts.HINT_CHOICE,
                 QuestionKind.YESNO: texts.HINT_YESNO,
-                QuestionKind.DATE: texts.HINT_DATE,
+                QuestionKind.DATE: (
+                    texts.HINT_DATE_PAST if step.prefer == "past" else texts.HINT_DATE_FUTURE
+                ),
             }[kind]
         path = join_path((*frame.ns, step.id))
         previous = None
@@ -189,7 +224,12 @@ class Walker:
     def welcome(self) -> str:
         """The organisation's welcome, or ours with its achterwacht."""
         org = self.book.org
-        return org.welkom or texts.WELCOME.format(achterwacht=org.achterwacht)
+        if org.welkom:
+            return org.welkom
+        text = texts.WELCOME.format(achterwacht=org.achterwacht)
+        if self.ctx.traits.end_to_end_encrypted:
+            text += "\n" + texts.WELCOME_PRIVATE
+        return text
 
     def menu(self, state: State, error: str = "") -> Ask:
         choices = tuple(Choice(f.id, f.title) for f in self.book.menu())
@@ -203,14 +243,69 @@ class Walker:
             error=error,
         )
 
+    def sections(self, state: State) -> list[Section]:
+        """The review's parts: the top flow's own answers, then one per called flow
+        (its title), in the order they were answered; long parts in pages."""
+        top = self.book.blocks[self.book.flows[state.flow or ""].block]
+        groups: dict[str, list[int]] = {}
+        titles: dict[str, str] = {}
+        for n, entry in enumerate(self.answered(state), start=1):
+            head = entry.path[0] if len(entry.path) > 1 else ""
+            step = top.steps.get(head)
+            if step is None or step.kind != "call" or step.callee is None:
+                head = ""
+                titles[head] = texts.REVIEW_GENERAL
+            else:
+                titles[head] = self.book.flows[step.callee].title
+            groups.setdefault(head, []).append(n)
+        out: list[Section] = []
+        order = ([""] if "" in groups else []) + [g for g in groups if g]
+        for head in order:
+            numbers = groups[head]
+            pages = [numbers[i : i + SECTION_SIZE] for i in range(0, len(numbers), SECTION_SIZE)]
+            for p, page in enumerate(pages, start=1):
+                count = f"{len(page)}" if len(pages) == 1 else f"{p}/{len(pages)}"
+                title = f"{titles[head]} ({count})"
+                out.append(Section(title, tuple(page)))
+        return out
+
     def review_ask(self, state: State, error: str = "") -> Ask:
+        if state.section:
+            return self.section_ask(state, error)
+        parts = self.sections(state)
+        # Klaar first: what most people do; the parts follow, to look at or change.
+        choices = [Choice(DONE_KEY, texts.REVIEW_DONE_LABEL)]
+        choices += [
+            Choice(f"deel-{n}", _short(part.title, 44)) for n, part in enumerate(parts, start=1)
+        ]
         return Ask(
             str(state.serial),
             REVIEW_STEP,
             QuestionKind.SINGLE,
             texts.REVIEW_QUESTION,
-            (Choice(DONE_KEY, "Klaar, maak de vastlegging"),),
+            tuple(choices),
             hint=texts.REVIEW_HINT,
+            error=error,
+        )
+
+    def section_ask(self, state: State, error: str = "") -> Ask:
+        parts = self.sections(state)
+        part = parts[min(state.section, len(parts)) - 1]
+        answered = self.answered(state)
+        choices = []
+        for n in part.answers:
+            question, answer = self.question_and_answer(state, answered[n - 1])
+            choices.append(
+                Choice(f"antwoord-{n}", f"{_short(question, 38)} → {_short(answer, 26)}")
+            )
+        choices.append(Choice(BACK_KEY, texts.REVIEW_BACK_LABEL))
+        return Ask(
+            str(state.serial),
+            SECTION_STEP,
+            QuestionKind.SINGLE,
+            texts.SECTION_QUESTION.format(title=part.title.rsplit(" (", 1)[0]),
+            tuple(choices),
+            hint=texts.SECTION_HINT,
             error=error,
         )
 
@@ -355,13 +450,18 @@ class Walker:
                 continue
             if step.kind == "say":
                 assert step.text is not None
-                self.replies.append(Say(step.text.render(variables)))
+                # During ``wijzig`` a section line already seen is not said again;
+                # a conditional text that reads a changed answer may be new, so it is.
+                if state.replay is None or (step.when is not None and self.dirty(state, step)):
+                    self.replies.append(Say(step.text.render(variables)))
                 state = self.goto_next(state, step)
             elif step.kind == "advise":
                 assert step.text is not None and step.record is not None
-                self.replies.append(Say(step.text.render(variables)))
                 because = self.because(state, step)
                 value = {"text": step.record.render(variables), "because": because}
+                seen = state.replay.pool.get(join_path(path)) if state.replay else None
+                if not (isinstance(seen, list) and seen and seen[0] == value):
+                    self.replies.append(Say(step.text.render(variables)))
                 state = self.goto_next(self.log(state, path, value, EntryKind.ADVICE), step)
             elif step.kind == "ask":
                 inputs = {e.path for e in state.log if e.kind is EntryKind.INPUT}
@@ -386,8 +486,17 @@ class Walker:
                 ):
                     state = self.goto_next(self.log(state, path, pooled[0], EntryKind.KEPT), step)
                     continue
-                state = replace(state, mode=Mode.ASKING, serial=state.serial + 1, selection=())
-                self.replies.append(self.question(state))
+                state = replace(
+                    state,
+                    mode=Mode.ASKING,
+                    serial=state.serial + 1,
+                    selection=(),
+                    base_total=state.shown_total,
+                )
+                ask = self.question(state)
+                shown = ask.progress.total if ask.progress and ask.progress.counted else 0
+                state = replace(state, shown_total=shown)
+                self.replies.append(ask)
                 return state
             elif step.kind == "set":
                 assert step.expression is not None
@@ -463,13 +572,9 @@ class Walker:
         return [e for e in state.log if e.answered]
 
     def enter_review(self, state: State) -> State:
-        state = replace(state, mode=Mode.REVIEW, replay=None, serial=state.serial + 1, previous={})
-        lines = [texts.REVIEW_INTRO]
-        for n, entry in enumerate(self.answered(state), start=1):
-            question, answer = self.question_and_answer(state, entry)
-            lines.append(f"{n}. {_short(question, 70)} → {_short(answer, 90)}")
-        self.replies.append(Say("\n".join(lines)))
-        self.replies.append(self.document(state, final=False))
+        state = replace(
+            state, mode=Mode.REVIEW, replay=None, serial=state.serial + 1, previous={}, section=0
+        )
         self.replies.append(self.review_ask(state))
         return state
 
@@ -550,22 +655,36 @@ class Walker:
         )
         self.replies.append(Say(texts.DONE))
         self.replies.append(doc)
-        return State(mode=Mode.IDLE, serial=state.serial + 1)
+        return State(mode=Mode.IDLE, serial=state.serial + 1, ended=True)
 
     # ------------------------------------------------------------ starting
 
-    def start_flow(self, state: State, flow_id: str) -> State:
+    def start_flow(self, state: State, flow_id: str, *, welcomed: bool = False) -> State:
+        """Start ``flow_id``. ``welcomed``: the user was just welcomed (the menu, a
+        restart), so the flow's own opening ``say`` with id ``welkom`` is left out."""
         flow = self.book.flows[flow_id]
         block = self.book.blocks[flow.block]
+        start = block.start
+        first = block.steps[start]
+        if welcomed and first.id == WELCOME_STEP and first.kind == "say" and first.branches:
+            start = first.branches[0].target if first.branches[0].condition is None else start
         fresh = State(
             mode=Mode.ASKING,
             flow=flow_id,
             book=self.book.hash,
-            stack=(Frame(block=flow.block, step=block.start),),
+            stack=(Frame(block=flow.block, step=start),),
             serial=state.serial,
             started_at=self.ctx.now.isoformat(),
         )
         return self.advance(fresh)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the review: a title and the numbers of its answers (1-based)."""
+
+    title: str
+    answers: tuple[int, ...]
 
 
 def _plain(value: Any) -> JSON:

@@ -24,6 +24,14 @@ from bot.dutch_dates import day_month_year
 MAX_WORDS = 300
 """The longest an article body may be, in words (see :func:`count_words`)."""
 
+PAGE_CHARS = 600
+"""The longest a chat message may be: an article is shown in pages of at most this."""
+
+MORE_ROOM = 20
+"""Room left on the first page for the channel's "meer" button or "Typ: meer" line."""
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
+
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -165,6 +173,35 @@ class Article:
         sources = "\n".join(f"• {source}" for source in self.sources)
         return f"{label}:\n{sources}\nGecontroleerd op {format_date(self.peildatum)}."
 
+    def opening(self, limit: int = PAGE_CHARS) -> tuple[str, str]:
+        """What a phone shows first, and the rest of the body for "meer".
+
+        The opening is the ``samenvatting`` if there is one (then the rest is
+        the whole body), else the first paragraphs of the body, cut at a
+        sentence boundary so the title and opening fit in ``limit``.
+        """
+        body = self.plain_body()
+        room = limit - len(self.title) - 2 - MORE_ROOM
+        if self.summary:
+            first, more = _cut(self.summary.strip(), room)
+            return first, f"{more}\n\n{body}" if more else body
+        first, rest = _cut(body, room)
+        return first, rest
+
+    def pages(self, limit: int = PAGE_CHARS) -> tuple[str, ...]:
+        """The article as chat messages of at most ``limit`` characters each:
+        the title and opening first, then the rest of the body, then the sources."""
+        opening, rest = self.opening(limit)
+        pages = [f"{self.title}\n\n{opening}"]
+        chunks = _split(rest, limit) if rest.strip() else []
+        note = self.source_note()
+        if chunks and len(chunks[-1]) + 2 + len(note) <= limit:
+            chunks[-1] = f"{chunks[-1]}\n\n{note}"
+        else:
+            chunks.extend(_split(note, limit))
+        pages.extend(chunks)
+        return tuple(pages)
+
     def as_message(self, *, with_sources: bool = True) -> str:
         """The whole article as one plain-text chat message: title, body and
         (unless ``with_sources`` is false) the sources and peildatum."""
@@ -172,6 +209,52 @@ class Article:
         if with_sources:
             parts.append(self.source_note())
         return "\n\n".join(parts)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s]
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    """The longest start of ``text`` of whole paragraphs (or, failing that, whole
+    sentences) that fits in ``limit``, and the rest."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text, ""
+    paragraphs = text.split("\n\n")
+    taken: list[str] = []
+    for n, paragraph in enumerate(paragraphs):
+        candidate = "\n\n".join([*taken, paragraph])
+        if len(candidate) <= limit:
+            taken.append(paragraph)
+            continue
+        if taken:
+            return "\n\n".join(taken), "\n\n".join(paragraphs[n:])
+        # The first paragraph alone is too long: whole sentences of it.
+        words: list[str] = []
+        sentences = _sentences(paragraph)
+        for m, sentence in enumerate(sentences):
+            if len(" ".join([*words, sentence])) > limit:
+                if not words:  # one sentence longer than a page: cut at a space
+                    head = sentence[: limit - 1].rsplit(" ", 1)[0]
+                    rest = sentence[len(head) :].strip()
+                    tail = " ".join([rest, *sentences[m + 1 :]])
+                    return head + "…", "\n\n".join([tail, *paragraphs[1:]])
+                tail = " ".join(sentences[m:])
+                return " ".join(words), "\n\n".join([tail, *paragraphs[1:]])
+            words.append(sentence)
+    return text, ""  # pragma: no cover - the whole text fitted after all
+
+
+def _split(text: str, limit: int) -> list[str]:
+    """``text`` in pages of at most ``limit`` characters, cut between paragraphs or sentences."""
+    pages = []
+    rest = text.strip()
+    while rest:
+        page, rest = _cut(rest, limit)
+        pages.append(page)
+        rest = rest.strip()
+    return pages
 
 
 @dataclass(frozen=True)

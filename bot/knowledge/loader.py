@@ -64,6 +64,19 @@ def _check_text(value: str) -> str:
     return value
 
 
+SUMMARY_MAX = 600
+"""A ``samenvatting`` is the first message a phone shows: at most this many characters."""
+
+
+def _check_summary(value: str) -> str:
+    value = _check_text(value)
+    if len(value) > SUMMARY_MAX:
+        raise ValueError(
+            f"is {len(value)} characters; keep it to at most {SUMMARY_MAX} (one phone message)"
+        )
+    return value
+
+
 def _check_source(value: str) -> str:
     value = value.strip()
     parts = [part.strip() for part in value.split(_SOURCE_SEPARATOR)]
@@ -85,7 +98,7 @@ class _FrontMatter(BaseModel):
     tags: Annotated[list[Annotated[str, AfterValidator(_check_text)]], Field(min_length=1)]
     sources: Annotated[list[Annotated[str, AfterValidator(_check_source)]], Field(min_length=1)]
     peildatum: date
-    samenvatting: Annotated[str, AfterValidator(_check_text)] | None = None
+    samenvatting: Annotated[str, AfterValidator(_check_summary)] | None = None
 
     @field_validator("peildatum", mode="before")
     @classmethod

@@ -57,6 +57,8 @@ def test_a_whole_conversation_can_be_scripted_through_a_pipe(tmp_path: Path) -> 
         assert question in out
     assert "  1. Ingrijpen of niet" in out
     assert "[vraag 1 van ongeveer" in out
+    # The question comes first, the progress after it (a notification preview shows the question).
+    assert out.index("Wat is je casuscode?") < out.index("[vraag 1 van ongeveer")
     assert out.rstrip().endswith("─" * 32)
     assert "Demo C-7" in out.split("Klaar. Hieronder")[1]
 
@@ -157,7 +159,8 @@ def test_make_run_starts_a_conversation(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Welkom bij Voorkomen" in result.stdout
-    assert "[vraag 1 van ongeveer" in result.stdout
+    question = result.stdout.index("casuscode")
+    assert "\n[" in result.stdout[question:], "a progress line follows the first question"
 
 
 def test_the_console_does_not_import_the_chat_sdks() -> None:

@@ -181,6 +181,9 @@ class FakeArticle:
     def as_message(self) -> str:
         return f"{self.title}\n\n{self.body}"
 
+    def pages(self) -> tuple[str, ...]:
+        return (self.as_message(),)
+
 
 class FakeKnowledge:
     def __init__(self) -> None:
@@ -322,12 +325,16 @@ def test_typed_numbers_wait_for_klaar_when_the_channel_confirms() -> None:
     assert c.ask.text == "Weet Huisarts het al?"
 
 
-def test_finishing_shows_a_draft_then_keeps_a_record() -> None:
+def test_finishing_shows_a_short_review_then_the_vastlegging_once() -> None:
     c = chat()
     finish_default(c)
-    assert [d.final for d in c.documents] == [False]
-    review = c.texts[0]
-    assert review.splitlines()[1].startswith("1. Wat is je casuscode? → C-12")
+    assert c.documents == []  # no draft: the vastlegging comes once, at klaar
+    assert [ch.label for ch in c.ask.choices] == [
+        "Klaar, maak de vastlegging",
+        "Algemeen (1/2)",
+        "Algemeen (2/2)",
+        "Deelflow (1)",
+    ]
     c.say("klaar")
     assert [d.final for d in c.documents] == [True]
     (record,) = c.records
@@ -342,7 +349,7 @@ def test_advice_records_the_answers_that_led_to_it() -> None:
     to_besproken(c)
     c.say("nee", "vrijdag")
     assert "binnen een week" in c.texts[0]
-    c.say("3", "nee", "nvt", "ja")
+    c.say("3", "nee", "nvt", "ja", "klaar")
     data = c.documents[0].data
     assert data["advice"] == [
         {

@@ -146,3 +146,49 @@ def test_plain_body_and_message_for_channels_without_markup() -> None:
     )
     assert make("een", "Een").source_note().startswith("Bron:\n")
     assert article.as_message(with_sources=False).endswith("• nog een punt")
+
+
+LONG = "\n\n".join(
+    f"Alinea {n}. " + " ".join(f"Zin {n}.{m} gaat over delen." for m in range(30)) for n in range(4)
+)
+
+
+def test_pages_open_with_the_summary_and_hold_the_whole_body_then_the_sources() -> None:
+    article = Article(
+        id="a",
+        title="Titel",
+        tags=(),
+        sources=("Bron – z.j.",),
+        peildatum=DAY,
+        body=LONG,
+        summary="Kort gezegd: vraag toestemming.",
+    )
+    pages = article.pages()
+    assert pages[0] == "Titel\n\nKort gezegd: vraag toestemming."
+    assert all(len(page) <= 600 for page in pages)
+    rest = "\n\n".join(pages[1:])
+    for n in range(4):
+        for m in range(30):
+            assert f"Zin {n}.{m} gaat over delen." in rest
+    assert pages[-1].endswith("Gecontroleerd op 23 november 2026.")
+
+
+def test_without_a_summary_the_opening_is_the_first_whole_sentences() -> None:
+    article = make("b", "Titel", body=LONG)
+    opening, rest = article.opening()
+    assert opening.startswith("Alinea 0. Zin 0.0")
+    assert opening.endswith(".")  # cut at a sentence, not in a word
+    assert len("Titel\n\n" + opening) <= 580  # room left for "meer"
+    assert (opening + " " + rest.split("\n\n")[0]).startswith("Alinea 0.")
+    assert rest.startswith("Zin 0.")
+    pages = article.pages()
+    assert all(len(page) <= 600 for page in pages)
+    joined = " ".join(page.replace("\n\n", " ") for page in pages)
+    for n in range(4):
+        for m in range(30):
+            assert f"Zin {n}.{m} gaat over delen." in joined
+
+
+def test_a_short_article_is_one_page_with_its_sources() -> None:
+    article = make("c", "Titel", body="Kort.")
+    assert article.pages() == ("Titel\n\nKort.", article.source_note())

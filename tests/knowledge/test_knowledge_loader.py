@@ -199,6 +199,18 @@ def test_a_title_too_long_for_a_phone_is_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_summary_is_read_and_one_too_long_for_a_phone_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "proef.md").write_text(_article(samenvatting="Kort en goed."), encoding="utf-8")
+    article = load_knowledge(tmp_path).get("proef")
+    assert article is not None and article.summary == "Kort en goed."
+    (tmp_path / "proef.md").write_text(_article(samenvatting="x" * 601), encoding="utf-8")
+    (problem,) = _problems(tmp_path)
+    assert problem.startswith(f"{tmp_path / 'proef.md'}:8:15:")
+    assert problem.endswith(
+        "samenvatting: is 601 characters; keep it to at most 600 (one phone message)"
+    )
+
+
 def test_a_file_that_is_not_utf8_is_located_at_the_bad_byte(tmp_path: Path) -> None:
     # Made here rather than kept as a fixture: ruff reads every *.md under tests/.
     text = _article(id="latin").encode("utf-8") + "Een cli\xebnt.\n".encode("latin-1")

@@ -115,7 +115,7 @@ def test_an_unexpected_error_gets_a_friendly_reply_and_loses_nothing() -> None:
             raise RuntimeError("template exploded")
 
     service.renderer = Broken()
-    replies = play(service, ["1", "ja", "1", "ja", "ja"])
+    replies = play(service, ["1", "ja", "1", "ja", "ja", "klaar"])  # rendered at klaar
     assert replies == [Say(texts.INTERNAL_ERROR)]
     after = store.load(KEY)
     assert after is not None and before is not None
