@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from nio import ReactionEvent, RoomSendResponse
+from nio import Api, ReactionEvent, RoomSendResponse
 
 from bot.app import App
 from bot.channels.matrix.channel import EDITED_TEXT, edits_in_place
@@ -141,12 +142,24 @@ class Walk:
         assert target is not None
         key = ConversationKey("matrix", "reference")
         replies = await self.reference.service.handle(key, TextIn(word), self.traits)
-        response = await self.pro.client.room_send(
-            self.room,
-            "m.reaction",
-            {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": emoji}},
-            ignore_unverified_devices=True,
-        )
+        content: dict[str, object] = {
+            "m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": emoji}
+        }
+        client = self.pro.client
+        if self.encrypted:
+            # Element encrypts reactions in an encrypted room; nio's room_send does not
+            # (it would encrypt anything else twice), so encrypt and send it here. The
+            # group session was shared by the professional's earlier messages.
+            event_type, encrypted = client.encrypt(self.room, "m.reaction", content)
+            assert client.access_token is not None
+            method, path, data = Api.room_send(
+                client.access_token, self.room, event_type, encrypted, str(uuid.uuid4())
+            )
+            response = await client._send(RoomSendResponse, method, path, data, (self.room,))
+        else:
+            response = await client.room_send(
+                self.room, "m.reaction", content, ignore_unverified_devices=True
+            )
         assert isinstance(response, RoomSendResponse), response
         bodies, self.shown = expected_bodies(replies, self.shown)
         return await self._received(replies, bodies, emoji)

@@ -85,8 +85,17 @@ def _listed_words(help_text: str) -> set[str]:
     }
 
 
+def _engine_help_words() -> set[str]:
+    """Every word the engine's own help texts list (whatever their constants are called)."""
+    words: set[str] = set()
+    for value in vars(texts).values():
+        if isinstance(value, str) and "•" in value:
+            words |= _listed_words(value)
+    return words
+
+
 @pytest.mark.skipif(
-    not {"nieuw", "verder"} <= _listed_words(texts.HELP_COMMON),
+    not {"nieuw", "verder"} <= _engine_help_words(),
     reason="the engine's hulp text does not list nieuw and verder yet (engine part of issue 11)",
 )
 def test_the_command_menu_and_hulp_agree(telegram_bot: BotProcess) -> None:
