@@ -283,7 +283,11 @@ async def _walk_overleg(walk: Walk) -> Document:
     assert walk.ask.step == "wanneer"
     await walk.say("morgen")
     assert walk.ask.step == REVIEW_STEP
-    await walk.say("klaar")
+    review = walk.received[-1].body
+    assert "→ Klaar, maak de vastlegging" in review
+    assert walk.question_event is not None
+    await walk.bot_reacted(walk.question_event, DONE_REACTION)
+    await walk.react(DONE_REACTION, "klaar")  # ✅ under the overview makes the vastlegging
     final = [r for r in walk.replies if isinstance(r, Document)]
     assert len(final) == 1
     assert final[0].final

@@ -163,6 +163,23 @@ def test_only_a_changed_selection_edits_a_question_in_place() -> None:
     assert not edits_in_place(multi, replace(ticked, question_id="5"))
 
 
+def test_a_single_option_has_no_number_and_a_tick_reaction() -> None:
+    review = Ask(
+        "9",
+        "overzicht",
+        QuestionKind.SINGLE,
+        "Klopt alles?",
+        choices=(Choice("klaar", "Klaar, maak de vastlegging"),),
+        hint="Typ klaar, of wijzig en een nummer.",
+    )
+    body = render_ask(review, reactions=True)["body"]
+    assert body.splitlines()[:3] == ["Klopt alles?", "", "→ Klaar, maak de vastlegging"]
+    assert "1." not in body  # under a numbered overview a number means "wijzig N"
+    assert body.endswith("Of tik ✅ onder deze vraag.")
+    assert "<ol>" not in render_ask(review)["formatted_body"]
+    assert reactions_for(review) == (("✅", "klaar"),)
+
+
 def test_free_text_question_has_no_list() -> None:
     ask = Ask("q1", "code", QuestionKind.TEXT, "Wat is je casuscode?", hint="Kort is goed.")
     content = render_ask(ask)

@@ -121,7 +121,12 @@ def render_ask(ask: Ask, *, reactions: bool = False) -> Content:
     """
     plain: list[str] = [ask.text]
     rich: list[str] = [f"<p><b>{_escape(ask.text)}</b></p>"]
-    if ask.choices:
+    if ask.kind is QuestionKind.SINGLE and len(ask.choices) == 1:
+        # One option (e.g. "Klaar, maak de vastlegging" under a numbered overview,
+        # where a number means "wijzig N"): no number of its own.
+        plain += ["", f"→ {ask.choices[0].label}"]
+        rich.append(f"<p>→ {_escape(ask.choices[0].label)}</p>")
+    elif ask.choices:
         plain.append("")
         items: list[str] = []
         for number, choice in enumerate(ask.choices, start=1):
@@ -146,7 +151,9 @@ def render_ask(ask: Ask, *, reactions: bool = False) -> Content:
         notes.append(hint)
     if ask.help_article and HELP_ARTICLE_HINT not in hint:
         notes.append(HELP_ARTICLE_HINT)
-    if reactions and ask.kind in REACTION_HINTS:
+    if reactions and _single_option(ask):
+        notes.append(f"Of tik {DONE_REACTION} onder deze vraag.")
+    elif reactions and ask.kind in REACTION_HINTS:
         notes.append(REACTION_HINTS[ask.kind])
     if notes:
         plain.append("")
@@ -224,8 +231,15 @@ def markdown_html(markdown: str) -> str:
     return "".join(out)
 
 
+def _single_option(ask: Ask) -> bool:
+    return ask.kind is QuestionKind.SINGLE and len(ask.choices) == 1
+
+
 def reactions_for(ask: Ask) -> tuple[tuple[str, str], ...]:
-    """The reactions that answer this question (emoji, word), if any."""
+    """The reactions that answer this question (emoji, word), if any: 👍/👎 for yes or
+    no, ✅ for "klaar" under a multiple choice, ✅ for the only option of a question."""
+    if _single_option(ask):
+        return ((DONE_REACTION, ask.choices[0].key),)
     return QUICK_REACTIONS.get(ask.kind, ())
 
 
