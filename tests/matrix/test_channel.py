@@ -197,17 +197,51 @@ async def test_questions_are_formatted_numbered_and_escaped(
     await pro.send(room, "vraag")
     (question,) = await pro.expect(room, bot.user_id)
     assert question.body.splitlines() == [
-        "vraag 4 van ongeveer 12",
         "Wie moet dit <b>weten</b>?",
         "",
         "1. Huisarts",
         "2. ✅ School & BSO",
         "",
+        "(vraag 4 van ongeveer 12)",
         "Typ nummers, bijvoorbeeld: 1 3. Typ daarna klaar.",
+        "Klaar met kiezen? Typ klaar of tik ✅ onder deze vraag.",
     ]
     html = question.content["formatted_body"]
     assert "Wie moet dit &lt;b&gt;weten&lt;/b&gt;?" in html
     assert "<ol><li>Huisarts</li><li>✅ School &amp; BSO</li></ol>" in html
+
+
+async def test_an_articles_further_pages_go_in_its_thread(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    more = (Choice("meer", "Lees verder"),)
+    service = EchoService(
+        script={
+            "kennis meldcode": [Say("De meldcode, kort.", article="meldcode", actions=more)],
+            "meer": [Say("De meldcode, deel 2.", article="meldcode", actions=more)],
+            "verder": [Say("De meldcode, deel 3.", article="meldcode")],
+            "kennis privacy": [Say("Privacy, kort.", article="privacy")],
+        }
+    )
+    bot, pro, room = await greeted_dm(run_bot, make_user, values, service)
+    await pro.send(room, "kennis meldcode")
+    (first,) = await pro.expect(room, bot.user_id)
+    assert "m.relates_to" not in first.content  # the summary is in the timeline
+    assert first.body == "De meldcode, kort.\n\nTyp: meer"
+    await pro.send(room, "meer")
+    (second,) = await pro.expect(room, bot.user_id)
+    assert second.content["m.relates_to"]["rel_type"] == "m.thread"
+    assert second.content["m.relates_to"]["event_id"] == first.event_id
+    await pro.send(room, "verder")
+    (third,) = await pro.expect(room, bot.user_id)
+    relation = third.content["m.relates_to"]
+    assert (relation["event_id"], relation["m.in_reply_to"]) == (
+        first.event_id,
+        {"event_id": second.event_id},
+    )
+    await pro.send(room, "kennis privacy")  # another article starts in the timeline
+    (other,) = await pro.expect(room, bot.user_id)
+    assert "m.relates_to" not in other.content
 
 
 async def test_final_vastlegging_comes_as_message_and_txt_file(

@@ -14,13 +14,26 @@ Matrix — no more, no fewer.
 
 from __future__ import annotations
 
+import asyncio
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from nio import Api, ReactionEvent, RoomSendResponse
 
 from bot.app import App
-from bot.channels.matrix.render import render_ask, render_document, render_say, render_stale
+from bot.channels.matrix.channel import EDITED_TEXT, edits_in_place
+from bot.channels.matrix.render import (
+    DONE_REACTION,
+    YES_REACTION,
+    reactions_for,
+    render_ask,
+    render_document,
+    render_say,
+    render_stale,
+)
 from bot.engine import texts
 from bot.engine.messages import (
     Ask,
@@ -30,6 +43,7 @@ from bot.engine.messages import (
     Reply,
     Say,
     TextIn,
+    Unsupported,
 )
 from bot.engine.runner import MENU_STEP, REVIEW_STEP
 from bot.service.ports import ConversationKey
@@ -43,21 +57,26 @@ pytestmark = [pytest.mark.peer, pytest.mark.timeout(240)]
 MakeApp = Callable[..., App]
 
 
-def expected_bodies(replies: list[Reply]) -> list[str]:
-    """What the professional should see for these replies (a final document adds its file)."""
+def expected_bodies(replies: list[Reply], shown: Ask | None = None) -> tuple[list[str], Ask | None]:
+    """What the professional should see for these replies (a final document adds its file;
+    a multiple-choice question whose selection changed is an edit, ``* `` and the new text),
+    and the question open afterwards."""
     bodies: list[str] = []
     for reply in replies:
         if isinstance(reply, Say):
             bodies.append(render_say(reply)["body"])
         elif isinstance(reply, Ask):
-            bodies.append(render_ask(reply)["body"])
+            body = render_ask(reply, reactions=bool(reactions_for(reply)))["body"]
+            bodies.append(f"* {body}" if edits_in_place(shown, reply) else body)
+            shown = reply
         elif isinstance(reply, Document):
+            shown = None
             bodies.append(render_document(reply)["body"])
             if reply.final:
                 bodies.append(reply.filename)
         else:
             bodies.append(render_stale(reply)["body"])
-    return bodies
+    return bodies, shown
 
 
 @dataclass
@@ -71,6 +90,23 @@ class Walk:
     encrypted: bool
     received: list[Received] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
+    shown: Ask | None = None
+    question_event: str | None = None
+    reactions: list[tuple[str, str, str]] = field(default_factory=list)
+    """(sender, event reacted to, key) of every reaction the professional's client saw."""
+
+    def __post_init__(self) -> None:
+        async def seen(_room: object, event: ReactionEvent) -> None:
+            self.reactions.append((event.sender, event.reacts_to, event.key))
+
+        self.pro.client.add_event_callback(seen, ReactionEvent)
+
+    async def bot_reacted(self, event_id: str, key: str, timeout: float = 30) -> None:
+        """Wait (bounded) until the bot's own reaction ``key`` is under ``event_id``."""
+        deadline = time.monotonic() + timeout
+        while (self.bot_id, event_id, key) not in self.reactions:
+            assert time.monotonic() < deadline, f"no {key} from the bot under {event_id}"
+            await asyncio.sleep(0.05)
 
     @property
     def traits(self) -> ChannelTraits:
@@ -81,13 +117,73 @@ class Walk:
         replies = await self.reference.service.handle(key, TextIn(text), self.traits)
         if send:
             await self.pro.send(self.room, text)
-        bodies = expected_bodies(replies)
+        bodies, self.shown = expected_bodies(replies, self.shown)
+        return await self._received(replies, bodies, text)
+
+    async def _received(self, replies: list[Reply], bodies: list[str], what: str) -> list[Reply]:
         got = await self.pro.expect(self.room, self.bot_id, count=len(bodies), timeout=60)
-        assert [m.body for m in got] == bodies, f"after {text!r}"
+        assert [m.body for m in got] == bodies, f"after {what!r}"
         assert all(m.encrypted == self.encrypted for m in got)
+        for message in got:
+            relation = message.content.get("m.relates_to", {})
+            if relation.get("rel_type") != "m.replace" and message.body.startswith(
+                tuple(r.text for r in replies if isinstance(r, Ask))
+            ):
+                self.question_event = message.event_id
+        asks = [r for r in replies if isinstance(r, Ask)]
+        if asks:  # the notification preview shows the question, not a counter
+            assert got[-1].body.removeprefix("* ").startswith(asks[-1].text)
         self.received += got
         self.replies = replies
         return replies
+
+    async def react(self, emoji: str, word: str, event_id: str | None = None) -> list[Reply]:
+        """Tap a reaction under the open question (or ``event_id``); it answers as ``word``."""
+        target = event_id or self.question_event
+        assert target is not None
+        key = ConversationKey("matrix", "reference")
+        replies = await self.reference.service.handle(key, TextIn(word), self.traits)
+        content: dict[str, object] = {
+            "m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": emoji}
+        }
+        client = self.pro.client
+        if self.encrypted:
+            # Element encrypts reactions in an encrypted room; nio's room_send does not
+            # (it would encrypt anything else twice), so encrypt and send it here. The
+            # group session was shared by the professional's earlier messages.
+            event_type, encrypted = client.encrypt(self.room, "m.reaction", content)
+            assert client.access_token is not None
+            method, path, data = Api.room_send(
+                client.access_token, self.room, event_type, encrypted, str(uuid.uuid4())
+            )
+            response = await client._send(RoomSendResponse, method, path, data, (self.room,))
+        else:
+            response = await client.room_send(
+                self.room, "m.reaction", content, ignore_unverified_devices=True
+            )
+        assert isinstance(response, RoomSendResponse), response
+        bodies, self.shown = expected_bodies(replies, self.shown)
+        return await self._received(replies, bodies, emoji)
+
+    async def edit_last_answer(self) -> list[Reply]:
+        """Edit the professional's last message: advice, then the open question again."""
+        key = ConversationKey("matrix", "reference")
+        replies = await self.reference.service.handle(
+            key, Unsupported("bewerkt bericht"), self.traits
+        )
+        expected: list[Reply] = [Say(EDITED_TEXT), *[r for r in replies if isinstance(r, Ask)][-1:]]
+        original = self.pro.from_user(self.room, self.pro.user_id)[-1].event_id
+        await self.pro.send_content(
+            self.room,
+            {
+                "msgtype": "m.text",
+                "body": "* iets anders",
+                "m.new_content": {"msgtype": "m.text", "body": "iets anders"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+            },
+        )
+        bodies, self.shown = expected_bodies(expected, self.shown)
+        return await self._received(expected, bodies, "an edit")
 
     async def greeted(self) -> list[Reply]:
         """The bot greets a new direct chat as if the user typed ``start``."""
@@ -135,20 +231,45 @@ async def _walk_overleg(walk: Walk) -> Document:
     assert walk.ask.previous == "Zorg & veiligheid"
     await walk.say("Informatie delen")  # by label
     assert walk.ask.step == "besproken"
-    await walk.say("ja")
+    besproken = walk.question_event
+    await walk.edit_last_answer()  # an edited answer: advice and the question again
+    assert walk.ask.step == "besproken"
+    assert walk.received[-2].body == EDITED_TEXT
+    assert walk.question_event != besproken
+    assert walk.question_event is not None
+    await walk.bot_reacted(walk.question_event, YES_REACTION)  # offered as quick answers
+    await walk.bot_reacted(walk.question_event, "👎")
+    await walk.react(YES_REACTION, "ja")  # a reaction answers a yes/no question
     assert walk.ask.step == "partners"
     assert walk.ask.kind is QuestionKind.MULTI
+    partners = walk.question_event
+    assert partners is not None
+    await walk.bot_reacted(partners, DONE_REACTION)
 
-    await walk.say("1 3")  # several numbers: shown with ✅, then confirmed
+    await walk.say("1 3")  # several numbers: the question is edited in place with ✅
     assert walk.ask.step == "partners"
     assert walk.ask.selected == ("huisarts", "vt")
-    question = walk.received[-1].body
+    edit = walk.received[-1]
+    assert edit.content["m.relates_to"] == {"rel_type": "m.replace", "event_id": partners}
+    question = edit.content["m.new_content"]["body"]
+    assert question.startswith("Wie moet dit weten?")
     assert "1. ✅ Huisarts" in question
     assert "2. School" in question
     assert "3. ✅ Veilig Thuis" in question
-    await walk.say("klaar")
+    # a reaction on an older question answers nothing
+    await walk.pro.client.room_send(
+        walk.room,
+        "m.reaction",
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": besproken, "key": "👎"}},
+        ignore_unverified_devices=True,
+    )
+    await walk.react(DONE_REACTION, "klaar", partners)  # ✅ under the question: klaar
     assert walk.ask.step == "weet_al"
     assert walk.ask.text == "Weet Huisarts het al?"
+    await walk.say("nood")
+    emergency = walk.received[-2].content["formatted_body"]
+    assert '<a href="tel:112">112</a>' in emergency
+    assert '<a href="tel:08002000">0800-2000</a>' in emergency
     await walk.say("ja")
     await walk.say("nee")
     assert walk.ask.step == "afspraak"
@@ -164,7 +285,11 @@ async def _walk_overleg(walk: Walk) -> Document:
     assert walk.ask.step == "wanneer"
     await walk.say("morgen")
     assert walk.ask.step == REVIEW_STEP
-    await walk.say("klaar")
+    review = walk.received[-1].body
+    assert "→ Klaar, maak de vastlegging" in review
+    assert walk.question_event is not None
+    await walk.bot_reacted(walk.question_event, DONE_REACTION)
+    await walk.react(DONE_REACTION, "klaar")  # ✅ under the overview makes the vastlegging
     final = [r for r in walk.replies if isinstance(r, Document)]
     assert len(final) == 1
     assert final[0].final

@@ -6,14 +6,17 @@ these tests see exactly the objects the channel sees.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from nio import Event, MegolmEvent
 
+from bot.channels.matrix.channel import edits_in_place
 from bot.channels.matrix.parse import (
     Edited,
     Ignore,
+    Reaction,
     Undecryptable,
     parse_event,
     strip_reply_fallback,
@@ -22,8 +25,11 @@ from bot.channels.matrix.parse import (
 from bot.channels.matrix.render import (
     HTML_FORMAT,
     document_file,
+    edit_content,
     file_content,
+    in_thread,
     markdown_html,
+    reactions_for,
     render_ask,
     render_document,
     render_say,
@@ -68,7 +74,7 @@ def test_say_keeps_line_breaks_and_escapes_html() -> None:
     }
 
 
-def test_ask_shows_the_error_first_and_the_previous_answer() -> None:
+def test_ask_starts_with_the_question_then_the_error_and_progress() -> None:
     ask = Ask(
         question_id="q7",
         step="soort",
@@ -82,21 +88,96 @@ def test_ask_shows_the_error_first_and_the_previous_answer() -> None:
     )
     content = render_ask(ask)
     assert content["body"].splitlines() == [
-        "⚠️ Dat antwoord ken ik niet.",
-        "",
-        "vraag 2 van ongeveer 9",
         "Wat voor dilemma is het?",
         "",
         "1. Ingrijpen of niet",
         "2. Informatie delen",
         "",
+        "⚠️ Dat antwoord ken ik niet.",
+        "",
+        "(vraag 2 van ongeveer 9)",
         "Eerder antwoord: Informatie delen",
         "Typ het nummer of het antwoord.",
         "Typ uitleg voor meer uitleg.",
     ]
     html = content["formatted_body"]
-    assert html.index("Dat antwoord ken ik niet") < html.index("Wat voor dilemma")
+    assert html.startswith("<p><b>Wat voor dilemma is het?</b></p>")
+    assert html.index("Wat voor dilemma") < html.index("vraag 2 van ongeveer 9")
     assert "<ol><li>Ingrijpen of niet</li><li>Informatie delen</li></ol>" in html
+
+
+def test_yes_no_offers_reactions_and_they_stand_for_words() -> None:
+    ask = Ask(
+        "q2",
+        "ok",
+        QuestionKind.YESNO,
+        "Is het besproken?",
+        choices=(Choice("ja", "Ja"), Choice("nee", "Nee")),
+        hint="Typ ja of nee.",
+    )
+    assert dict(reactions_for(ask)) == {"👍": "ja", "👎": "nee"}
+    assert render_ask(ask, reactions=True)["body"].endswith(
+        "Of tik 👍 (ja) of 👎 (nee) onder deze vraag."
+    )
+    assert "👍" not in render_ask(ask)["body"]
+    multi = Ask("q3", "wie", QuestionKind.MULTI, "Wie?", choices=(Choice("a", "A"),))
+    assert dict(reactions_for(multi)) == {"✅": "klaar"}
+    text = Ask("q4", "code", QuestionKind.TEXT, "Code?")
+    assert reactions_for(text) == ()
+
+
+def test_phone_numbers_are_tel_links_and_actions_a_typ_line() -> None:
+    say = Say(
+        "Bel 112 of Veilig Thuis: 0800-2000. Achterwacht: 010-1234567. Op 12-3 om 10.30 uur.",
+        actions=(Choice("meer", "Lees verder"),),
+    )
+    content = render_say(say)
+    html = content["formatted_body"]
+    assert '<a href="tel:112">112</a>' in html
+    assert '<a href="tel:08002000">0800-2000</a>' in html
+    assert '<a href="tel:0101234567">010-1234567</a>' in html
+    assert html.count("tel:") == 3  # dates and times are no phone numbers
+    assert content["body"].endswith("\n\nTyp: meer")
+    assert html.endswith("<i>Typ: <b>meer</b></i>")
+
+
+def test_an_edit_and_a_thread_reply_carry_their_relations() -> None:
+    content = render_say(Say("Deel 2"))
+    edited = edit_content("$q", content)
+    assert edited["body"] == "* Deel 2"
+    assert edited["m.new_content"] == content
+    assert edited["m.relates_to"] == {"rel_type": "m.replace", "event_id": "$q"}
+    threaded = in_thread(content, "$root", "$last")
+    assert threaded["m.relates_to"]["rel_type"] == "m.thread"
+    assert threaded["m.relates_to"]["event_id"] == "$root"
+    assert threaded["m.relates_to"]["m.in_reply_to"] == {"event_id": "$last"}
+
+
+def test_only_a_changed_selection_edits_a_question_in_place() -> None:
+    multi = Ask("4", "wie", QuestionKind.MULTI, "Wie?", choices=(Choice("a", "A"),))
+    ticked = replace(multi, selected=("a",))
+    assert edits_in_place(multi, ticked)
+    assert not edits_in_place(None, ticked)
+    assert not edits_in_place(ticked, ticked)  # asked again (hulp): a new message
+    assert not edits_in_place(multi, replace(ticked, error="Kies er een."))
+    assert not edits_in_place(multi, replace(ticked, question_id="5"))
+
+
+def test_a_single_option_has_no_number_and_a_tick_reaction() -> None:
+    review = Ask(
+        "9",
+        "overzicht",
+        QuestionKind.SINGLE,
+        "Klopt alles?",
+        choices=(Choice("klaar", "Klaar, maak de vastlegging"),),
+        hint="Typ klaar, of wijzig en een nummer.",
+    )
+    body = render_ask(review, reactions=True)["body"]
+    assert body.splitlines()[:3] == ["Klopt alles?", "", "→ Klaar, maak de vastlegging"]
+    assert "1." not in body  # under a numbered overview a number means "wijzig N"
+    assert body.endswith("Of tik ✅ onder deze vraag.")
+    assert "<ol>" not in render_ask(review)["formatted_body"]
+    assert reactions_for(review) == (("✅", "klaar"),)
 
 
 def test_free_text_question_has_no_list() -> None:
@@ -213,12 +294,21 @@ def test_what_needs_no_answer_is_ignored() -> None:
     assert isinstance(parse_event(_event({"msgtype": "m.text", "body": "ik"}, BOT), BOT), Ignore)
     notice = _event({"msgtype": "m.notice", "body": "andere bot"})
     assert isinstance(parse_event(notice, BOT), Ignore)
-    reaction = _event(
+    own_reaction = _event(
         {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$q", "key": "👍"}},
+        BOT,
         kind="m.reaction",
     )
-    assert isinstance(parse_event(reaction, BOT), Ignore)
+    assert isinstance(parse_event(own_reaction, BOT), Ignore)  # the bot's quick answers
     assert isinstance(parse_event(_event({"msgtype": "m.text", "body": "  "}), BOT), Ignore)
+
+
+def test_a_reaction_is_recognised_without_its_variation_selector() -> None:
+    reaction = _event(
+        {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$q", "key": "👍\ufe0f"}},
+        kind="m.reaction",
+    )
+    assert parse_event(reaction, BOT) == Reaction("$q", "👍")
 
 
 def test_an_edit_is_recognised() -> None:

@@ -133,6 +133,13 @@ class FakeService:
                 return [Say("Welkom bij de test."), *self._advance(c)]
             if c.index < 0:
                 return [Say("Typ /start om te beginnen.")]
+            if word == "terug" and c.index > 0:
+                c.index -= 1
+                c.serial += 1
+                c.selection = ()
+                return [self._ask(c)]
+            if word == "meer":
+                return [Say("Het vervolg van het artikel.")]
             q = QUESTIONS[c.index]
             if q.kind is QuestionKind.TEXT:
                 c.answers[q.step] = incoming.text

@@ -28,7 +28,7 @@ from bot.channels.telegram.testing import (
     parse_html,
     visible_text,
 )
-from bot.engine.messages import ChoiceIn, DoneIn, Say, Stale, TextIn, Unsupported
+from bot.engine.messages import Choice, ChoiceIn, DoneIn, Say, Stale, TextIn, Unsupported
 from bot.service.ports import ConversationKey
 from tests.telegram.fakes import SOORT, FakeService
 
@@ -135,7 +135,7 @@ async def test_text_and_non_text(h: Harness, chat: Chat) -> None:
     ]
 
 
-async def test_start_shows_question_with_numbered_buttons(h: Harness, chat: Chat) -> None:
+async def test_start_shows_question_with_short_plain_buttons(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
     (text,) = h.session.texts()  # what was said before a question goes with it, in one bubble
     assert text.startswith("Welkom bij de test.\n\nVraag 1 van ongeveer 3\n")
@@ -144,8 +144,9 @@ async def test_start_shows_question_with_numbered_buttons(h: Harness, chat: Chat
     html = h.session.of(SendMessage)[0].text
     assert "<b>Wat voor dilemma is het?</b>" in html
     assert question.reply_markup is not None
-    labels = [b.text for row in question.reply_markup.inline_keyboard for b in row]
-    assert labels == ["1. Ingrijpen of niet", "2. Informatie delen"]
+    rows = [[b.text for b in row] for row in question.reply_markup.inline_keyboard]
+    # no number prefix; labels longer than 14 characters get a row of their own
+    assert rows == [["Ingrijpen of niet"], ["Informatie delen"]]
     for row in question.reply_markup.inline_keyboard:
         for button in row:
             assert button.callback_data is not None
@@ -185,8 +186,9 @@ async def test_multi_toggles_in_place_then_klaar(h: Harness, chat: Chat) -> None
     assert [e.message_id for e in edits] == [multi.message_id] * 3
     now = h.session.current(multi)
     assert now.reply_markup is not None
-    labels = [b.text for row in now.reply_markup.inline_keyboard for b in row]
-    assert labels == ["1. Huisarts", "2. School", "✅ 3. Veilig Thuis", "Klaar"]
+    rows = [[b.text for b in row] for row in now.reply_markup.inline_keyboard]
+    # short options two per row (the ✅ does not move them), Klaar under them
+    assert rows == [["Huisarts", "School"], ["✅ Veilig Thuis"], ["Klaar"]]
 
     await h.feed(chat.press_label(now, "Klaar"))
     assert h.service.calls[-1][1] == DoneIn("2")
@@ -197,15 +199,22 @@ async def test_multi_toggles_in_place_then_klaar(h: Harness, chat: Chat) -> None
     assert len(h.answers()) == 5  # one answer per press
 
 
-async def test_klaar_without_choice_is_asked_again(h: Harness, chat: Chat) -> None:
+async def test_klaar_without_choice_is_a_toast(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
     await h.feed(chat.press_label(question, "Ingrijpen"))
     multi = h.last_keyboard_message()
+    h.session.clear()
     await h.feed(chat.press_label(multi, "Klaar"))
-    assert "Kies minstens één antwoord." in h.session.texts()[-1]
-    # the old keyboard was taken away; the question came back with a new one
-    assert h.session.current(multi).reply_markup is None
-    assert h.last_keyboard_message().message_id != multi.message_id
+    assert h.service.calls[-1][1] == DoneIn("2")
+    (answer,) = h.answers()
+    assert answer.text == "Kies minstens één antwoord."
+    # nothing else: no question again, the keyboard on screen stays and still works
+    assert h.session.of(SendMessage) == []
+    assert h.session.of(EditMessageText) == []
+    assert h.session.of(EditMessageReplyMarkup) == []
+    await h.feed(chat.press_label(h.session.current(multi), "School"))
+    await h.feed(chat.press_label(h.session.current(multi), "Klaar"))
+    assert visible_text(h.session.of(EditMessageText)[-1].text or "").endswith("✔️ School")
 
 
 async def test_stale_press_is_a_toast_and_changes_nothing(h: Harness, chat: Chat) -> None:
@@ -231,11 +240,13 @@ async def test_unknown_button_data_gets_a_toast(h: Harness, chat: Chat, data: st
     assert answer.text == rendering.FORGOTTEN_BUTTON
 
 
-async def test_typed_answer_removes_the_old_keyboard(h: Harness, chat: Chat) -> None:
+async def test_typed_answer_is_shown_like_a_press(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
     await h.feed(chat.text("2"))
-    removal = h.session.of(EditMessageReplyMarkup)
-    assert [(e.message_id, e.reply_markup) for e in removal] == [(question.message_id, None)]
+    (edit,) = h.session.of(EditMessageText)
+    assert edit.message_id == question.message_id
+    assert edit.reply_markup is None
+    assert visible_text(edit.text or "").endswith("✔️ Informatie delen")
     assert h.session.current(question).reply_markup is None
     # a press on it now (a client that still shows it) is stale, not applied
     await h.feed(chat.press_label(question, "Ingrijpen"))
@@ -247,6 +258,65 @@ async def test_message_without_question_keeps_the_keyboard(h: Harness, chat: Cha
     h.session.clear()
     await h.feed(chat.sticker())
     assert h.session.of(EditMessageReplyMarkup) == []
+
+
+async def test_typed_terug_undoes_the_old_answer_line(h: Harness, chat: Chat) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Informatie delen"))
+    assert visible_text(h.session.of(EditMessageText)[-1].text or "").endswith("✔️ Informatie delen")
+    h.session.clear()
+    await h.feed(chat.text("/terug"))
+    (undo,) = h.session.of(EditMessageText)
+    assert undo.message_id == question.message_id
+    shown = visible_text(undo.text or "")
+    assert "✔️" not in shown
+    assert shown.endswith("↩️ " + rendering.UNDONE_TEXT)
+    assert "Wat voor dilemma is het?" in h.session.texts()[-1]  # asked again, below
+
+
+async def test_photo_gets_the_advice_to_delete_it(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    await h.feed(chat.photo())
+    assert h.service.calls[-1][1] == Unsupported("foto")
+    said = h.session.texts()[-1]
+    assert said.startswith("Ik kan alleen tekst lezen.")
+    assert rendering.DELETE_ADVICE in said
+    await h.feed(chat.sticker())  # a sticker shows nobody: no advice
+    assert rendering.DELETE_ADVICE not in h.session.texts()[-1]
+
+
+async def test_quick_reply_buttons_act_as_typing(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    more = Choice("meer", "Lees verder")
+    h.service.extra = [Say("Een artikel, eerste deel.", actions=(more,))]
+    await h.feed(chat.text("/hulp"))
+    page = h.session.sent[-1]
+    assert visible_text(h.session.of(SendMessage)[-1].text) == "Een artikel, eerste deel."
+    assert page.reply_markup is not None
+    assert [b.text for row in page.reply_markup.inline_keyboard for b in row] == ["Lees verder"]
+    h.session.clear()
+    await h.feed(chat.press_label(page, "Lees verder"))
+    assert h.service.calls[-1][1] == TextIn("meer")
+    (answer,) = h.answers()
+    assert answer.text is None
+    assert h.session.current(page).reply_markup is None  # pressed once, then gone
+    assert h.session.texts() == ["Het vervolg van het artikel."]
+    # a press on it later (a phone still showing it) is only a toast
+    calls = len(h.service.calls)
+    await h.feed(chat.press_label(page, "Lees verder"))
+    assert h.answers()[-1].text == Stale().text
+    assert len(h.service.calls) == calls
+
+
+async def test_quick_replies_go_away_when_the_conversation_moves_on(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    h.service.extra = [Say("Artikel.", actions=(Choice("meer", "Meer"),))]
+    await h.feed(chat.text("/hulp"))
+    page = h.session.sent[-1]
+    await h.feed(chat.text("Informatie delen"))
+    assert h.session.current(page).reply_markup is None
+    await h.feed(chat.press_label(page, "Meer"))
+    assert h.answers()[-1].text == Stale().text
 
 
 # ---------------------------------------------------------------- documents

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 
@@ -16,6 +17,7 @@ import pytest
 
 from bot.channels.telegram import COMMANDS
 from bot.channels.telegram import rendering as r
+from bot.engine import texts
 from tests.peers.telegram.fixture import BotMessage, BotProcess, BotProcesses, TelegramUser
 from tests.telegram.conftest import LONG_STORY, flow_set
 
@@ -35,6 +37,21 @@ def open_flow(user: TelegramUser, title: str = "Testgesprek") -> BotMessage:
     return menu
 
 
+def wait_for_buttons(
+    user: TelegramUser, message: BotMessage, labels: list[str], timeout: float = 15.0
+) -> BotMessage:
+    """Wait (bounded) until ``message``'s keyboard shows ``labels``: a press is
+    answered first (the spinner stops) and the keyboard is edited just after."""
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = user.message(message.message_id)
+        if [b.text for b in shown.buttons] == labels:
+            return shown
+        if time.monotonic() > deadline:
+            raise AssertionError(f"buttons {[b.text for b in shown.buttons]}, wanted {labels}")
+        time.sleep(0.02)
+
+
 # ---------------------------------------------------------------- set-up
 
 
@@ -46,23 +63,75 @@ def test_command_menu_and_description_are_registered(telegram_bot: BotProcess) -
         "nieuw",
         "verder",
         "terug",
+        "uitleg",
         "kennis",
+        "hulp",
         "nood",
         "stop",
-        "hulp",
     ]
     assert [(c["command"], c["description"]) for c in commands] == list(COMMANDS)
     described = emulator.call("/getDescriptions", {"token": telegram_bot.token})
-    assert NOT_ENCRYPTED in described["description"]
+    assert described["description"].startswith("Voorkomen helpt je")
+    # the privacy warning comes once, in the first reply, not also before Start
+    assert NOT_ENCRYPTED not in described["description"]
 
 
-def test_first_use_says_the_chat_is_not_end_to_end_encrypted(telegram_bot: BotProcess) -> None:
+def _listed_words(help_text: str) -> set[str]:
+    """The words a help text lists as "• word – what it does"."""
+    return {
+        line.removeprefix("•").strip().split()[0].lstrip("/")
+        for line in help_text.splitlines()
+        if line.startswith("•") and line.removeprefix("•").strip()
+    }
+
+
+def _engine_help_words() -> set[str]:
+    """Every word the engine's own help texts list (whatever their constants are called)."""
+    words: set[str] = set()
+    for value in vars(texts).values():
+        if isinstance(value, str) and "•" in value:
+            words |= _listed_words(value)
+    return words
+
+
+@pytest.mark.skipif(
+    not {"nieuw", "verder"} <= _engine_help_words(),
+    reason="the engine's hulp text does not list nieuw and verder yet (engine part of issue 11)",
+)
+def test_the_command_menu_and_hulp_agree(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")
+    user.send("/hulp")
+    said = "\n".join(m.text for m in user.expect("Wat is je casuscode?"))
+    listed = _listed_words(said)
+    menu = {command for command, _ in COMMANDS} - {"start", "hulp"}
+    assert menu <= listed, f"in the menu but not in /hulp: {menu - listed}"
+
+
+def test_opnieuw_still_works(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")
+    user.send("C-4")
+    user.expect_question("Wat voor dilemma is het?")
+    user.send("/opnieuw")
+    confirm = user.expect_question("opnieuw")
+    assert not confirm.text.startswith("⚠️")
+    assert [b.text for b in confirm.buttons] == ["Ja", "Nee"]
+
+
+def test_first_use_says_the_chat_is_not_end_to_end_encrypted_once(
+    telegram_bot: BotProcess,
+) -> None:
     user = TelegramUser(telegram_bot)
     user.send("/start")
     new = user.expect("Waarmee wil je aan de slag?")
-    assert NOT_ENCRYPTED in new[0].text
+    assert len(new) == 1  # what is said before the menu is one bubble with it
+    assert new[0].text.count(NOT_ENCRYPTED) == 1
     assert "namen" in new[0].text
-    assert [b.text for b in new[-1].buttons] == ["1. Testgesprek", "2. Lang verhaal"]
+    # short labels without a number, two per row
+    assert [[b.text for b in row] for row in new[-1].keyboard] == [["Testgesprek", "Lang verhaal"]]
     user.send("/start")  # only at first use
     again = user.expect("Waarmee wil je aan de slag?")
     assert not any(NOT_ENCRYPTED in m.text for m in again)
@@ -86,10 +155,10 @@ def tricky_first(user: TelegramUser, question: BotMessage) -> BotMessage:
 def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess) -> None:
     user = TelegramUser(telegram_bot)
     menu = open_flow(user)
+    user.expect_question("Wat is je casuscode?")  # sent after the menu was marked answered
     assert user.message(menu.message_id).buttons == []  # the pressed keyboard is gone
     assert user.message(menu.message_id).text.endswith("✔️ Testgesprek")
 
-    user.expect_question("Wat is je casuscode?")
     user.send(TRICKY_CODE)
 
     soort = user.expect_question("Wat voor dilemma is het?")
@@ -101,21 +170,23 @@ def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess
     wie = user.expect_question("Wie moet dit weten?")
     assert user.message(soort.message_id).text.endswith("✔️ Informatie delen")
     assert user.message(soort.message_id).buttons == []
-    assert [b.text for b in wie.buttons] == ["1. Huisarts", "2. School", "3. Veilig Thuis", "Klaar"]
+    assert [[b.text for b in row] for row in wie.keyboard] == [
+        ["Huisarts", "School"],
+        ["Veilig Thuis"],
+        ["Klaar"],
+    ]
     wie = tricky_first(user, wie)
+
+    # "Klaar" with nothing ticked: a toast, and the question stays as it is
+    answer = user.callback_answer(user.press(wie, "Klaar"))
+    assert answer["text"] == "Kies minstens één antwoord."
 
     # multiple choice: each press edits the same message's keyboard in place
     for label in ("School", "Veilig Thuis", "Huisarts", "Huisarts"):
         answer = user.callback_answer(user.press(user.message(wie.message_id), label))
         assert answer["text"] == ""
-    shown = user.message(wie.message_id)
-    assert [b.text for b in shown.buttons] == [
-        "1. Huisarts",
-        "✅ 2. School",
-        "✅ 3. Veilig Thuis",
-        "Klaar",
-    ]
-    assert user.new_messages() == []  # toggling sent no new message
+    shown = wait_for_buttons(user, wie, ["Huisarts", "✅ School", "✅ Veilig Thuis", "Klaar"])
+    assert user.new_messages() == []  # neither toggling nor the empty Klaar sent a message
     user.callback_answer(user.press(shown, "Klaar"))
 
     besproken = user.expect_question("Heb je het met een collega besproken?")
@@ -126,6 +197,7 @@ def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess
 
     wanneer = user.expect_question("Wanneer bespreek je het?")
     assert user.message(besproken.message_id).buttons == []
+    assert user.message(besproken.message_id).text.endswith("✔️ Nee")  # as if pressed
     tricky_first(user, wanneer)
     user.send("vrijdag")
 
@@ -149,7 +221,7 @@ def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess
     assert f"Vertel kort wat er speelt. {TRICKY_TEXT}" in content
     assert "Kanaal: telegram" in content
     as_message = [m for m in final if "Casuscode:" in m.text]
-    assert as_message, "the vastlegging also arrives as a message"
+    assert len(as_message) == 1, "the vastlegging arrives once as a message (and once as a file)"
     assert f"Vertel kort wat er speelt. {TRICKY_TEXT}" in as_message[0].text
 
     # every button press got exactly one answer (callback_answer asserts "once")
@@ -218,11 +290,21 @@ def test_terug_and_wijzig(telegram_bot: BotProcess) -> None:
     code = user.expect_question("Wat is je casuscode?")
     assert "Eerder gaf je: C-7" in code.text
     assert user.message(soort.message_id).buttons == []  # its keyboard was taken away
+    assert "✔️" not in user.message(soort.message_id).text  # terug is no answer
     user.send("C-8")
 
     soort = user.expect_question("Wat voor dilemma is het?")
-    user.callback_answer(user.press(soort, "Ingrijpen of niet"))
+    user.callback_answer(user.press(soort, "Informatie delen"))
+    user.expect_question("Wie moet dit weten?")
+    assert user.message(soort.message_id).text.endswith("✔️ Informatie delen")
+    user.send("/terug")  # the old "✔️" is undone, not left beside the new question
+    again = user.expect_question("Wat voor dilemma is het?")
+    old = user.message(soort.message_id)
+    assert "✔️" not in old.text
+    assert old.text.endswith("↩️ " + r.UNDONE_TEXT)
+    user.callback_answer(user.press(again, "Ingrijpen of niet"))
     wie = user.expect_question("Wie moet dit weten?")
+    assert user.message(again.message_id).text.endswith("✔️ Ingrijpen of niet")
     user.callback_answer(user.press(wie, "Huisarts"))
     user.callback_answer(user.press(user.message(wie.message_id), "Klaar"))
     besproken = user.expect_question("Heb je het met een collega besproken?")
@@ -270,6 +352,28 @@ def test_sticker_gets_help_and_the_question_again(telegram_bot: BotProcess) -> N
     user.send_sticker()
     new = user.expect("Wat is je casuscode?")
     assert "Ik kan alleen tekst lezen" in new[0].text
+    assert r.DELETE_ADVICE not in new[0].text  # a sticker shows nobody
+
+
+def test_photo_gets_the_advice_to_delete_it(telegram_bot: BotProcess) -> None:
+    user = TelegramUser(telegram_bot)
+    open_flow(user)
+    user.expect_question("Wat is je casuscode?")
+    photo = [{"file_id": "photo-1", "file_unique_id": "photo-1", "width": 640, "height": 480}]
+    user.emulator.call(
+        "/sendMessage",
+        {
+            "botToken": telegram_bot.token,
+            "from": user.user,
+            "chat": user.chat,
+            "date": int(time.time()),
+            "photo": photo,
+        },
+    )
+    (reply,) = user.expect("Wat is je casuscode?")  # one bubble: the help, then the question
+    assert "Ik kan alleen tekst lezen" in reply.text
+    assert "Verwijder het dan uit deze chat" in reply.text
+    assert reply.text.index("Verwijder") < reply.text.index("Wat is je casuscode?")
 
 
 def test_long_text_is_split_cleanly(telegram_bot: BotProcess) -> None:

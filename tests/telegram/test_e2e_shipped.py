@@ -89,3 +89,26 @@ def answer(user: TelegramUser, question: BotMessage, attempt: int) -> None:
         user.send_text(DATE_ANSWERS[attempt % len(DATE_ANSWERS)])
     else:
         user.send_text(TEXT_ANSWERS[attempt % len(TEXT_ANSWERS)])
+
+
+def test_an_articles_quick_reply_button_acts_as_typing(shipped_bot: BotProcess) -> None:
+    """``Say.actions`` (e.g. "meer" under the first page of an article) are buttons;
+    a press types the word: the next page comes, and the pressed buttons go."""
+    user = TelegramUser(shipped_bot)
+    user.send("/start")
+    user.expect_question("Waarmee wil je aan de slag?")
+    user.send("/kennis meldcode")
+    new = user.wait_until(lambda n: bool(n) and bool(n[-1].buttons), "the article and the menu")
+    pages = [m for m in new if any(b.data.startswith("a|") for b in m.buttons)]
+    if not pages:
+        pytest.skip("the engine offers no quick replies under an article yet (issue 11)")
+    page = pages[-1]
+    action = next(b for b in page.buttons if b.data.startswith("a|"))
+    assert len(action.data.encode()) <= 64
+    answer = user.callback_answer(user.press(page, action.text))
+    assert answer["text"] == ""
+    later = user.wait_until(lambda n: bool(n), "the next page")
+    assert later[0].text != page.text
+    assert user.message(page.message_id).buttons == []  # pressed once, then gone
+    stale = user.callback_answer(user.press(page, action.text))  # a phone still showing it
+    assert stale["text"] == "Deze knop hoort bij een eerdere vraag."

@@ -7,14 +7,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.channels.telegram import rendering
+from bot.channels.telegram.adapter import typed_answer
 from bot.channels.telegram.bounded import BoundedMap
 from bot.channels.telegram.callbacks import (
     CALLBACK_DATA_LIMIT,
+    ActionPress,
     CallbackCodec,
     DonePress,
     OptionPress,
 )
-from bot.channels.telegram.keyboards import ask_keyboard, button_label, selected_labels
+from bot.channels.telegram.keyboards import (
+    actions_keyboard,
+    ask_keyboard,
+    button_label,
+    selected_labels,
+)
 from bot.channels.telegram.splitting import (
     TELEGRAM_TEXT_LIMIT,
     Span,
@@ -232,7 +239,7 @@ def test_multi_keyboard_marks_selection_and_has_klaar() -> None:
     markup = ask_keyboard(_multi(("b",)), codec, 1)
     assert markup is not None
     rows = [[b.text for b in row] for row in markup.inline_keyboard]
-    assert rows == [["1. Huisarts"], ["✅ 2. Een hele lange naam van een partner"], ["Klaar"]]
+    assert rows == [["Huisarts"], ["✅ Een hele lange naam van een partner"], ["Klaar"]]
     assert selected_labels(markup) == ["Een hele lange naam van een partner"]
     assert button_label(markup, "k|4|a") == "Huisarts"
     assert button_label(markup, "nope") is None
@@ -249,6 +256,66 @@ def test_yes_no_buttons_side_by_side_without_numbers() -> None:
     markup = ask_keyboard(ask, CallbackCodec(), 1)
     assert markup is not None
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [["Ja", "Nee"]]
+
+
+def test_short_options_pair_up_and_long_ones_get_a_row() -> None:
+    labels = ["Huisarts", "School", "Opschalen naar het Team complexe problematiek", "Politie"]
+    labels += ["Wijkteam", "Kinderopvang", "Iets anders"]
+    ask = Ask(
+        question_id="7",
+        step="wie",
+        kind=QuestionKind.SINGLE,
+        text="Wie?",
+        choices=tuple(Choice(f"k{i}", label) for i, label in enumerate(labels)),
+    )
+    markup = ask_keyboard(ask, CallbackCodec(), 1)
+    assert markup is not None
+    rows = [[b.text for b in row] for row in markup.inline_keyboard]
+    assert rows == [
+        ["Huisarts", "School"],
+        ["Opschalen naar het Team complexe problematiek"],
+        ["Politie", "Wijkteam"],
+        ["Kinderopvang", "Iets anders"],
+    ]
+    assert not any(label[0].isdigit() for row in rows for label in row)
+
+
+def test_quick_reply_buttons_type_their_word() -> None:
+    codec = CallbackCodec()
+    markup = actions_keyboard(("meer", "x" * 80), ("Lees meer", "Lang"), codec)
+    assert markup is not None
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    assert [b.text for b in buttons] == ["Lees meer", "Lang"]
+    for button, key in zip(buttons, ("meer", "x" * 80), strict=True):
+        assert button.callback_data is not None
+        assert len(button.callback_data.encode()) <= CALLBACK_DATA_LIMIT
+        assert codec.decode(1, button.callback_data) == ActionPress(key)
+    assert codec.decode(1, "a|~ffff") is None  # a forgotten long key
+    assert actions_keyboard((), (), codec) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("2", "School"),
+        ("1 3", "Huisarts, Veilig Thuis"),
+        ("school", "School"),
+        ("veilig", "Veilig Thuis"),
+        ("klaar", "Huisarts"),
+        ("iets wat ik zelf typ", "iets wat ik zelf typ"),
+        ("9", "9"),
+    ],
+)
+def test_a_typed_answer_is_named_like_the_button(typed: str, shown: str) -> None:
+    ask = Ask(
+        question_id="8",
+        step="wie",
+        kind=QuestionKind.MULTI,
+        text="Wie?",
+        choices=(Choice("h", "Huisarts"), Choice("s", "School"), Choice("v", "Veilig Thuis")),
+        selected=("h",),
+    )
+    assert typed_answer(ask, typed) == shown
 
 
 def test_keyboards_are_built_once() -> None:

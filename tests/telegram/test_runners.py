@@ -23,7 +23,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_introduce_registers_the_dutch_menu_and_privacy_note() -> None:
+async def test_introduce_registers_the_dutch_menu_and_description() -> None:
     session = RecordingSession()
     me = await introduce(make_bot(TEST_TOKEN, session=session))
     assert me.is_bot
@@ -33,15 +33,18 @@ async def test_introduce_registers_the_dutch_menu_and_privacy_note() -> None:
         "nieuw",
         "verder",
         "terug",
+        "uitleg",
         "kennis",
+        "hulp",
         "nood",
         "stop",
-        "hulp",
     ]
     assert [c.command for c in commands.commands] == [c for c, _ in COMMANDS]
     assert all(0 < len(c.description) <= 256 for c in commands.commands)
     (description,) = session.of(SetMyDescription)
-    assert "niet end-to-end versleuteld" in (description.description or "")
+    # the privacy warning is said once, in the first reply; not here as well
+    assert "niet end-to-end versleuteld" not in (description.description or "")
+    assert (description.description or "").startswith("Voorkomen helpt je")
 
 
 def test_webhook_config() -> None:

@@ -21,6 +21,15 @@ or none at all:
   logged (see :mod:`bot.channels.matrix.ratelimit`).
 
 Rooms are handled concurrently, the events of one room strictly in order.
+
+What Element offers is used where it helps, while typed answers keep working
+in every client: the bot reacts to a yes/no question with 👍 and 👎 (and to a
+multiple-choice question with ✅ for "klaar"), and the professional's own
+reaction on the open question answers it; a multiple-choice question whose
+selection changed is edited in place (``m.replace``) instead of being sent
+again; the further pages of a knowledge article go in a thread under its
+first page (``m.thread``); an edited answer gets advice and the open question
+again.
 """
 
 from __future__ import annotations
@@ -49,12 +58,22 @@ from nio import (
 )
 
 from bot.channels.matrix.config import MatrixConfig
-from bot.channels.matrix.parse import Edited, Ignore, Parsed, Undecryptable, parse_event
+from bot.channels.matrix.parse import (
+    Edited,
+    Ignore,
+    Parsed,
+    Reaction,
+    Undecryptable,
+    parse_event,
+)
 from bot.channels.matrix.ratelimit import retry_rate_limited
 from bot.channels.matrix.render import (
     Content,
     document_file,
+    edit_content,
     file_content,
+    in_thread,
+    reactions_for,
     render_ask,
     render_document,
     render_say,
@@ -65,10 +84,12 @@ from bot.engine.messages import (
     ChannelTraits,
     Document,
     Incoming,
+    QuestionKind,
     Reply,
     Say,
     Stale,
     TextIn,
+    Unsupported,
 )
 from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
 
@@ -105,6 +126,36 @@ UNENCRYPTED_DOCUMENT_TEXT = (
 )
 
 
+ARTICLE_MEMORY = 20
+"""Articles per room whose thread is remembered (for their further pages)."""
+
+
+def edits_in_place(previous: Ask | None, ask: Ask) -> bool:
+    """Whether ``ask`` updates the question already on screen (an ``m.replace``).
+
+    Only a multiple-choice question whose selection changed: anything else
+    (a rejected answer, the question asked again after ``hulp``) is new.
+    """
+    return (
+        previous is not None
+        and previous.question_id == ask.question_id
+        and previous.step == ask.step
+        and ask.kind is QuestionKind.MULTI
+        and not ask.error
+        and ask.selected != previous.selected
+    )
+
+
+class _Posted:
+    """The open question in a room: its event, and the question as it reads now."""
+
+    __slots__ = ("ask", "event_id")
+
+    def __init__(self, event_id: str, ask: Ask) -> None:
+        self.event_id = event_id
+        self.ask = ask
+
+
 class MatrixLoginError(RuntimeError):
     """The homeserver refused the bot's credentials."""
 
@@ -131,6 +182,9 @@ class MatrixChannel:
         self._started = asyncio.Event()
         self._left: set[str] = set()
         self._greet: set[str] = set()  # direct chats just joined: say hello first
+        self._questions: dict[str, _Posted] = {}  # room -> the open question
+        # room -> article -> (first page's event, last page's event)
+        self._threads: dict[str, dict[str, tuple[str, str]]] = {}
 
     # ------------------------------------------------------------ kv names
 
@@ -530,8 +584,14 @@ class MatrixChannel:
             self._mark(room.room_id, event_id)
             await self._send_replies(room, [Say(UNDECRYPTABLE_TEXT)])
         elif isinstance(parsed, Edited):
-            self._mark(room.room_id, event_id)
-            await self._send_replies(room, [Say(EDITED_TEXT)])
+            await self._answer_edit(room, event_id, getattr(event, "sender", None))
+        elif isinstance(parsed, Reaction):
+            word = self._reaction_word(room.room_id, parsed)
+            if word is None:
+                log.debug("Ignoring a reaction in %s: not on the open question", room.room_id)
+                self._mark(room.room_id, event_id)
+            else:
+                await self._converse(room, TextIn(word), event_id, getattr(event, "sender", None))
         else:
             await self._converse(room, parsed, event_id, getattr(event, "sender", None))
 
@@ -545,6 +605,30 @@ class MatrixChannel:
             return Sender(CHANNEL, "")
         name = room.user_name(user_id) if hasattr(room, "user_name") else None
         return Sender(CHANNEL, user_id, name or user_id.partition(":")[0].lstrip("@"))
+
+    def _reaction_word(self, room_id: str, reaction: Reaction) -> str | None:
+        """The word a reaction on the open question stands for (``👍`` -> ``ja``)."""
+        posted = self._questions.get(room_id)
+        if posted is None or posted.event_id != reaction.reacts_to:
+            return None
+        return dict(reactions_for(posted.ask)).get(reaction.key)
+
+    async def _answer_edit(self, room: Any, event_id: str | None, user_id: str | None) -> None:
+        """An edited answer changes nothing: say so, and ask the open question again."""
+        key = ConversationKey(CHANNEL, room.room_id)
+        try:
+            replies = await self.service.handle(
+                key,
+                Unsupported("bewerkt bericht"),
+                self._traits(room),
+                self._sender(room, user_id),
+            )
+        except Exception:
+            log.exception("The service failed on %s in %s", event_id, room.room_id)
+            replies = []
+        self._mark(room.room_id, event_id)
+        asks = [reply for reply in replies if isinstance(reply, Ask)]
+        await self._send_replies(room, [Say(EDITED_TEXT), *asks[-1:]])
 
     async def _converse(
         self, room: Any, incoming: Incoming, event_id: str | None, user_id: str | None = None
@@ -572,23 +656,72 @@ class MatrixChannel:
         for reply in replies:
             try:
                 if isinstance(reply, Document):
+                    self._questions.pop(room.room_id, None)  # the flow ended
                     await self._send_document(room, reply)
                 elif isinstance(reply, Ask):
-                    await self._send(room.room_id, render_ask(reply))
+                    await self._send_ask(room.room_id, reply)
                 elif isinstance(reply, Stale):
                     await self._send(room.room_id, render_stale(reply))
                 else:
-                    await self._send(room.room_id, render_say(reply))
+                    await self._send_say(room.room_id, reply)
             except Exception:
                 log.exception("Could not send a reply to %s", room.room_id)
 
-    async def _send(self, room_id: str, content: Content) -> Any:
-        """Send one message (nio encrypts it if the room is encrypted)."""
+    async def _send_ask(self, room_id: str, ask: Ask) -> None:
+        """A question: edited in place when only its selection changed; else sent,
+        with the bot's own reactions under it as quick answers."""
+        posted = self._questions.get(room_id)
+        quick = reactions_for(ask)
+        if posted is not None and edits_in_place(posted.ask, ask):
+            content = render_ask(ask, reactions=bool(quick))
+            await self._send(room_id, edit_content(posted.event_id, content))
+            posted.ask = ask
+            return
+        response = await self._send(room_id, render_ask(ask, reactions=bool(quick)))
+        event_id = getattr(response, "event_id", None)
+        if not isinstance(event_id, str):
+            self._questions.pop(room_id, None)
+            return
+        self._questions[room_id] = _Posted(event_id, ask)
+        for emoji, _word in quick:
+            await self._send(
+                room_id,
+                {
+                    "m.relates_to": {
+                        "rel_type": "m.annotation",
+                        "event_id": event_id,
+                        "key": emoji,
+                    }
+                },
+                event_type="m.reaction",
+            )
+
+    async def _send_say(self, room_id: str, say: Say) -> None:
+        """A said text; the further pages of an article go in its thread."""
+        content = render_say(say)
+        threads = self._threads.setdefault(room_id, {})
+        if say.article is not None and say.article in threads:
+            root, last = threads[say.article]
+            content = in_thread(content, root, last)
+        response = await self._send(room_id, content)
+        event_id = getattr(response, "event_id", None)
+        if say.article is None or not isinstance(event_id, str):
+            return
+        root = threads[say.article][0] if say.article in threads else event_id
+        threads.pop(say.article, None)
+        threads[say.article] = (root, event_id)
+        while len(threads) > ARTICLE_MEMORY:
+            threads.pop(next(iter(threads)))
+
+    async def _send(
+        self, room_id: str, content: Content, event_type: str = "m.room.message"
+    ) -> Any:
+        """Send one event (nio encrypts a message if the room is encrypted)."""
         tx_id = str(uuid.uuid4())  # the same id on every retry: sent at most once
         response = await retry_rate_limited(
             lambda: self._client.room_send(
                 room_id,
-                "m.room.message",
+                event_type,
                 content,
                 tx_id=tx_id,
                 ignore_unverified_devices=True,

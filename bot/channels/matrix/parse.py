@@ -2,8 +2,9 @@
 
 Like nio's own ``BadEvent``, anything odd becomes a value, never an
 exception: typed text becomes ``TextIn``, a photo or sticker becomes
-``Unsupported``, an event the bot should not answer (its own messages,
-notices from other bots, reactions, state changes) becomes ``Ignore``, and an
+``Unsupported``, a reaction becomes ``Reaction`` (the channel decides whether
+it answers the open question), an event the bot should not answer (its own
+messages, notices from other bots, state changes) becomes ``Ignore``, and an
 encrypted message that could not be decrypted becomes ``Undecryptable`` and
 an edit of an earlier message ``Edited``, so the channel can say what to do
 instead of staying silent.
@@ -18,6 +19,7 @@ from typing import Any
 from nio import (
     BadEvent,
     MegolmEvent,
+    ReactionEvent,
     RoomEncryptedAudio,
     RoomEncryptedFile,
     RoomEncryptedImage,
@@ -55,7 +57,15 @@ class Edited:
     """An edit of an earlier message: answers are not changed that way (``wijzig`` is)."""
 
 
-Parsed = Incoming | Ignore | Undecryptable | Edited
+@dataclass(frozen=True)
+class Reaction:
+    """An ``m.reaction`` (annotation) with ``key`` on the event ``reacts_to``."""
+
+    reacts_to: str
+    key: str
+
+
+Parsed = Incoming | Ignore | Undecryptable | Edited | Reaction
 
 # "/start", "!start", "/kennis meldcode", "/start@voorkomen": a command word
 # with an optional address (Telegram habit) and an optional argument.
@@ -102,6 +112,11 @@ def text_to_incoming(text: str) -> TextIn:
     return TextIn(f"{word} {rest}" if rest else word)
 
 
+def _bare_emoji(key: str) -> str:
+    """A reaction key without the variation selector some clients add (``👍️``)."""
+    return key.replace("\ufe0f", "").strip()
+
+
 def _relation(content: dict[str, Any]) -> dict[str, Any]:
     relation = content.get("m.relates_to")
     return relation if isinstance(relation, dict) else {}
@@ -124,6 +139,14 @@ def parse_event(event: Any, own_user_id: str) -> Parsed:
     content = source.get("content", {}) if isinstance(source, dict) else {}
     if not isinstance(content, dict):
         content = {}
+    if isinstance(event, ReactionEvent):
+        return Reaction(event.reacts_to, _bare_emoji(event.key))
+    if isinstance(event, UnknownEvent) and event.type == "m.reaction":
+        relation = _relation(content)
+        target, key = relation.get("event_id"), relation.get("key")
+        if relation.get("rel_type") == "m.annotation" and isinstance(target, str) and key:
+            return Reaction(target, _bare_emoji(str(key)))
+        return Ignore("malformed reaction")
     if _relation(content).get("rel_type") == "m.replace":
         return Edited()
     if isinstance(event, RoomMessageNotice):

@@ -4,7 +4,12 @@ Pure functions, no network: every reply becomes an ``m.room.message``
 content with a plain ``body`` (what notifications and simple clients show)
 and an ``org.matrix.custom.html`` ``formatted_body`` (what Element shows).
 Matrix has no buttons here, so choices are a numbered list and the user types
-a number or a label. All reply texts are plain; they are escaped for HTML.
+a number or a label; Element's reactions are offered as quick answers to
+yes/no questions and "klaar" (``QUICK_REACTIONS``). A question's plain body
+starts with the question itself (what a notification preview shows), the
+progress after it. Phone numbers in said texts are ``tel:`` links, quick
+replies (``Say.actions``) a short "Typ: meer" line. All reply texts are
+plain; they are escaped for HTML.
 """
 
 from __future__ import annotations
@@ -29,6 +34,22 @@ DEFAULT_HINTS: dict[QuestionKind, str] = {
 
 HELP_ARTICLE_HINT = "Typ uitleg voor meer uitleg."
 
+YES_REACTION = "👍"
+NO_REACTION = "👎"
+DONE_REACTION = "✅"
+QUICK_REACTIONS: dict[QuestionKind, tuple[tuple[str, str], ...]] = {
+    QuestionKind.YESNO: ((YES_REACTION, "ja"), (NO_REACTION, "nee")),
+    QuestionKind.MULTI: ((DONE_REACTION, "klaar"),),
+}
+"""Reactions that answer a question of this kind, and the word each one stands for."""
+REACTION_HINTS: dict[QuestionKind, str] = {
+    QuestionKind.YESNO: f"Of tik {YES_REACTION} (ja) of {NO_REACTION} (nee) onder deze vraag.",
+    QuestionKind.MULTI: f"Klaar met kiezen? Typ klaar of tik {DONE_REACTION} onder deze vraag.",
+}
+
+# Dutch phone numbers as the texts write them: 112, 0800-2000, 010-1234567, 06-12345678.
+_PHONE = re.compile(r"(?<![\w-])(112|0800-?\d{4}|0900-?\d{4}|0\d{1,3}-?\d{6,8})(?![\w-])")
+
 
 def _escape(text: str) -> str:
     """Escape plain text for HTML and keep its line breaks."""
@@ -45,9 +66,34 @@ def message(body: str, formatted: str, msgtype: str = "m.text") -> Content:
     }
 
 
+def _linked(text: str) -> str:
+    """Escaped HTML with every phone number a ``tel:`` link (one tap to call)."""
+    out: list[str] = []
+    last = 0
+    for match in _PHONE.finditer(text):
+        out.append(_escape(text[last : match.start()]))
+        number = match.group(1)
+        digits = number.replace("-", "")
+        out.append(f'<a href="tel:{digits}">{_escape(number)}</a>')
+        last = match.end()
+    out.append(_escape(text[last:]))
+    return "".join(out)
+
+
+def actions_line(say: Say) -> str:
+    """The quick replies of a message as one line to type from: ``Typ: meer``."""
+    return "Typ: " + " · ".join(action.key for action in say.actions) if say.actions else ""
+
+
 def render_say(say: Say) -> Content:
-    """A plain message; line breaks survive in both bodies."""
-    return message(say.text, _escape(say.text))
+    """A plain message; line breaks survive in both bodies, phone numbers are links."""
+    body, formatted = say.text, _linked(say.text)
+    line = actions_line(say)
+    if line:
+        keys = " · ".join(f"<b>{_escape(a.key)}</b>" for a in say.actions)
+        body += f"\n\n{line}"
+        formatted += f"<br><br><i>Typ: {keys}</i>"
+    return message(body, formatted)
 
 
 def render_stale(stale: Stale) -> Content:
@@ -65,27 +111,22 @@ def _hint(ask: Ask) -> str:
     return ask.hint or DEFAULT_HINTS.get(ask.kind, "")
 
 
-def render_ask(ask: Ask) -> Content:
-    """A question: error, progress, question, numbered choices, hints.
+def render_ask(ask: Ask, *, reactions: bool = False) -> Content:
+    """A question: question, numbered choices, error, note, progress, hints.
 
-    The numbers are explicit in the plain body (``1. Ja``) and an ordered list
-    in HTML, so "typ het nummer" works in every client.
+    The plain body starts with the question, so a notification preview shows
+    it (not a counter). The numbers are explicit in the plain body (``1. Ja``)
+    and an ordered list in HTML, so "typ het nummer" works in every client.
+    ``reactions``: the bot offers reactions as quick answers under it (say so).
     """
-    plain: list[str] = []
-    rich: list[str] = []
-    if ask.error:
-        plain += [f"⚠️ {ask.error}", ""]
-        rich.append(f"<p>⚠️ <b>{_escape(ask.error)}</b></p>")
-    if ask.note:
-        # e.g. the selection so far ("Gekozen: ... Typ klaar"): a note, not a warning
-        plain += [ask.note, ""]
-        rich.append(f"<p><b>{_escape(ask.note)}</b></p>")
-    if ask.progress is not None:
-        plain.append(str(ask.progress))
-        rich.append(f"<p><i>{_escape(str(ask.progress))}</i></p>")
-    plain.append(ask.text)
-    rich.append(f"<p><b>{_escape(ask.text)}</b></p>")
-    if ask.choices:
+    plain: list[str] = [ask.text]
+    rich: list[str] = [f"<p><b>{_escape(ask.text)}</b></p>"]
+    if ask.kind is QuestionKind.SINGLE and len(ask.choices) == 1:
+        # One option (e.g. "Klaar, maak de vastlegging" under a numbered overview,
+        # where a number means "wijzig N"): no number of its own.
+        plain += ["", f"→ {ask.choices[0].label}"]
+        rich.append(f"<p>→ {_escape(ask.choices[0].label)}</p>")
+    elif ask.choices:
         plain.append("")
         items: list[str] = []
         for number, choice in enumerate(ask.choices, start=1):
@@ -93,7 +134,16 @@ def render_ask(ask: Ask) -> Content:
             plain.append(f"{number}. {label}")
             items.append(f"<li>{_escape(label)}</li>")
         rich.append("<ol>" + "".join(items) + "</ol>")
+    if ask.error:
+        plain += ["", f"⚠️ {ask.error}"]
+        rich.append(f"<p>⚠️ <b>{_escape(ask.error)}</b></p>")
+    if ask.note:
+        # e.g. the selection so far ("Gekozen: ... Typ klaar"): a note, not a warning
+        plain += ["", ask.note]
+        rich.append(f"<p><b>{_escape(ask.note)}</b></p>")
     notes: list[str] = []
+    if ask.progress is not None:
+        notes.append(f"({ask.progress})")
     if ask.previous is not None and ask.previous != "":
         notes.append(f"Eerder antwoord: {ask.previous}")
     hint = _hint(ask)
@@ -101,6 +151,10 @@ def render_ask(ask: Ask) -> Content:
         notes.append(hint)
     if ask.help_article and HELP_ARTICLE_HINT not in hint:
         notes.append(HELP_ARTICLE_HINT)
+    if reactions and _single_option(ask):
+        notes.append(f"Of tik {DONE_REACTION} onder deze vraag.")
+    elif reactions and ask.kind in REACTION_HINTS:
+        notes.append(REACTION_HINTS[ask.kind])
     if notes:
         plain.append("")
         plain += notes
@@ -175,6 +229,46 @@ def markdown_html(markdown: str) -> str:
             paragraph.append(_inline(line))
     flush()
     return "".join(out)
+
+
+def _single_option(ask: Ask) -> bool:
+    return ask.kind is QuestionKind.SINGLE and len(ask.choices) == 1
+
+
+def reactions_for(ask: Ask) -> tuple[tuple[str, str], ...]:
+    """The reactions that answer this question (emoji, word), if any: 👍/👎 for yes or
+    no, ✅ for "klaar" under a multiple choice, ✅ for the only option of a question."""
+    if _single_option(ask):
+        return ((DONE_REACTION, ask.choices[0].key),)
+    return QUICK_REACTIONS.get(ask.kind, ())
+
+
+def edit_content(original_event_id: str, content: Content) -> Content:
+    """An ``m.replace`` edit of one of the bot's messages (Element shows it in place).
+
+    The outer ``body`` is the fallback for clients without edits: ``* `` and
+    the new text, as the spec suggests.
+    """
+    new = dict(content)
+    fallback = dict(content)
+    fallback["body"] = f"* {content['body']}"
+    if "formatted_body" in content:
+        fallback["formatted_body"] = f"* {content['formatted_body']}"
+    fallback["m.new_content"] = new
+    fallback["m.relates_to"] = {"rel_type": "m.replace", "event_id": original_event_id}
+    return fallback
+
+
+def in_thread(content: Content, root_event_id: str, last_event_id: str) -> Content:
+    """``content`` as a message in the thread under ``root_event_id`` (an article's pages)."""
+    threaded = dict(content)
+    threaded["m.relates_to"] = {
+        "rel_type": "m.thread",
+        "event_id": root_event_id,
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": last_event_id},
+    }
+    return threaded
 
 
 def render_document(document: Document) -> Content:

@@ -7,14 +7,20 @@ handlers (aiogram runs those in a thread), no FSM (the engine owns the state).
 
 Telegram-specific behaviour lives here: commands become words, buttons carry
 the question they belong to, a multiple-choice keyboard is edited in place,
-an answered keyboard is removed so it cannot be pressed twice, every callback
-query is answered, group chats get one explanation and then silence, and an
-unexpected error in one update becomes a short Dutch apology, never a crash.
+an answered question shows "✔️ answer" and loses its keyboard (whether the
+answer was pressed or typed), a question asked again after ``terug`` marks its
+old answer as undone, "Klaar" with nothing ticked is a toast, quick replies
+(``Say.actions``) are buttons that act as typing their word, a photo or file
+gets the advice to delete it (the chat is not end-to-end encrypted), every
+callback query is answered, group chats get one explanation and then silence,
+and an unexpected error in one update becomes a short Dutch apology, never a
+crash.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -41,8 +47,19 @@ from aiogram.types import (
 
 from bot.channels.telegram import rendering
 from bot.channels.telegram.bounded import BoundedMap
-from bot.channels.telegram.callbacks import CallbackCodec, DonePress, OptionPress, Press
-from bot.channels.telegram.keyboards import ask_keyboard, button_label, selected_labels
+from bot.channels.telegram.callbacks import (
+    ActionPress,
+    CallbackCodec,
+    DonePress,
+    OptionPress,
+    Press,
+)
+from bot.channels.telegram.keyboards import (
+    actions_keyboard,
+    ask_keyboard,
+    button_label,
+    selected_labels,
+)
 from bot.engine.messages import (
     Ask,
     ChannelTraits,
@@ -150,6 +167,70 @@ def sender_of(user: User | None) -> Sender:
     return Sender(CHANNEL, str(user.id), user.first_name)
 
 
+COMMAND_WORDS = frozenset(
+    {
+        "start",
+        "nieuw",
+        "opnieuw",
+        "verder",
+        "terug",
+        "wijzig",
+        "hulp",
+        "uitleg",
+        "kennis",
+        "nood",
+        "stop",
+        "menu",
+    }
+)
+"""Words that are no answer to a question (a typed one does not get "✔️")."""
+
+_NUMBERS = re.compile(r"^\s*\d+(?:[\s,;]+\d+)*\s*$")
+_ANSWERED_MEMORY = 40
+"""Answered questions remembered per chat (for marking them undone after ``terug``)."""
+
+
+def typed_answer(ask: Ask, text: str) -> str:
+    """What a typed answer to a question with buttons chose, as the "✔️" line shows it.
+
+    The engine accepted the text (the question was not asked again), so this
+    only has to name it: numbers become their options, a label or the first
+    word of one becomes that option, ``klaar`` the options ticked so far, and
+    anything else is shown as typed.
+    """
+    typed = text.strip()
+    word = typed.casefold()
+    labels = [c.label for c in ask.choices]
+    if _NUMBERS.match(typed):
+        picked = [int(n) for n in re.findall(r"\d+", typed)]
+        if all(1 <= n <= len(labels) for n in picked):
+            return ", ".join(labels[n - 1] for n in dict.fromkeys(picked))
+    if ask.kind is QuestionKind.MULTI and word == "klaar":
+        chosen = [c.label for c in ask.choices if c.key in ask.selected]
+        return ", ".join(chosen) if chosen else "geen"
+    for choice in ask.choices:
+        label = choice.label.casefold()
+        if word in (label, choice.key.casefold()) or label.split(" ")[0].strip(",.") == word:
+            return choice.label
+    return typed if len(typed) <= 60 else typed[:59] + "…"
+
+
+def _first_word(incoming: Incoming | None) -> str:
+    if not isinstance(incoming, TextIn):
+        return ""
+    words = incoming.text.strip().lstrip("/").split(maxsplit=1)
+    return words[0].casefold() if words else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """A question that was sent with a keyboard: where it is and how it read."""
+
+    message_id: int
+    html: str
+    ask: Ask
+
+
 @dataclass(frozen=True, slots=True)
 class _Pressed:
     """The message whose button was pressed, and what was pressed."""
@@ -183,6 +264,12 @@ class TelegramChannel:
         # chat id -> message id of the last question sent with a keyboard
         self._keyboards: BoundedMap[int, int] = BoundedMap(memory)
         self._groups_told: BoundedMap[int, bool] = BoundedMap(memory)
+        # chat id -> the question with a keyboard that is open (to mark a typed answer)
+        self._shown: BoundedMap[int, _Shown] = BoundedMap(memory)
+        # chat id -> step -> an answered question's message (to undo it after ``terug``)
+        self._answered: BoundedMap[int, dict[str, tuple[int, str]]] = BoundedMap(memory)
+        # chat id -> message id of the last message with quick-reply buttons
+        self._actions: BoundedMap[int, int] = BoundedMap(memory)
 
     # ------------------------------------------------------------ wiring
 
@@ -242,10 +329,18 @@ class TelegramChannel:
             if press is None or query.data is None:
                 await answer(rendering.FORGOTTEN_BUTTON)
                 return
+            if (
+                isinstance(press, ActionPress)
+                and self._actions.get(message.chat.id) != message.message_id
+            ):
+                await answer(Stale().text)  # quick replies of an older message
+                return
             incoming: Incoming = (
                 ChoiceIn(press.question_id, press.key)
                 if isinstance(press, OptionPress)
                 else DoneIn(press.question_id)
+                if isinstance(press, DonePress)
+                else TextIn(press.key)
             )
             await self._turn(
                 bot,
@@ -281,12 +376,9 @@ class TelegramChannel:
                     self.key(chat_id), incoming, self._traits, sender
                 )
                 if answer is not None:
-                    stale = [r for r in replies if isinstance(r, Stale)]
-                    await answer(stale[0].text if stale else None)
-                    replies = [r for r in replies if not isinstance(r, Stale)]
-                    if stale:
-                        pressed = None
-                await self._deliver(bot, chat_id, replies, pressed)
+                    toast, replies, pressed = self._toast(replies, pressed)
+                    await answer(toast)
+                await self._deliver(bot, chat_id, replies, pressed, incoming)
             except Exception:
                 # Log the failure, never the user's text (it may describe a case).
                 log.exception("telegram: an update failed (%s)", type(incoming).__name__)
@@ -294,12 +386,52 @@ class TelegramChannel:
                     await answer(rendering.ERROR_TOAST)
                 await self._send_quietly(bot, chat_id, rendering.ERROR_TEXT)
 
+    @staticmethod
+    def _toast(
+        replies: list[Reply], pressed: _Pressed | None
+    ) -> tuple[str | None, list[Reply], _Pressed | None]:
+        """The answer to a button press, and what is left to show on screen.
+
+        A stale press is only a toast. So is "Klaar" with nothing ticked: the
+        engine asks the same question again with the reason, and the
+        keyboard that is on screen already is the right one.
+        """
+        stale = [r for r in replies if isinstance(r, Stale)]
+        if stale:
+            return stale[0].text, [r for r in replies if not isinstance(r, Stale)], None
+        if pressed is not None and isinstance(pressed.press, DonePress):
+            again = [
+                r
+                for r in replies
+                if isinstance(r, Ask) and r.question_id == pressed.press.question_id and r.error
+            ]
+            if again and len(replies) == 1:
+                return again[0].error, [], None
+        return None, replies, pressed
+
     async def _deliver(
-        self, bot: Bot, chat_id: int, replies: Sequence[Reply], pressed: _Pressed | None
+        self,
+        bot: Bot,
+        chat_id: int,
+        replies: Sequence[Reply],
+        pressed: _Pressed | None,
+        incoming: Incoming | None = None,
     ) -> None:
         pending = list(replies)
+        if isinstance(incoming, Unsupported) and incoming.what in rendering.MEDIA_KINDS:
+            # Telegram keeps what was sent on its servers: say how to take it away.
+            at = next((i for i, r in enumerate(pending) if isinstance(r, Say)), None)
+            if at is None:
+                pending.insert(0, Say(rendering.DELETE_ADVICE))
+            else:
+                said = pending[at]
+                assert isinstance(said, Say)
+                pending[at] = Say(f"{said.text}\n\n{rendering.DELETE_ADVICE}", said.article)
         asks = [r for r in pending if isinstance(r, Ask)]
         last = self._keyboards.get(chat_id)
+        word = _first_word(incoming)
+        if pending:
+            await self._drop_actions(bot, chat_id, pressed)
         if pressed is not None:
             pressed_id = pressed.message.message_id
             toggled = self._toggle_reply(pressed, asks)
@@ -309,6 +441,11 @@ class TelegramChannel:
                 await self._edit_keyboard(
                     bot, pressed.message, ask_keyboard(toggled, self._codec, chat_id)
                 )
+                shown = self._shown.get(chat_id)
+                if shown is not None and shown.message_id == pressed_id:
+                    self._shown.put(chat_id, _Shown(pressed_id, shown.html, toggled))
+            elif isinstance(pressed.press, ActionPress):
+                await self._edit_keyboard(bot, pressed.message, None)
             else:
                 if any(a.question_id == pressed.press.question_id for a in asks):
                     await self._edit_keyboard(bot, pressed.message, None)  # asked again below
@@ -316,15 +453,35 @@ class TelegramChannel:
                     await self._mark_answered(bot, pressed)
                 if last == pressed_id:
                     self._keyboards.drop(chat_id)
+                    self._shown.drop(chat_id)
                     last = None
             if last == pressed_id:
                 last = None  # the keyboard that stays is the one just edited
-        if asks and last is not None:
-            # A new question is coming: the previous keyboard cannot answer it.
-            await self._remove_keyboard(bot, chat_id, last)
+        moved_on = bool(asks) or any(isinstance(r, Document) for r in pending)
+        if moved_on and last is not None:
+            # A new question (or the end) is coming: the previous keyboard cannot answer it.
+            shown = self._shown.get(chat_id)
+            if (
+                shown is not None
+                and shown.message_id == last
+                and isinstance(incoming, TextIn)
+                and word not in COMMAND_WORDS
+                and not any(a.question_id == shown.ask.question_id for a in asks)
+            ):
+                # A typed answer to a question with buttons: shown as a press is.
+                await self._mark_typed(bot, chat_id, shown, typed_answer(shown.ask, incoming.text))
+            else:
+                await self._remove_keyboard(bot, chat_id, last)
             self._keyboards.drop(chat_id)
+            self._shown.drop(chat_id)
+        if word in ("terug", "wijzig"):
+            await self._undo_answers(bot, chat_id, asks)
         lead: list[Say] = []
         for reply in pending:
+            if isinstance(reply, Say) and reply.actions:
+                await self._render_actions(bot, chat_id, [*lead, reply])
+                lead = []
+                continue
             if isinstance(reply, Say):
                 lead.append(reply)  # said with the question that follows, in one message
                 continue
@@ -373,9 +530,32 @@ class TelegramChannel:
     async def _render_ask(self, bot: Bot, chat_id: int, ask: Ask, lead: Sequence[Say]) -> None:
         """A question, with what was said just before it in the same message."""
         keyboard = ask_keyboard(ask, self._codec, chat_id)
-        sent = await self._send(bot, chat_id, rendering.ask_messages(ask, lead), keyboard)
+        parts = rendering.ask_messages(ask, lead)
+        sent = await self._send(bot, chat_id, parts, keyboard)
         if keyboard is not None and sent is not None:
             self._keyboards.put(chat_id, sent.message_id)
+            self._shown.put(chat_id, _Shown(sent.message_id, parts[-1], ask))
+
+    async def _render_actions(self, bot: Bot, chat_id: int, says: Sequence[Say]) -> None:
+        """Said texts, the last with quick-reply buttons (a press types the word)."""
+        spans_text = "\n\n".join(say.text for say in says)
+        actions = says[-1].actions
+        keyboard = actions_keyboard(
+            tuple(a.key for a in actions), tuple(a.label for a in actions), self._codec
+        )
+        sent = await self._send(bot, chat_id, rendering.say_messages(Say(spans_text)), keyboard)
+        if keyboard is not None and sent is not None:
+            self._actions.put(chat_id, sent.message_id)
+
+    async def _drop_actions(self, bot: Bot, chat_id: int, pressed: _Pressed | None) -> None:
+        """New messages are coming: older quick replies no longer apply."""
+        message_id = self._actions.get(chat_id)
+        if message_id is None:
+            return
+        self._actions.drop(chat_id)
+        if pressed is not None and pressed.message.message_id == message_id:
+            return  # taken away with the press itself
+        await self._remove_keyboard(bot, chat_id, message_id)
 
     async def _send(
         self,
@@ -401,21 +581,66 @@ class TelegramChannel:
             answer = ", ".join(labels) if labels else "geen"
         else:
             answer = button_label(message.reply_markup, pressed.data) or ""
+        chat_id = message.chat.id
+        shown = self._shown.get(chat_id)
+        question_html = (
+            shown.html
+            if shown is not None and shown.message_id == message.message_id
+            else message.html_text
+        )
+        if shown is not None and shown.message_id == message.message_id:
+            self._remember_answered(chat_id, shown.ask.step, message.message_id, question_html)
+        if not await self._edit_answered(bot, chat_id, message.message_id, question_html, answer):
+            await self._edit_keyboard(bot, message, None)
+
+    async def _mark_typed(self, bot: Bot, chat_id: int, shown: _Shown, answer: str) -> None:
+        """A typed answer to a question with buttons: "✔️ answer", buttons gone."""
+        self._remember_answered(chat_id, shown.ask.step, shown.message_id, shown.html)
+        if not await self._edit_answered(bot, chat_id, shown.message_id, shown.html, answer):
+            await self._remove_keyboard(bot, chat_id, shown.message_id)
+
+    async def _edit_answered(
+        self, bot: Bot, chat_id: int, message_id: int, question_html: str, answer: str
+    ) -> bool:
         edited = (
-            rendering.answered_text(message.html_text, message.text or "", answer)
+            rendering.answered_text(question_html, rendering.html_plain(question_html), answer)
             if answer
             else None
         )
         if edited is None:
-            await self._edit_keyboard(bot, message, None)
-            return
+            return False
         try:
-            await bot.edit_message_text(
-                text=edited, chat_id=message.chat.id, message_id=message.message_id
-            )
+            await bot.edit_message_text(text=edited, chat_id=chat_id, message_id=message_id)
         except TelegramAPIError as error:
             log.info("telegram: could not edit an answered question: %s", error)
-            await self._edit_keyboard(bot, message, None)
+            return False
+        return True
+
+    def _remember_answered(self, chat_id: int, step: str, message_id: int, html: str) -> None:
+        answered = self._answered.get(chat_id) or {}
+        answered.pop(step, None)
+        answered[step] = (message_id, html)
+        while len(answered) > _ANSWERED_MEMORY:
+            answered.pop(next(iter(answered)))
+        self._answered.put(chat_id, answered)
+
+    async def _undo_answers(self, bot: Bot, chat_id: int, asks: Sequence[Ask]) -> None:
+        """After ``terug``: the old "✔️ answer" of a question asked again is undone."""
+        answered = self._answered.get(chat_id)
+        if not answered:
+            return
+        for ask in asks:
+            old = answered.pop(ask.step, None)
+            if old is None:
+                continue
+            message_id, question_html = old
+            edited = rendering.undone_text(question_html)
+            if edited is None:
+                continue
+            try:
+                await bot.edit_message_text(text=edited, chat_id=chat_id, message_id=message_id)
+            except TelegramAPIError as error:
+                log.info("telegram: could not mark an answer as undone: %s", error)
 
     async def _edit_keyboard(
         self, bot: Bot, message: Message, keyboard: InlineKeyboardMarkup | None

@@ -10,6 +10,8 @@ press on an old keyboard as stale) and which option it is, never the label
 - ``i|<question_id>|<index>``: an option whose key does not fit; the keys are
   remembered per chat and question in a bounded cache.
 - ``d|<question_id>``: the "Klaar" button of a multiple-choice question.
+- ``a|<key>``: a quick reply (``Say.actions``): pressing it acts as typing the
+  key. A key that does not fit is remembered under a short token (``a|~3``).
 
 A question id that does not fit is replaced by a short token (``~1f``), also
 remembered. Forgotten entries (after a restart, or evicted) decode to None and
@@ -45,7 +47,14 @@ class DonePress:
     question_id: str
 
 
-Press = OptionPress | DonePress
+@dataclass(frozen=True, slots=True)
+class ActionPress:
+    """A press on a quick-reply button: the same as typing ``key``."""
+
+    key: str
+
+
+Press = OptionPress | DonePress | ActionPress
 
 
 def _fits(data: str) -> bool:
@@ -64,6 +73,7 @@ class CallbackCodec:
         self._question_of: BoundedMap[str, str] = BoundedMap(size)
         self._token_of: BoundedMap[str, str] = BoundedMap(size)
         self._next_token = 0
+        self._action_of: BoundedMap[str, str] = BoundedMap(size)
 
     def _ref(self, question_id: str) -> str:
         """The question id itself, or a short token when it does not fit."""
@@ -101,11 +111,24 @@ class CallbackCodec:
         """Callback data for the "Klaar" button."""
         return f"d{_SEP}{self._ref(question_id)}"
 
+    def action(self, key: str) -> str:
+        """Callback data for a quick-reply button that types ``key``."""
+        data = f"a{_SEP}{key}"
+        if key and _fits(data) and not key.startswith(_SHORT_REF):
+            return data
+        self._next_token += 1
+        token = f"{_SHORT_REF}{self._next_token:x}"
+        self._action_of.put(token, key)
+        return f"a{_SEP}{token}"
+
     def decode(self, chat_id: int, data: str | None) -> Press | None:
         """The press this data stands for, or None when it is unknown or forgotten."""
         if not data:
             return None
         kind, _, rest = data.partition(_SEP)
+        if kind == "a":
+            key = self._action_of.get(rest) if rest.startswith(_SHORT_REF) else rest
+            return ActionPress(key) if key else None
         if kind == "d":
             question_id = self._resolve(rest)
             return DonePress(question_id) if question_id is not None else None

@@ -1,10 +1,12 @@
 """Inline keyboards for questions with choices.
 
-One numbered button per option (two per row when the labels are short; the
-engine's hints say "typ het nummer"), ✅ before the
-selected options of a multiple-choice question and a "Klaar" button under
-them. Keyboards are pure values of the question, so they are cached: a
-question asked again (or the same question in many chats) costs nothing.
+One button per option with the option's own short label and no number
+(a phone shows about 20 characters per button; the full wording stays in the
+question). Short options go two per row, longer ones one per row. ✅ marks the
+selected options of a multiple-choice question, with a "Klaar" button under
+them. Quick replies (``Say.actions``, e.g. "meer") are buttons too. Keyboards
+are pure values of the question, so they are cached: a question asked again
+(or the same question in many chats) costs nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from bot.engine.messages import Ask, QuestionKind
 
 SELECTED_MARK = "✅ "
 DONE_LABEL = "Klaar"
-_SHORT_LABEL = 16
+SHORT_LABEL = 14
+"""Options of at most this many characters go two per row."""
 _NUMBERED = re.compile(r"^\d+\. ")
 
 
@@ -31,11 +34,30 @@ def _keyboard(
         InlineKeyboardButton(text=label, callback_data=d)
         for label, d in zip(labels, data, strict=True)
     ]
-    per_row = 2 if all(len(label) <= _SHORT_LABEL for label in labels) else 1
-    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    rows = _rows(buttons)
     if done is not None:
         rows.append([InlineKeyboardButton(text=DONE_LABEL, callback_data=done)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Short buttons pair up in twos, in order; a long one gets a row of its own."""
+    rows: list[list[InlineKeyboardButton]] = []
+    pending: InlineKeyboardButton | None = None
+    for button in buttons:
+        if len(_bare(button.text)) > SHORT_LABEL:
+            if pending is not None:
+                rows.append([pending])
+                pending = None
+            rows.append([button])
+        elif pending is None:
+            pending = button
+        else:
+            rows.append([pending, button])
+            pending = None
+    if pending is not None:
+        rows.append([pending])
+    return rows
 
 
 def ask_keyboard(ask: Ask, codec: CallbackCodec, chat_id: int) -> InlineKeyboardMarkup | None:
@@ -44,9 +66,6 @@ def ask_keyboard(ask: Ask, codec: CallbackCodec, chat_id: int) -> InlineKeyboard
         return None
     data = codec.buttons(chat_id, ask.question_id, [c.key for c in ask.choices])
     labels = [c.label for c in ask.choices]
-    if ask.kind is not QuestionKind.YESNO and len(labels) > 1:
-        # The engine's hints say "typ het nummer": the buttons show the numbers.
-        labels = [f"{i}. {label}" for i, label in enumerate(labels, start=1)]
     if ask.kind is QuestionKind.MULTI:
         chosen = frozenset(ask.selected)
         labels = [
@@ -55,6 +74,16 @@ def ask_keyboard(ask: Ask, codec: CallbackCodec, chat_id: int) -> InlineKeyboard
         ]
         return _keyboard(tuple(labels), tuple(data), codec.done(ask.question_id))
     return _keyboard(tuple(labels), tuple(data), None)
+
+
+def actions_keyboard(
+    keys: tuple[str, ...], labels: tuple[str, ...], codec: CallbackCodec
+) -> InlineKeyboardMarkup | None:
+    """Buttons for quick replies; a press acts as typing the key."""
+    data = [codec.action(key) for key in keys]
+    if not data:
+        return None
+    return _keyboard(labels, tuple(data), None)
 
 
 def _bare(text: str) -> str:

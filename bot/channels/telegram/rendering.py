@@ -8,6 +8,8 @@ answer was rejected above it, the hint below. Everything is built as spans
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 from bot.channels.telegram.splitting import (
@@ -24,6 +26,8 @@ from bot.engine.messages import Ask, Document, Say
 
 ERROR_MARK = "⚠️ "
 ANSWERED_MARK = "✔️ "
+UNDONE_MARK = "↩️ "
+UNDONE_TEXT = "Opnieuw gevraagd, hieronder."
 TXT_SUFFIX = ".txt"
 
 GROUP_NOTICE = (
@@ -37,6 +41,16 @@ FORGOTTEN_BUTTON = "Deze knop werkt niet meer. Typ je antwoord of kies /verder."
 ERROR_TEXT = "Er ging iets mis aan mijn kant. Probeer het zo nog eens, of typ /verder."
 ERROR_TOAST = "Er ging iets mis. Probeer het zo nog eens."
 DOCUMENT_CAPTION = "Om te plakken in het dossier (zonder namen)."
+DELETE_ADVICE = (
+    "Dit gesprek is niet end-to-end versleuteld. Staat er iets op waaraan iemand "
+    "te herkennen is? Verwijder het dan uit deze chat: houd het ingedrukt en kies Verwijderen."
+)
+MEDIA_KINDS = frozenset(
+    {"foto", "video", "videobericht", "spraakbericht", "geluidsbestand", "bestand", "gif"}
+)
+"""What a user may send that can show or say who someone is (the delete advice)."""
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def say_messages(say: Say) -> list[str]:
@@ -105,9 +119,22 @@ def document_caption(document: Document) -> str:
     return escape(caption)
 
 
+def html_plain(text: str) -> str:
+    """What the user sees of an HTML message we built (tags dropped, entities undone)."""
+    return html.unescape(_TAG.sub("", text))
+
+
 def answered_text(question_html: str, question_plain: str, answer: str) -> str | None:
     """The question message as it reads once answered, or None if that is too long."""
     addition = [Span("\n\n"), Span(ANSWERED_MARK), Span(answer, "b")]
     if utf16_len(question_plain) + utf16_len(plain(addition)) > TELEGRAM_TEXT_LIMIT:
+        return None
+    return question_html + to_html(addition)
+
+
+def undone_text(question_html: str) -> str | None:
+    """An answered question after ``terug``: its answer is no longer the answer."""
+    addition = [Span("\n\n"), Span(UNDONE_MARK), Span(UNDONE_TEXT, "i")]
+    if utf16_len(html_plain(question_html)) + utf16_len(plain(addition)) > TELEGRAM_TEXT_LIMIT:
         return None
     return question_html + to_html(addition)

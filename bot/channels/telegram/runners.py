@@ -1,8 +1,8 @@
 """Running the Telegram bot: long polling (default) or a webhook server.
 
 Both runners first introduce the bot to Telegram: the Dutch command menu
-(``setMyCommands``) and the description a user sees before pressing Start,
-which already says that bot chats are not end-to-end encrypted. Long polling
+(``setMyCommands``, the same words ``hulp`` lists) and the description a user
+sees before pressing Start. Long polling
 needs no public address and suits a small organisation; the webhook runner
 (aiohttp) is for production behind HTTPS and checks Telegram's secret token
 on every request.
@@ -39,20 +39,23 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("nieuw", "Een nieuw dilemma beginnen"),
     ("verder", "Verder waar je gebleven was"),
     ("terug", "Eén vraag terug"),
-    ("kennis", "Korte uitleg zoeken, bijv. /kennis meldcode"),
+    ("uitleg", "Uitleg bij deze vraag"),
+    ("kennis", "Korte artikelen, bijv. /kennis meldcode"),
+    ("hulp", "Wat kan ik typen?"),
     ("nood", "Acuut gevaar: wie bel je nu"),
     ("stop", "Stoppen, later verder"),
-    ("hulp", "Wat kan ik typen?"),
 )
-"""The command menu, in Dutch, in the order Telegram shows it."""
+"""The command menu, in Dutch, in the order Telegram shows it. Each word is one
+the engine knows and its ``hulp`` lists (``/opnieuw`` still works, unlisted)."""
 
 SHORT_DESCRIPTION = "Denkt stap voor stap mee bij een lastig dilemma in je werk."
 DESCRIPTION = (
     "Voorkomen helpt je een lastig dilemma stap voor stap door te denken en kort "
-    "vast te leggen. Jij beslist, de bot ondersteunt.\n\n"
-    "Let op: gesprekken met een Telegram-bot zijn niet end-to-end versleuteld. "
-    "Gebruik geen namen, BSN, adressen of andere gegevens die iemand herkenbaar maken."
+    "vast te leggen. Jij beslist, de bot ondersteunt."
 )
+"""Shown before Start. The privacy warning is not repeated here: the bot says it
+once, in its first reply (the service's notice for channels without end-to-end
+encryption)."""
 READY_LINE = "telegram: bot @%s is ready (%s)"
 """Logged once the bot listens; the end-to-end test fixture waits for it."""
 

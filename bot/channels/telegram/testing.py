@@ -42,6 +42,7 @@ from aiogram.types import (
     Document,
     Message,
     MessageEntity,
+    PhotoSize,
     Sticker,
     Update,
     User,
@@ -316,6 +317,10 @@ class Chat:
             is_video=False,
         )
         return self._update(message=self._message(sticker=sticker))
+
+    def photo(self) -> Update:
+        photo = [PhotoSize(file_id="p1", file_unique_id="p1", width=640, height=480)]
+        return self._update(message=self._message(photo=photo))
 
     def edited(self, text: str) -> Update:
         message = self._message(text=text, edit_date=int(datetime.now(tz=UTC).timestamp()))
