@@ -34,12 +34,12 @@ from typing import Any
 
 from bot.engine.context import Context
 from bot.engine.messages import (
-    QuestionKind,
     Ask,
     ChannelTraits,
     Document,
     DocumentRequest,
     EngineReply,
+    QuestionKind,
     RecordFinished,
     Say,
     StepResult,
@@ -302,3 +302,7 @@ def question_counts(p: Play) -> tuple[int, int]:
         if s.question is QuestionKind.TEXT:
             typed += 1
     return questions, typed
+
+
+# (example, questions, typed) for the summary at the end of a pytest run.
+BUDGET_REPORT: list[tuple[str, int, int]] = []
