@@ -195,3 +195,11 @@ def test_the_template_partial_is_shared_not_copied() -> None:
         "vastlegging.txt.j2",
         "vastlegging.md.j2",
     }
+
+
+def test_free_text_on_channels_without_encryption_is_off_by_default() -> None:
+    """Nothing recognisable is typed where it is not end-to-end encrypted, unless chosen."""
+    from bot.flowspec.model import OrgSettings
+
+    assert shipped_book().org.vrije_tekst_zonder_versleuteling is False
+    assert OrgSettings.model_fields["vrije_tekst_zonder_versleuteling"].default is False
