@@ -139,7 +139,7 @@ class OrgSettings(_Strict):
     naam: NonEmpty = "de organisatie"
     achterwacht: NonEmpty = "de achterwacht van je eigen organisatie (zie het interne telefoonboek)"
     welkom: str | None = None
-    vrije_tekst_zonder_versleuteling: bool = True
+    vrije_tekst_zonder_versleuteling: bool = False
     bewaartermijn_dagen: int = Field(default=30, ge=1, le=3650)
     teksten: dict[str, str] = Field(default_factory=dict)
     lijsten: dict[str, dict[str, NonEmpty]] = Field(default_factory=dict)

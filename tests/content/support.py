@@ -39,6 +39,7 @@ from bot.engine.messages import (
     Document,
     DocumentRequest,
     EngineReply,
+    QuestionKind,
     RecordFinished,
     Say,
     StepResult,
@@ -279,3 +280,29 @@ def _dump(path: Path) -> None:  # pragma: no cover - a helper for authors
 if __name__ == "__main__":  # pragma: no cover
     for arg in sys.argv[1:]:
         _dump(Path(arg))
+
+
+# ---------------------------------------------------------------- budget
+
+
+def question_counts(p: Play) -> tuple[int, int]:
+    """(questions answered, of which typed free text) in the log kept at the review.
+
+    The log at the review is what the professional finally answered: a
+    question answered, taken back with ``terug`` and answered again counts once.
+    """
+    state = p.review
+    assert state is not None, "the conversation never reached the review"
+    questions = typed = 0
+    for entry in state.log:
+        if not entry.answered:
+            continue
+        questions += 1
+        s = p.book.blocks[entry.stack[-1].block].steps[entry.path[-1]]
+        if s.question is QuestionKind.TEXT:
+            typed += 1
+    return questions, typed
+
+
+# (example, questions, typed) for the summary at the end of a pytest run.
+BUDGET_REPORT: list[tuple[str, int, int]] = []

@@ -62,7 +62,7 @@ def test_voorkomen_flows_check_passes_with_the_knowledge_articles() -> None:
         flows_command, ["check", str(FLOWS), "--knowledge", str(KNOWLEDGE)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert f"{FLOWS}: 5 flows in orde" in result.output
+    assert f"{FLOWS}: 7 flows in orde" in result.output
 
 
 def test_every_help_link_names_an_existing_article() -> None:
@@ -108,7 +108,9 @@ def test_the_welcome_names_every_emergency_line_and_who_decides() -> None:
     assert "geen juridisch advies" in welcome
 
 
-@pytest.mark.parametrize("flow", ["vier-ogen", "wie-weten", "toestemming", "opschalen"])
+@pytest.mark.parametrize(
+    "flow", ["vier-ogen", "wie-weten", "toestemming", "opschalen", "meldcode", "calamiteit"]
+)
 def test_a_part_run_alone_says_who_decides_and_how_to_get_help(flow: str) -> None:
     opening = Play(shipped_book(), flow, NOW).start()
     intro = " ".join(r.text for r in opening.replies if isinstance(r, Say))
@@ -193,3 +195,11 @@ def test_the_template_partial_is_shared_not_copied() -> None:
         "vastlegging.txt.j2",
         "vastlegging.md.j2",
     }
+
+
+def test_free_text_on_channels_without_encryption_is_off_by_default() -> None:
+    """Nothing recognisable is typed where it is not end-to-end encrypted, unless chosen."""
+    from bot.flowspec.model import OrgSettings
+
+    assert shipped_book().org.vrije_tekst_zonder_versleuteling is False
+    assert OrgSettings.model_fields["vrije_tekst_zonder_versleuteling"].default is False
