@@ -13,6 +13,7 @@ import logging
 
 import click
 
+from bot.cli import flowtools  # noqa: F401  (adds graph/test/schema/diff to `flows`)
 from bot.cli.chat import chat
 from bot.cli.flows import flows
 from bot.cli.purge import purge

@@ -1,0 +1,91 @@
+"""``voorkomen flows graph|test|schema|diff``: tools for whoever adapts the flows.
+
+They join the ``flows`` group of :mod:`bot.cli.flows` when this module is
+imported (one line in :mod:`bot.cli`), so that file stays as it is.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.cli.flows import flows
+from bot.flowspec.errors import FlowLoadError
+from bot.flowspec.graph import FlowBook
+from bot.flowspec.loader import load_book
+from bot.knowledge.loader import load_knowledge
+from bot.settings import Settings
+
+NO_ORGS = "organisaties zijn nog niet beschikbaar; gebruik --flows-dir MAP"
+
+
+def flows_folder(org: str | None, flows_dir: Path | None) -> Path:
+    """The flows folder to use: ``--flows-dir``, else the configured one."""
+    if org is not None:
+        raise click.UsageError(NO_ORGS)
+    return flows_dir or Settings.from_env().flows_dir
+
+
+def load_checked(folder: Path) -> FlowBook:
+    """The compiled book, checked against the knowledge articles; exit 1 listing problems."""
+    settings = Settings.from_env()
+    try:
+        articles = (
+            load_knowledge(settings.knowledge_dir).ids()
+            if settings.knowledge_dir.is_dir()
+            else None
+        )
+        return load_book(folder, articles=articles)
+    except FlowLoadError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} probleem/problemen in de flows.", err=True)
+        sys.exit(1)
+
+
+_ORG = click.option("--org", default=None, help="Organisatie (nog niet beschikbaar).")
+_DIR = click.option(
+    "--flows-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Map met flows (standaard: de flows-map).",
+)
+
+
+@flows.command("graph")
+@click.argument("flow")
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "svg", "png", "dot"]), default="mermaid"
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Schrijf naar dit bestand.")
+@_ORG
+@_DIR
+def graph(
+    flow: str, fmt: str, output: Path | None, org: str | None, flows_dir: Path | None
+) -> None:
+    """Teken een flow: vragen, keuzes met hun voorwaarden, deelflows, adviezen en einde."""
+    from bot.diagram.build import build
+    from bot.diagram.render import GraphvizMissingError, render_dot, to_dot, to_mermaid
+
+    book = load_checked(flows_folder(org, flows_dir))
+    if flow not in book.flows:
+        known = ", ".join(sorted(book.flows))
+        raise click.UsageError(f"Er is geen flow '{flow}'. Wel: {known}.")
+    diagram = build(book, flow)
+    data: bytes
+    if fmt == "mermaid":
+        data = to_mermaid(diagram).encode()
+    elif fmt == "dot":
+        data = to_dot(diagram).encode()
+    else:
+        try:
+            data = render_dot(to_dot(diagram), fmt)
+        except GraphvizMissingError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if output is not None:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
