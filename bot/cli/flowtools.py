@@ -89,3 +89,67 @@ def graph(
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+_SCRIPT_DIRS = ("examples", "tests")
+
+
+def find_scripts(path: Path) -> tuple[Path, list[Path]]:
+    """(flows folder, script files) for ``flows test PATH``.
+
+    PATH may be a flows folder (its ``examples/`` and ``tests/`` hold the
+    scripts), such a scripts folder, or one script file.
+    """
+    if path.is_file():
+        folder = path.parent
+        return (folder.parent if folder.name in _SCRIPT_DIRS else folder), [path]
+    if path.name in _SCRIPT_DIRS and not any((path / d).is_dir() for d in _SCRIPT_DIRS):
+        return path.parent, sorted(path.glob("*.y*ml"))
+    scripts = [p for d in _SCRIPT_DIRS for p in sorted((path / d).glob("*.y*ml"))]
+    return path, scripts
+
+
+@flows.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@_DIR
+@click.option("-v", "--verbose", is_flag=True, help="Toon ook elk geslaagd script.")
+def test(path: Path | None, flows_dir: Path | None, verbose: bool) -> None:
+    """Speel de gesprekken in de voorbeeldscripts na en vergelijk met wat ze verwachten.
+
+    PATH: een flows-map (scripts in examples/ of tests/), zo'n scriptmap, of één script.
+    """
+    from bot.flowtest.check import run_script
+    from bot.flowtest.script import ScriptError, load_script
+    from bot.knowledge.base import KnowledgeBase
+
+    folder, scripts = find_scripts(path or Settings.from_env().flows_dir)
+    folder = flows_dir or folder
+    if not scripts:
+        raise click.ClickException(f"Geen scripts gevonden bij {path or folder}.")
+    book = load_checked(folder)
+    settings = Settings.from_env()
+    knowledge = (
+        load_knowledge(settings.knowledge_dir)
+        if settings.knowledge_dir.is_dir()
+        else KnowledgeBase(())
+    )
+    failed = 0
+    for script_path in scripts:
+        try:
+            script = load_script(script_path)
+        except ScriptError as exc:
+            failed += 1
+            click.echo(f"FOUT {script_path}: {exc}", err=True)
+            continue
+        outcome = run_script(book, script, knowledge)
+        if outcome.ok:
+            if verbose:
+                click.echo(f"goed {script_path}: {script.title}")
+            continue
+        failed += 1
+        click.echo(f"FOUT {script_path}: {script.title}", err=True)
+        for failure in outcome.failures:
+            click.echo(f"  {failure}", err=True)
+    click.echo(f"{len(scripts) - failed} van {len(scripts)} scripts goed.")
+    if failed:
+        sys.exit(1)
