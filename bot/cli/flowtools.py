@@ -153,3 +153,24 @@ def test(path: Path | None, flows_dir: Path | None, verbose: bool) -> None:
     click.echo(f"{len(scripts) - failed} van {len(scripts)} scripts goed.")
     if failed:
         sys.exit(1)
+
+
+@flows.command("schema")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Schrijf naar dit bestand.")
+@click.option("--modeline", is_flag=True, help="Toon alleen de regel voor bovenaan een flow.")
+def schema(output: Path | None, modeline: bool) -> None:
+    """Schrijf het JSON Schema van de flowtaal (voor editors die YAML controleren).
+
+    Zet het schema als flow.schema.json in de flows-map en begin elke flow met
+    de regel die --modeline toont.
+    """
+    from bot.flowschema import MODELINE, schema_text
+
+    if modeline:
+        click.echo(MODELINE)
+        return
+    if output is not None:
+        output.write_text(schema_text(), encoding="utf-8")
+        click.echo(f"Geschreven: {output}. Zet bovenaan elke flow: {MODELINE}")
+    else:
+        click.echo(schema_text(), nl=False)
