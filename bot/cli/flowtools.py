@@ -174,3 +174,30 @@ def schema(output: Path | None, modeline: bool) -> None:
         click.echo(f"Geschreven: {output}. Zet bovenaan elke flow: {MODELINE}")
     else:
         click.echo(schema_text(), nl=False)
+
+
+@flows.command("diff")
+@click.argument("old")
+@click.argument("new")
+def diff(old: str, new: str) -> None:
+    """Wat verandert er voor de professional tussen OLD en NEW?
+
+    OLD en NEW zijn mappen, of een map in een git-versie, zoals HEAD~1:flows.
+    """
+    from bot.flowdiff.compare import compare
+    from bot.flowdiff.sources import SourceError, sources_of
+    from bot.flowspec.compile import compile_book
+
+    books = []
+    for spec in (old, new):
+        try:
+            sources, shown = sources_of(spec)
+            books.append(compile_book(sources, display_root=shown))
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except FlowLoadError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{spec}: {len(exc.problems)} probleem/problemen in de flows.", err=True)
+            sys.exit(1)
+    click.echo(compare(books[0], books[1]).to_text(), nl=False)
