@@ -21,6 +21,7 @@ from bot.cli.purge import purge
 LAZY_COMMANDS = {
     "telegram": "bot.cli.telegram",
     "matrix": "bot.cli.matrix",
+    "studio": "bot.cli.studio",
 }
 
 

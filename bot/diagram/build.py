@@ -111,7 +111,7 @@ def _label(book: FlowBook, step: Step, vocab: Vocabulary) -> str:
     elif step.kind == "set" and step.expression is not None:
         body = step.id
     elif step.kind == "end":
-        body = f"vastlegging ({step.template})" if step.template else "klaar"
+        body = f"de vastlegging (sjabloon {step.template})" if step.template else "klaar"
     else:
         body = step.id
     label = f"{word}: {body}"

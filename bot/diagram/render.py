@@ -24,7 +24,7 @@ _DOT_STYLE = {
     "set": 'shape=parallelogram, style=filled, fillcolor="#ede9fe"',
     "call": 'shape=box3d, style=filled, fillcolor="#dcfce7"',
     "foreach": 'shape=box3d, style=filled, fillcolor="#fce7f3"',
-    "end": 'shape=doublecircle, style=filled, fillcolor="#fee2e2"',
+    "end": 'shape=box, peripheries=2, style="rounded,filled", fillcolor="#fee2e2"',
 }
 
 
