@@ -218,6 +218,8 @@ def _compare_advice(
 def compare(old: FlowBook, new: FlowBook, *, limit: int | None = None) -> Report:
     """What changes for the professional from ``old`` to ``new``."""
     report = Report()
+    if old.hash == new.hash:
+        return report  # the same sources: nothing to walk
     for fid in sorted(new.flows.keys() - old.flows.keys()):
         report.add("flow", f"Nieuwe flow: «{new.flows[fid].title}»")
     for fid in sorted(old.flows.keys() - new.flows.keys()):

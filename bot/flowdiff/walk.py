@@ -53,6 +53,9 @@ class Walk:
     advice: tuple[tuple[QuestionKey, int], ...]
     """(advice step, number of questions asked before it)."""
     finished: bool
+    stuck: bool = False
+    """The engine refused every way this walker had to give an answer (e.g. an
+    empty choice where one is required): not a path a professional can take."""
 
     def answer_of(self, key: QuestionKey) -> Answer | None:
         for item in self.asked:
@@ -121,6 +124,7 @@ class Walker:
         seen_advice = 0
         suggestions: list[dict[QuestionKey, Answer]] = []
         so_far: dict[QuestionKey, Answer] = {}
+        stuck = False
         for _ in range(MAX_TURNS):
             found = _advice(result.state)
             for key in found[seen_advice:]:
@@ -142,13 +146,19 @@ class Walker:
                 result = StepResult(before, [], [])
                 for incoming in attempt:
                     result = step(self.book, result.state, incoming, self.ctx)
-                if _open_question(result) is None or _open_question(result) != ask:
-                    break
+                after = _open_question(result)
+                if after is None or after.step != ask.step or not after.error:
+                    break  # accepted (a rejected answer asks the same question again)
+            if result.state == before or (
+                (after := _open_question(result)) is not None
+                and after.step == ask.step
+                and after.error
+            ):
+                stuck = True  # nothing this walker can type is accepted here
+                break
             asked.append(Asked(key, ask.text, answer, _label(ask, answer)))
-            if result.state == before:
-                break  # nothing this walker can type is accepted here
         finished = result.state.mode is Mode.REVIEW
-        walk = Walk(self.flow, tuple(policy.items()), tuple(asked), tuple(advice), finished)
+        walk = Walk(self.flow, tuple(policy.items()), tuple(asked), tuple(advice), finished, stuck)
         return walk, suggestions
 
 
@@ -167,7 +177,7 @@ def walk_all(book: FlowBook, flow: str, limit: int = MAX_WALKS) -> list[Walk]:
         tried.add(frozen)
         walk, suggestions = walker.walk(policy)
         path = tuple((a.key, a.answer) for a in walk.asked)
-        if path in paths:
+        if walk.stuck or path in paths:
             continue
         paths.add(path)
         walks.append(walk)
