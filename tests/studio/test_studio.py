@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.studio.conftest import Server
 
-SHOTS = Path("/tmp/voorkomen-studio-shots")
+# Screenshots go to the test's temp folder, or to $VOORKOMEN_SCREENSHOTS to look at them.
+SHOTS_ENV = "VOORKOMEN_SCREENSHOTS"
 
 
 def test_open_a_flow_and_see_its_diagram(studio: Server, page: Page) -> None:
@@ -97,16 +99,17 @@ def test_keyboard_only(studio: Server, page: Page) -> None:
     expect(page.locator("ol.chat")).to_contain_text("Met wie heb je overlegd?")
 
 
-def test_readable_on_a_phone(studio: Server, browser: Browser) -> None:
+def test_readable_on_a_phone(studio: Server, browser: Browser, tmp_path: Path) -> None:
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
     context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2)
     page = context.new_page()
-    SHOTS.mkdir(exist_ok=True)
+    shots.mkdir(parents=True, exist_ok=True)
     for path in ("/", "/flow/melden", "/diff", "/file/melden.yaml"):
         page.goto(studio.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= 375, f"{path} scrolls sideways ({overflow}px)"
     page.goto(studio.url + "/flow/melden")
-    page.screenshot(path=str(SHOTS / "flow-phone.png"))
+    page.screenshot(path=str(shots / "flow-phone.png"))
     page.get_by_role("button", name="Start een gesprek").click()
     page.get_by_label("Je antwoord").fill("M-1")
     page.get_by_role("button", name="Verstuur").click()
@@ -114,7 +117,8 @@ def test_readable_on_a_phone(studio: Server, browser: Browser) -> None:
     assert font == "16px"
     box = page.get_by_role("button", name="Veiligheid van het kind").bounding_box()
     assert box is not None and box["height"] >= 44  # a finger-sized target
-    page.screenshot(path=str(SHOTS / "chat-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "chat-phone.png"), full_page=True)
+    assert (shots / "chat-phone.png").stat().st_size > 10_000
     context.close()
 
 
