@@ -82,8 +82,10 @@ def studio(flows: Path) -> Iterator[Server]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which later asyncio tests must not inherit."""
     assert Path(CHROMIUM).exists(), "Chromium is installed by mk/studio.mk"
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
