@@ -8,6 +8,7 @@ is shown as the expression itself, so nothing is ever hidden.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class Vocabulary:
         text = self.questions.get(path)
         if text is None:
             return path
+        text = re.sub(r"\{\{-?\s*(.*?)\s*-?\}\}", r"[\1]", text)
         if len(text) > _MAX_QUESTION:
             text = text[: _MAX_QUESTION - 1].rstrip() + "…"
         return f"«{text}»"
