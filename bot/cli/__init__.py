@@ -13,6 +13,7 @@ import logging
 
 import click
 
+from bot.cli import flowtools  # noqa: F401  (adds graph/test/schema/diff to `flows`)
 from bot.cli.chat import chat
 from bot.cli.flows import flows
 from bot.cli.org import audit, invite, members, org, role
@@ -21,6 +22,7 @@ from bot.cli.purge import purge
 LAZY_COMMANDS = {
     "telegram": "bot.cli.telegram",
     "matrix": "bot.cli.matrix",
+    "studio": "bot.cli.studio",
 }
 
 

@@ -1,0 +1,77 @@
+"""The flows folder the studio shows, re-read on every page (it may be broken)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.engine.context import KnowledgeLike
+from bot.flowspec.compile import book_hash, compile_book
+from bot.flowspec.errors import FlowLoadError, FlowProblem
+from bot.flowspec.graph import FlowBook
+from bot.flowspec.loader import read_sources
+from bot.studio.composition import TrialRoom
+
+
+@dataclass
+class Snapshot:
+    """One reading of the folder: its sources and either a book or its problems."""
+
+    sources: dict[str, str]
+    hash: str
+    book: FlowBook | None
+    problems: list[FlowProblem] = field(default_factory=list)
+    room: TrialRoom | None = None
+
+    def problems_in(self, name: str) -> list[FlowProblem]:
+        return [p for p in self.problems if p.location.path == name]
+
+    def other_problems(self) -> list[FlowProblem]:
+        return [p for p in self.problems if p.location.path not in self.sources]
+
+
+class Workspace:
+    """A flows folder plus what it is checked against."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        knowledge: KnowledgeLike,
+        articles: frozenset[str] | None,
+        main_flow: str = "dilemma",
+        published: dict[str, str] | None = None,
+        published_name: str = "",
+    ) -> None:
+        self.folder = folder
+        self.knowledge = knowledge
+        self.articles = articles
+        self.main_flow = main_flow
+        self.published = published
+        self.published_name = published_name
+        self._last: Snapshot | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The folder as it is now (compiled again only when a file changed)."""
+        sources = read_sources(self.folder)
+        digest = book_hash(sources)
+        if self._last is not None and self._last.hash == digest:
+            return self._last
+        try:
+            book = compile_book(sources, display_root="", articles=self.articles)
+        except FlowLoadError as exc:
+            self._last = Snapshot(sources, digest, None, list(exc.problems))
+        else:
+            main = self.main_flow if self.main_flow in book.flows else book.menu()[0].id
+            room = TrialRoom(book, self.knowledge, main)
+            self._last = Snapshot(sources, digest, book, [], room)
+        return self._last
+
+    def published_book(self) -> FlowBook | None:
+        """The flows to compare with before publishing (None if not given or broken)."""
+        if self.published is None:
+            return None
+        try:
+            return compile_book(self.published, display_root=self.published_name)
+        except FlowLoadError:
+            return None
