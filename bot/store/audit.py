@@ -8,12 +8,11 @@ the log never says something happened that did not, or misses what did.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import Connection, Table, insert
 
-from bot.org.model import AuditAction, AuditEntry
-from bot.service.ports import NewRecord
+from bot.org.model import AuditEntry
 from bot.store.models import AuditLog
 
 _table = AuditLog.__table__
@@ -37,22 +36,4 @@ def append_audit_in(conn: Connection, entries: Sequence[AuditEntry]) -> None:
             }
             for e in entries
         ],
-    )
-
-
-def record_created(record: NewRecord, record_id: str) -> AuditEntry:
-    """The audit line for a record kept (its id only, never its text)."""
-    assert record.org_id is not None
-    try:
-        at = datetime.fromisoformat(record.created_at)
-    except ValueError:
-        at = datetime.now(UTC)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return AuditEntry(
-        org_id=record.org_id,
-        action=AuditAction.RECORD_CREATED,
-        at=at,
-        actor=record.person_id,
-        subject=f"record:{record_id}",
     )

@@ -19,8 +19,8 @@ from functools import partial
 
 from bot.engine.state import State
 from bot.org.model import AuditEntry
+from bot.service.audit import record_created
 from bot.service.ports import ConversationKey, NewRecord, StoredRecord
-from bot.store.audit import record_created
 
 # The same strictness as the SQL store's JSON columns (bot.store.sql.dump_json).
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

@@ -56,8 +56,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from bot.engine.state import LogEntry, State
+from bot.service.audit import record_created
 from bot.service.ports import ConversationKey, NewRecord, StoredRecord
-from bot.store.audit import append_audit_in, record_created
+from bot.store.audit import append_audit_in
 from bot.store.models import Answer, Base, Conversation, FlowSnapshot, Record, Setting
 
 
