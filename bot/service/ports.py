@@ -8,10 +8,10 @@ against every implementation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.engine.messages import ChannelTraits, Document, DocumentRequest, Incoming, Reply
 from bot.engine.state import State
@@ -38,6 +38,12 @@ class NewRecord:
     answers: Mapping[str, object]
     text: str
     created_at: str
+    step_key: str | None = None
+    """Which step made it (see ``StepWrite``): a second record with the same
+    key in the same chat is refused, so one ``klaar`` never makes two records."""
+    record_id: str | None = None
+    """The id to keep it under (the service chooses it, so audit entries written
+    in the same transaction can name it); None: the store makes one."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,65 @@ class StoredRecord:
     created_at: str
 
 
-class ConversationStore(Protocol):
+# ------------------------------------------------------------------ one step, one transaction
+
+
+class RevisionConflictError(Exception):
+    """The conversation was saved by someone else since it was loaded: nothing
+    was written; handle the message again on fresh state."""
+
+
+@dataclass(frozen=True)
+class LoadedStep:
+    """A conversation as loaded for a step: its state and the revision it has
+    (None for both when the chat never talked to us)."""
+
+    state: State | None
+    revision: int | None
+
+
+@dataclass(frozen=True)
+class StepWrite:
+    """Everything one incoming message changes, written in one transaction.
+
+    ``state`` None leaves the conversation as it is (nothing else may change
+    with it but ``audit`` and ``snapshot``). Otherwise the save is refused with
+    ``RevisionConflictError`` when the conversation is no longer at
+    ``base_revision`` (None: it must not exist yet). ``audit`` holds audit
+    entries of the organisation model, written by the store's audit hook.
+    """
+
+    key: ConversationKey
+    base_revision: int | None
+    state: State | None
+    records: tuple[NewRecord, ...] = ()
+    snapshot: tuple[str, Mapping[str, str]] | None = None
+    audit: tuple[object, ...] = ()
+
+
+T = TypeVar("T")
+
+
+class StepStore(Protocol):
+    """Load, then write everything a step changed at once (``ConversationStore``'s
+    transactional half; ``SqlStore`` and ``MemoryStore`` implement both)."""
+
+    def load_step(self, key: ConversationKey) -> LoadedStep:
+        """The state and revision of this chat."""
+
+    def commit_step(self, write: StepWrite) -> None:
+        """Write ``write`` in one transaction, or raise ``RevisionConflictError``
+        and write nothing."""
+
+    def run_step(
+        self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
+    ) -> T:
+        """Load, ``plan`` the write, commit it; on PostgreSQL all under one
+        per-conversation lock that holds across processes. Raises
+        ``RevisionConflictError`` like ``commit_step``; returns ``plan``'s second value."""
+
+
+class ConversationStore(StepStore, Protocol):
     """Durable conversation state, answer log, records and flow snapshots."""
 
     def load(self, key: ConversationKey) -> State | None:

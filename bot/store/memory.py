@@ -13,12 +13,26 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from functools import partial
+from typing import TypeVar
 
 from bot.engine.state import State
-from bot.service.ports import ConversationKey, NewRecord, StoredRecord
+from bot.service.ports import (
+    ConversationKey,
+    LoadedStep,
+    NewRecord,
+    RevisionConflictError,
+    StepWrite,
+    StoredRecord,
+)
+
+T = TypeVar("T")
+
+# ``bot.store.sql.PER_CHAT_SETTINGS`` as shell patterns (this module imports no SQLAlchemy).
+_PER_CHAT_SETTINGS = ("telegram.group_told.*", "matrix:*:last:*")
 
 # The same strictness as the SQL store's JSON columns (bot.store.sql.dump_json).
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -34,28 +48,100 @@ class MemoryStore:
         self._records: dict[str, tuple[ConversationKey, str]] = {}
         self._snapshots: dict[str, str] = {}
         self._values: dict[str, str] = {}
+        self._value_times: dict[str, datetime] = {}
+        self._revisions: dict[ConversationKey, int] = {}
+        self._step_keys: dict[tuple[ConversationKey, str], str] = {}
+        #: Writes ``StepWrite.audit`` inside a step (wired at start-up); it is
+        #: called before anything of the step is applied, so if it raises,
+        #: nothing of the step is kept.
+        self.audit_writer: Callable[[Sequence[object]], None] | None = None
+        #: Extra purges of other parts' data (wired at start-up), by name.
+        self.purge_hooks: dict[str, Callable[[datetime], int]] = {}
 
     # ------------------------------------------------------------ conversations
 
     def load(self, key: ConversationKey) -> State | None:
+        return self.load_step(key).state
+
+    def load_step(self, key: ConversationKey) -> LoadedStep:
         with self._lock:
             text = self._states.get(key)
-        return None if text is None else State.from_json(json.loads(text))
+            revision = self._revisions.get(key)
+        if text is None:
+            return LoadedStep(None, None)
+        return LoadedStep(State.from_json(json.loads(text)), revision)
 
     def save(self, key: ConversationKey, state: State) -> None:
         text = _dumps(state.to_json())
         with self._lock:
             self._states[key] = text
             self._touched[key] = datetime.now(UTC)
+            self._revisions[key] = self._revisions.get(key, -1) + 1
+
+    # ------------------------------------------------------------ one step, one transaction
+
+    def commit_step(self, write: StepWrite) -> None:
+        # Everything is turned into JSON text first (which may raise); then,
+        # under the lock, checked (which may raise); then applied (which can not).
+        key = write.key
+        state_text = None if write.state is None else _dumps(write.state.to_json())
+        if state_text is None and write.records:
+            msg = "a step that makes a record must save the conversation too"
+            raise ValueError(msg)
+        records = [
+            (record.record_id or uuid.uuid4().hex, record.step_key, _record_text(record))
+            for record in write.records
+        ]
+        snapshot = (
+            None if write.snapshot is None else (write.snapshot[0], _dumps(dict(write.snapshot[1])))
+        )
+        with self._lock:
+            if state_text is not None and self._revisions.get(key) != write.base_revision:
+                raise RevisionConflictError(key)
+            for record_id, step_key, _ in records:
+                if record_id in self._records or (
+                    step_key is not None and (key, step_key) in self._step_keys
+                ):
+                    msg = f"record {record_id} ({step_key}) exists already"
+                    raise ValueError(msg)
+            if write.audit:
+                if self.audit_writer is None:
+                    msg = "audit entries given, but no audit writer is wired to this store"
+                    raise RuntimeError(msg)
+                self.audit_writer(write.audit)
+            if state_text is not None:
+                self._states[key] = state_text
+                self._touched[key] = datetime.now(UTC)
+                base = write.base_revision
+                self._revisions[key] = 0 if base is None else base + 1
+            for record_id, step_key, text in records:
+                self._records[record_id] = (key, text)
+                if step_key is not None:
+                    self._step_keys[(key, step_key)] = record_id
+            if snapshot is not None:
+                self._snapshots.setdefault(*snapshot)
+
+    def run_step(
+        self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
+    ) -> T:
+        write, result = plan(self.load_step(key))
+        self.commit_step(write)
+        return result
 
     # ------------------------------------------------------------------ retention
 
     def purge(self, before: datetime) -> tuple[int, int]:
+        counts = self.purge_all(before)
+        return counts["conversations"], counts["records"]
+
+    def purge_all(self, before: datetime) -> dict[str, int]:
+        """What ``SqlStore.purge_all`` deletes, with the same counts."""
         cutoff = before.astimezone(UTC)
         with self._lock:
             old = [k for k, t in self._touched.items() if t < cutoff]
             for key in old:
                 del self._states[key], self._touched[key]
+                self._revisions.pop(key, None)
             expired = [
                 rid
                 for rid, (_, text) in self._records.items()
@@ -63,24 +149,39 @@ class MemoryStore:
             ]
             for rid in expired:
                 del self._records[rid]
-        return len(old), len(expired)
+            self._step_keys = {k: rid for k, rid in self._step_keys.items() if rid in self._records}
+            settings = [
+                name
+                for name, t in self._value_times.items()
+                if t < cutoff and any(fnmatchcase(name, p) for p in _PER_CHAT_SETTINGS)
+            ]
+            for name in settings:
+                del self._values[name], self._value_times[name]
+            counts = {
+                "conversations": len(old),
+                "records": len(expired),
+                "settings_kv": len(settings),
+            }
+            counts |= self._purge_runtime(cutoff)
+        for name, hook in self.purge_hooks.items():
+            counts[name] = hook(cutoff)
+        return counts
+
+    def _purge_runtime(self, cutoff: datetime) -> dict[str, int]:
+        """Outbox messages and finished jobs (``MemoryRuntime`` fills this in)."""
+        return {"outbox": 0, "jobs": 0}
 
     # ------------------------------------------------------------------ records
 
     def add_record(self, record: NewRecord) -> str:
-        record_id = uuid.uuid4().hex
-        text = _dumps(
-            {
-                "flow_id": record.flow_id,
-                "flow_version": record.flow_version,
-                "flow_hash": record.flow_hash,
-                "case_code": record.case_code,
-                "answers": dict(record.answers),
-                "text": record.text,
-                "created_at": record.created_at,
-            }
-        )
+        record_id = record.record_id or uuid.uuid4().hex
+        text = _record_text(record)
         with self._lock:
+            if record.step_key is not None:
+                if (record.key, record.step_key) in self._step_keys:
+                    msg = f"a record for step {record.step_key} exists already"
+                    raise ValueError(msg)
+                self._step_keys[(record.key, record.step_key)] = record_id
             self._records[record_id] = (record.key, text)
         return record_id
 
@@ -116,6 +217,21 @@ class MemoryStore:
     def set_value(self, name: str, value: str) -> None:
         with self._lock:
             self._values[name] = value
+            self._value_times[name] = datetime.now(UTC)
+
+
+def _record_text(record: NewRecord) -> str:
+    return _dumps(
+        {
+            "flow_id": record.flow_id,
+            "flow_version": record.flow_version,
+            "flow_hash": record.flow_hash,
+            "case_code": record.case_code,
+            "answers": dict(record.answers),
+            "text": record.text,
+            "created_at": record.created_at,
+        }
+    )
 
 
 def _stored(record_id: str, key: ConversationKey, data: dict[str, object]) -> StoredRecord:

@@ -98,3 +98,9 @@ def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Back
 @pytest.fixture
 def store(store_backend: Backend) -> Store:
     return store_backend.open()
+
+
+@pytest.fixture
+def postgres_store_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """PostgreSQL only (for what holds across processes there)."""
+    yield from _backend("postgresql", request, tmp_path)
