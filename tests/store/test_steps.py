@@ -189,9 +189,7 @@ def test_an_unserialisable_record_leaves_nothing_of_the_step(store: Store) -> No
     before = _snapshot(store)
     bad = replace(_record("x"), answers={"when": object()})
     with pytest.raises(TypeError):
-        store.commit_step(
-            _write(store.load_step(KEY), 5, records=(bad,), snapshot=("h1", SOURCES))
-        )
+        store.commit_step(_write(store.load_step(KEY), 5, records=(bad,), snapshot=("h1", SOURCES)))
     assert _snapshot(store) == before
 
 
