@@ -96,7 +96,7 @@ class MemoryStore:
             None if write.snapshot is None else (write.snapshot[0], _dumps(dict(write.snapshot[1])))
         )
         with self._lock:
-            if state_text is not None and self._revisions.get(key) != write.base_revision:
+            if self._revisions.get(key) != write.base_revision:
                 raise RevisionConflictError(key)
             for record_id, step_key, _ in records:
                 if record_id in self._records or (

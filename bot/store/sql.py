@@ -301,6 +301,14 @@ class SqlStore:
         elif write.records:
             msg = "a step that makes a record must save the conversation too"
             raise ValueError(msg)
+        else:
+            # Nothing to save, but the replies were made from what was loaded:
+            # they are only right if nobody saved since.
+            row = conn.execute(
+                _FIND_FOR_SAVE, {"k_channel": key.channel, "k_chat": key.chat}
+            ).one_or_none()
+            if (None if row is None else row.revision) != write.base_revision:
+                raise RevisionConflictError(key)
         for record in write.records:
             self._insert_record(conn, record)
         if write.snapshot is not None:
