@@ -88,14 +88,15 @@ class ConversationService:
 
     # ------------------------------------------------------------ retention
 
-    def purge_expired(self) -> tuple[int, int]:
-        """Delete conversations and records older than the organisation's retention.
+    def purge_expired(self) -> dict[str, int]:
+        """Delete what is older than the organisation's retention; counts per table.
 
         The bot is not the client file: its working notes go once the
-        ``bewaartermijn_dagen`` of ``flows/organisatie.yaml`` has passed. The
-        scheduler runs this as a recurring job (``bot.service.scheduler``).
+        ``bewaartermijn_dagen`` of ``flows/organisatie.yaml`` has passed. This
+        covers every table with chat or person ids (``purge_all`` of the store).
+        The scheduler runs it as a recurring job (``schedule_retention``).
         """
-        return self.store.purge(self.retention_cutoff())
+        return self.store.purge_all(self.retention_cutoff())
 
     def retention_cutoff(self) -> datetime:
         """The moment before which conversations and records are deleted."""

@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from bot.engine.messages import ChannelTraits, Document, DocumentRequest, Incoming, Reply
+from bot.engine.messages import (
+    ChannelTraits,
+    Choice,
+    Document,
+    DocumentRequest,
+    Incoming,
+    Reply,
+)
 from bot.engine.state import State
 
 
@@ -140,6 +147,11 @@ class ConversationStore(StepStore, Protocol):
 
         Records store ``created_at`` as an ISO time in UTC, so they compare as text."""
 
+    def purge_all(self, before: datetime) -> dict[str, int]:
+        """Delete everything older than ``before`` that holds chat or person ids
+        (conversations, records, per-chat settings, the outbox, finished jobs and
+        whatever the purge hooks cover); how many rows went, per table."""
+
     def put_flow_snapshot(self, book_hash: str, sources: Mapping[str, str]) -> None:
         """Keep the sources of a flow book (idempotent), so conversations
         started on it can finish on the same version after a flow change."""
@@ -172,3 +184,105 @@ class ConversationHandler(Protocol):
         self, key: ConversationKey, incoming: Incoming, traits: ChannelTraits
     ) -> list[Reply]:
         """Handle one incoming message of one conversation; the replies, in order."""
+
+
+# ------------------------------------------------------------------ outbound messages and time
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message the bot sends first (not a reply): plain text (<= 600 characters)
+    and optional quick replies, shown like ``Say.actions``."""
+
+    text: str
+    actions: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """A durable job as claimed from the store."""
+
+    id: int
+    kind: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+    attempts: int
+    """How often it was claimed, this time included."""
+    name: str | None = None
+
+
+class JobStore(Protocol):
+    """Durable scheduler jobs (``SqlStore`` and ``MemoryStore``)."""
+
+    def add_job(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        due_at: datetime,
+        *,
+        name: str | None = None,
+    ) -> bool:
+        """Add a job; with ``name``, only if no job of that name exists (then False)."""
+
+    def claim_jobs(self, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
+        """Claim up to ``limit`` jobs due at ``now`` that nobody holds, until
+        ``lease_until``; a job is claimed by one caller only, across processes."""
+
+    def finish_job(self, job_id: int, now: datetime, next_due: datetime | None = None) -> None:
+        """The job ran: done, or (``next_due``) due again then, attempts reset."""
+
+    def retry_job(self, job_id: int, error: str, retry_at: datetime, *, give_up: bool) -> None:
+        """The job failed: due again at ``retry_at``, or done for good (``give_up``)."""
+
+    def pending_jobs(self) -> list[Job]:
+        """Every job not done, soonest first."""
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message in the outbox."""
+
+    id: int
+    org_id: str
+    person_id: str
+    notice: Notice
+    attempts: int
+    created_at: datetime
+
+
+class OutboxStore(Protocol):
+    """The durable outbox: messages for people that are not delivered yet."""
+
+    def queue_message(self, org_id: str, person_id: str, notice: Notice, now: datetime) -> int:
+        """Keep ``notice`` for ``person_id``, to be delivered as soon as possible."""
+
+    def claim_messages(
+        self, now: datetime, lease_until: datetime, limit: int, *, person_id: str | None = None
+    ) -> list[QueuedMessage]:
+        """Claim up to ``limit`` undelivered messages due at ``now`` (of one person, if
+        given), oldest first, until ``lease_until``; one caller only, across processes."""
+
+    def message_delivered(self, message_id: int, now: datetime) -> None:
+        """The message reached its person."""
+
+    def message_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        """Delivery failed (or was not possible here): try again at ``retry_at``."""
+
+    def waiting_messages(self, person_id: str) -> list[QueuedMessage]:
+        """The undelivered messages of ``person_id``, oldest first."""
+
+
+class AddressBook(Protocol):
+    """Where a person can be reached (the organisation model implements it)."""
+
+    def last_address(self, person_id: str) -> ConversationKey | None:
+        """The chat this person last used, on whatever channel; None if none."""
+
+
+class ChannelSender(Protocol):
+    """Sends a notice to one chat of one channel (Telegram, Matrix)."""
+
+    channel: str
+
+    async def send(self, key: ConversationKey, notice: Notice) -> None:
+        """Deliver ``notice`` to ``key.chat``; raises when that is not possible now."""

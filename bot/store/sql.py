@@ -78,6 +78,7 @@ from bot.store.models import (
     Record,
     Setting,
 )
+from bot.store.runtime import SqlRuntime
 
 T = TypeVar("T")
 
@@ -190,8 +191,8 @@ class _Known:
     decoded: int
 
 
-class SqlStore:
-    """``ConversationStore`` and ``KeyValueStore`` on a SQL database.
+class SqlStore(SqlRuntime):
+    """``ConversationStore``, ``KeyValueStore``, ``JobStore`` and ``OutboxStore`` on SQL.
 
     The schema must exist: run ``bot.store.migrate.upgrade(url)`` first.
     ``cache_size`` bounds how many conversations' answer logs are remembered
