@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import sys
 
@@ -32,6 +33,7 @@ def chat(new: bool, flow_id: str | None, user: str | None) -> None:
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     channel = ConsoleChannel(sys.stdout, colour=interactive)
     service = app.service
+    asyncio.run(app.scheduler.tick())  # due jobs (the retention purge), once per start
 
     def handle(incoming: Incoming) -> list[Reply]:
         return service.handle_now(key, incoming, CONSOLE_TRAITS)

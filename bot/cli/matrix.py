@@ -42,7 +42,7 @@ def command() -> None:
     app = build_app(settings)
     channel = MatrixChannel(config, app.service, app.kv)
     try:
-        asyncio.run(_run_until_signal(channel))
+        asyncio.run(app.with_background(_run_until_signal(channel)))
     except MatrixLoginError as exc:
         click.echo(f"Inloggen bij de Matrix-server lukte niet: {exc}", err=True)
         sys.exit(1)

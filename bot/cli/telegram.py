@@ -85,9 +85,9 @@ def command(api_url: str | None, webhook: bool | None) -> None:
     click.echo(f"Telegram-bot start ({how}). Stoppen met Ctrl-C.", err=True)
     try:
         if config is not None:
-            asyncio.run(run_webhook(channel, bot, config))
+            asyncio.run(app.with_background(run_webhook(channel, bot, config)))
         else:
-            asyncio.run(run_polling(channel, bot))
+            asyncio.run(app.with_background(run_polling(channel, bot)))
     except TelegramUnauthorizedError:
         click.echo("Telegram kent dit token niet (ingetrokken of verkeerd?).", err=True)
         sys.exit(1)
