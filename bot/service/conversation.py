@@ -1,9 +1,12 @@
 """The conversation service: the one place a message becomes replies.
 
-For each incoming message: take the conversation's lock, load its state,
-pick the flow book it runs on, run the pure engine, save the new state (and a
-record when a flow was finished), render documents, and return the replies.
-Every channel calls :meth:`ConversationService.handle`; the console may call
+For each incoming message: take the conversation's lock, then in one store
+call (``run_step``) load its state and revision, pick the flow book it runs
+on, run the pure engine, render documents, and write everything the step
+changed (position, answer log, records, flow snapshot, audit entries) in one
+transaction. If another process saved the conversation meanwhile, the store
+refuses the write and the message is handled again on fresh state. Every
+channel calls :meth:`ConversationService.handle`; the console may call
 :meth:`handle_now` directly since it has one user and no event loop.
 """
 
