@@ -6,11 +6,13 @@ and never import storage or rendering themselves.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -20,12 +22,16 @@ from bot.flowspec.graph import FlowBook
 from bot.flowspec.loader import load_book, read_sources
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
-from bot.org.model import Organisation
+from bot.org.model import AuditEntry, Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
+from bot.service.audit import record_created
 from bot.service.conversation import ConversationService
-from bot.service.ports import KeyValueStore
+from bot.service.notifier import Notifier
+from bot.service.ports import ConversationKey, KeyValueStore, NewRecord
+from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
+from bot.store.audit import append_audit_in
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import SqlStore, create_store
@@ -33,6 +39,11 @@ from bot.store.sql import SqlStore, create_store
 log = logging.getLogger(__name__)
 
 TIMEZONE = ZoneInfo("Europe/Amsterdam")
+
+#: Seconds between two rounds of the scheduler (due jobs, outbox delivery).
+SCHEDULER_EVERY = 30.0
+
+T = TypeVar("T")
 
 
 def dutch_now() -> datetime:
@@ -51,9 +62,23 @@ class App:
     book: FlowBook
     knowledge: KnowledgeBase
     people: SqlPeopleStore
+    scheduler: Scheduler
+    notifier: Notifier
 
     def close(self) -> None:
+        self.service.close()
         self.store.close()
+
+    async def with_background(self, main: Awaitable[T]) -> T:
+        """Await ``main`` (a channel's run) with the scheduler's loop beside it:
+        due jobs (the retention purge) and outbox delivery, every half minute."""
+        stop = asyncio.Event()
+        loop = asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))
+        try:
+            return await main
+        finally:
+            stop.set()
+            await loop
 
 
 def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
@@ -99,6 +124,34 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         org_books=lambda org: (
             organisation_book(settings, knowledge, org) if org.settings or org.flows_dir else None
         ),
+        offload=store.engine.dialect.name == "postgresql",
+        audit_for=records_audit,
     )
+    # A step's audit lines (a record kept) go in the step's own transaction.
+    store.audit_writer = lambda conn, entries: append_audit_in(
+        conn, [e for e in entries if isinstance(e, AuditEntry)]
+    )
+    store.purge_hooks.update(people.purge_hooks())
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
-    return App(settings, service, store, store, book, knowledge, people)
+    scheduler = Scheduler(store, clock, offload=service.offload)
+    schedule_retention(scheduler, service.purge_expired)
+    notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
+    scheduler.on_tick(notifier.deliver_waiting)
+    return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
+
+
+def records_audit(key: ConversationKey, records: Sequence[NewRecord]) -> list[AuditEntry]:
+    """The audit line of every record a step keeps for a member (never its text)."""
+    return [record_created(r, r.record_id) for r in records if r.org_id is not None and r.record_id]
+
+
+class PeopleAddresses:
+    """The notifier's address book: the chat a person last wrote from (the
+    organisation model keeps it; its ids are numbers, the outbox's are text)."""
+
+    def __init__(self, people: SqlPeopleStore) -> None:
+        self._people = people
+
+    def last_address(self, person_id: str) -> ConversationKey | None:
+        """Where to reach ``person_id`` now, or None (the notice then waits)."""
+        return self._people.last_address(int(person_id)) if person_id.isdigit() else None

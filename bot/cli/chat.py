@@ -9,6 +9,7 @@ with no set-up; ``--join CODE`` joins with an invitation code.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import sys
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 import click
 
 from bot.channels.console import CONSOLE_TRAITS, ConsoleChannel, console_key, stdin_lines
+from bot.channels.waiting import show_waiting
 from bot.cli.common import build_app
 from bot.engine.messages import Incoming, Reply, TextIn
 from bot.service.access import CONSOLE, console_bootstrap
@@ -48,6 +50,7 @@ def chat(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     channel = ConsoleChannel(sys.stdout, colour=interactive)
     service = app.service
+    asyncio.run(app.scheduler.tick())  # due jobs (the retention purge), once per start
 
     def handle(incoming: Incoming) -> list[Reply]:
         return service.handle_now(key, incoming, CONSOLE_TRAITS, sender)
@@ -57,6 +60,9 @@ def chat(
             said = console_bootstrap(app.people, name, datetime.now(UTC))
             if said:
                 click.echo(said, err=True)
+        known = app.people.identity(CONSOLE, name)
+        if known is not None:  # messages that waited for this person (the outbox)
+            show_waiting(sys.stdout, app.notifier.take_waiting(str(known[0].id)))
         if join_code is not None:
             channel.show(handle(TextIn(join_code)))
         elif new or flow_id:

@@ -15,6 +15,7 @@ import sys
 import click
 
 from bot.channels.matrix import MatrixChannel, MatrixConfig, MatrixConfigError, MatrixLoginError
+from bot.channels.matrix.sender import MatrixSender
 from bot.cli.common import build_app
 from bot.settings import Settings
 
@@ -41,8 +42,9 @@ def command() -> None:
         sys.exit(2)
     app = build_app(settings)
     channel = MatrixChannel(config, app.service, app.kv)
+    app.notifier.add_sender(MatrixSender(channel))
     try:
-        asyncio.run(_run_until_signal(channel))
+        asyncio.run(app.with_background(_run_until_signal(channel)))
     except MatrixLoginError as exc:
         click.echo(f"Inloggen bij de Matrix-server lukte niet: {exc}", err=True)
         sys.exit(1)

@@ -28,6 +28,7 @@ from bot.channels.telegram import (
     run_polling,
     run_webhook,
 )
+from bot.channels.telegram.sender import TelegramSender
 from bot.cli.common import build_app
 from bot.settings import Settings
 
@@ -81,13 +82,14 @@ def command(api_url: str | None, webhook: bool | None) -> None:
         sys.exit(2)
     app = build_app(settings)
     channel = TelegramChannel(app.service, app.kv)
+    app.notifier.add_sender(TelegramSender(bot))
     how = "webhook" if config else "long polling"
     click.echo(f"Telegram-bot start ({how}). Stoppen met Ctrl-C.", err=True)
     try:
         if config is not None:
-            asyncio.run(run_webhook(channel, bot, config))
+            asyncio.run(app.with_background(run_webhook(channel, bot, config)))
         else:
-            asyncio.run(run_polling(channel, bot))
+            asyncio.run(app.with_background(run_polling(channel, bot)))
     except TelegramUnauthorizedError:
         click.echo("Telegram kent dit token niet (ingetrokken of verkeerd?).", err=True)
         sys.exit(1)

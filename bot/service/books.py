@@ -9,6 +9,7 @@ the first time a conversation starts on it.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 from bot.flowspec.compile import compile_book
@@ -26,11 +27,17 @@ class BookShelf:
         self._keep = keep
         self._older: OrderedDict[str, FlowBook] = OrderedDict()
         self._saved: set[str] = set()
+        # Steps may run in worker threads (PostgreSQL): one compiles at a time.
+        self._lock = threading.Lock()
 
     def get(self, book_hash: str | None) -> FlowBook | None:
         """The book with ``book_hash`` (the current one for None), or None if lost."""
         if book_hash is None or book_hash == self.current.hash:
             return self.current
+        with self._lock:
+            return self._get_older(book_hash)
+
+    def _get_older(self, book_hash: str) -> FlowBook | None:
         found = self._older.get(book_hash)
         if found is not None:
             self._older.move_to_end(book_hash)
@@ -46,6 +53,14 @@ class BookShelf:
         if len(self._older) > self._keep:
             self._older.popitem(last=False)
         return found
+
+    def is_saved(self, book: FlowBook) -> bool:
+        """Whether ``book``'s sources are known to be stored (by this process)."""
+        return book.hash in self._saved
+
+    def mark_saved(self, book: FlowBook) -> None:
+        """``book``'s sources were stored (in a step's transaction)."""
+        self._saved.add(book.hash)
 
     def remember(self, book: FlowBook) -> None:
         """Make sure ``book``'s sources are stored (once per process)."""

@@ -1,16 +1,22 @@
 """The conversation service: the one place a message becomes replies.
 
-For each incoming message: take the conversation's lock, load its state,
-pick the flow book it runs on, run the pure engine, save the new state (and a
-record when a flow was finished), render documents, and return the replies.
-Every channel calls :meth:`ConversationService.handle`; the console may call
+For each incoming message: take the conversation's lock, then in one store
+call (``run_step``) load its state and revision, pick the flow book it runs
+on, run the pure engine, render documents, and write everything the step
+changed (position, answer log, records, flow snapshot, audit entries) in one
+transaction. If another process saved the conversation meanwhile, the store
+refuses the write and the message is handled again on fresh state. Every
+channel calls :meth:`ConversationService.handle`; the console may call
 :meth:`handle_now` directly since it has one user and no event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from bot.engine import texts
@@ -36,13 +42,27 @@ from bot.service.ports import (
     ConversationKey,
     ConversationStore,
     DocumentRenderer,
+    LoadedStep,
     NewRecord,
+    RevisionConflictError,
     Sender,
+    StepWrite,
 )
 
 log = logging.getLogger(__name__)
 
-PURGE_EVERY = timedelta(hours=1)
+#: How often one message is handled in all when the conversation keeps moving
+#: on underneath it (another process saved in between); then it is an error.
+MAX_ATTEMPTS = 5
+
+#: Threads for store work when it is offloaded (PostgreSQL): a slow query for
+#: one chat then holds up only its own reply. Keep it below the engine's
+#: connection pool (5 + 10 overflow) so threads do not queue for connections.
+STORE_THREADS = 8
+
+#: Makes the audit entries of a step from the records it made (wired by the
+#: organisation model); they are written in the step's transaction.
+AuditFor = Callable[[ConversationKey, Sequence[NewRecord]], Sequence[object]]
 
 
 class ConversationService:
@@ -57,6 +77,8 @@ class ConversationService:
         clock: Callable[[], datetime],
         knowledge: KnowledgeLike | None = None,
         main_flow: str = "dilemma",
+        offload: bool = False,
+        audit_for: AuditFor | None = None,
         gate: AccessGate | None = None,
         org_books: Callable[[Organisation], FlowBook | None] | None = None,
     ) -> None:
@@ -71,24 +93,40 @@ class ConversationService:
         self.knowledge: KnowledgeLike = knowledge or NoKnowledge()
         self.main_flow = main_flow
         self.locks = KeyedLocks()
-        self._purged_at: datetime | None = None
+        self.audit_for = audit_for
+        #: Run each step in a worker thread (for PostgreSQL; SQLite and memory
+        #: are fast enough inline, and inline is cheaper: see bench/offload.py).
+        self.offload = offload
+        self._executor: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------ retention
 
-    def purge_expired(self) -> tuple[int, int]:
-        """Delete conversations and records older than the organisation's retention.
+    def purge_expired(self) -> dict[str, int]:
+        """Delete what is older than the organisation's retention; counts per table.
 
         The bot is not the client file: its working notes go once the
-        ``bewaartermijn_dagen`` of ``flows/organisatie.yaml`` has passed.
+        ``bewaartermijn_dagen`` of ``flows/organisatie.yaml`` has passed. This
+        covers every table with chat or person ids (``purge_all`` of the store).
+        The scheduler runs it as a recurring job (``schedule_retention``).
         """
-        now = self.clock()
-        self._purged_at = now
-        days = self.books.current.org.bewaartermijn_dagen
-        return self.store.purge(now - timedelta(days=days))
+        return self.store.purge_all(self.retention_cutoff())
 
-    def _purge_now_and_then(self, now: datetime) -> None:
-        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
-            self.purge_expired()
+    def retention_cutoff(self) -> datetime:
+        """The moment before which conversations and records are deleted."""
+        return self.clock() - timedelta(days=self.books.current.org.bewaartermijn_dagen)
+
+    def close(self) -> None:
+        """Stop the worker threads (after the last message)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    async def _call(self, work: Callable[[], list[Reply]]) -> list[Reply]:
+        if not self.offload:
+            return work()
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="store")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     # ------------------------------------------------------------ entry points
 
@@ -105,14 +143,18 @@ class ConversationService:
         a conversation. Without a sender the caller is trusted (tests, bench).
         """
         async with self.locks.hold(key):
-            return self.handle_now(key, incoming, traits, sender)
+            return await self._call(lambda: self.handle_now(key, incoming, traits, sender))
 
     async def start(
-        self, key: ConversationKey, traits: ChannelTraits, flow_id: str | None = None
+        self,
+        key: ConversationKey,
+        traits: ChannelTraits,
+        flow_id: str | None = None,
+        sender: Sender | None = None,
     ) -> list[Reply]:
         """Start a flow afresh (the main flow by default)."""
         async with self.locks.hold(key):
-            return self.start_now(key, traits, flow_id)
+            return await self._call(lambda: self.start_now(key, traits, flow_id, sender))
 
     def handle_now(
         self,
@@ -221,12 +263,57 @@ class ConversationService:
         fresh: bool,
         owner: Membership | None = None,
     ) -> list[Reply]:
-        loaded = self.store.load(key)
+        """One step in one store transaction; again on fresh state after a conflict."""
+        for _attempt in range(MAX_ATTEMPTS - 1):
+            try:
+                return self._step_once(key, traits, work, fresh=fresh, owner=owner)
+            except RevisionConflictError:
+                log.info("conversation of %s moved on meanwhile; handling again", key.channel)
+        return self._step_once(key, traits, work, fresh=fresh, owner=owner)
+
+    def _step_once(
+        self,
+        key: ConversationKey,
+        traits: ChannelTraits,
+        work: Callable[[FlowBook, State, Context], StepResult],
+        *,
+        fresh: bool,
+        owner: Membership | None,
+    ) -> list[Reply]:
+        planned: list[FlowBook] = []
+        books = self._shelf(owner)
+
+        def plan(loaded: LoadedStep) -> tuple[StepWrite, list[Reply]]:
+            planned.clear()
+            write, replies, snapshot_of = self._plan(
+                key, traits, work, loaded, fresh=fresh, owner=owner, books=books
+            )
+            if snapshot_of is not None:
+                planned.append(snapshot_of)
+            return write, replies
+
+        replies = self.store.run_step(key, plan)
+        for book in planned:
+            books.mark_saved(book)
+        return replies
+
+    def _plan(
+        self,
+        key: ConversationKey,
+        traits: ChannelTraits,
+        work: Callable[[FlowBook, State, Context], StepResult],
+        loaded_step: LoadedStep,
+        *,
+        fresh: bool,
+        owner: Membership | None,
+        books: BookShelf,
+    ) -> tuple[StepWrite, list[Reply], FlowBook | None]:
+        """What one message changes (pure but for rendering): the write and the replies."""
+        loaded = loaded_step.state
         replies: list[Reply] = []
         if loaded is None and not traits.end_to_end_encrypted:
             replies.append(Say(texts.NOTICE_NOT_ENCRYPTED))
         state = loaded or State()
-        books = self._shelf(owner)
         book = books.current if fresh else books.get(state.book)
         if book is None or (state.flow is not None and state.flow not in book.flows):
             replies.append(Say(texts.FLOW_CHANGED))
@@ -235,8 +322,13 @@ class ConversationService:
         ctx = Context(now=self.clock(), traits=traits, knowledge=self.knowledge)
         result = work(book, state, ctx)
         new_state = result.state
-        if new_state.book == book.hash and new_state.mode is not Mode.IDLE:
-            books.remember(book)
+        snapshot_of: FlowBook | None = None
+        if (
+            new_state.book == book.hash
+            and new_state.mode is not Mode.IDLE
+            and not books.is_saved(book)
+        ):
+            snapshot_of = book
         rendered: dict[int, Document] = {}
         for reply in result.replies:
             if isinstance(reply, DocumentRequest):
@@ -245,11 +337,12 @@ class ConversationService:
                 replies.append(document)
             else:
                 replies.append(reply)
-        for effect in result.effects:
+        records: list[NewRecord] = []
+        for index, effect in enumerate(result.effects):
             document = rendered.get(id(effect.document)) or self.renderer.render(
                 effect.document, book.sources
             )
-            self.store.add_record(
+            records.append(
                 NewRecord(
                     key=key,
                     flow_id=effect.flow_id,
@@ -259,11 +352,28 @@ class ConversationService:
                     answers=effect.answers,
                     text=document.text,
                     created_at=ctx.now.astimezone(UTC).isoformat(),
+                    step_key=step_key(loaded_step, index),
+                    record_id=uuid.uuid4().hex,
                     org_id=None if owner is None else owner.org.id,
                     person_id=None if owner is None else owner.person.id,
                 )
             )
-        if new_state != loaded:
-            self.store.save(key, new_state)
-        self._purge_now_and_then(ctx.now)
-        return replies
+        audit: tuple[object, ...] = ()
+        if self.audit_for is not None:
+            audit = tuple(self.audit_for(key, tuple(records)))
+        write = StepWrite(
+            key=key,
+            base_revision=loaded_step.revision,
+            state=new_state if new_state != loaded or records else None,
+            records=tuple(records),
+            snapshot=None if snapshot_of is None else (book.hash, dict(book.sources)),
+            audit=audit,
+        )
+        return write, replies, snapshot_of
+
+
+def step_key(loaded: LoadedStep, index: int = 0) -> str:
+    """The idempotency key of the ``index``-th record a step makes: the revision
+    the step was based on and the question it answered (``State.serial``)."""
+    serial = 0 if loaded.state is None else loaded.state.serial
+    return f"r{loaded.revision}:s{serial}:{index}"

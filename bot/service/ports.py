@@ -8,12 +8,19 @@ against every implementation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from bot.engine.messages import ChannelTraits, Document, DocumentRequest, Incoming, Reply
+from bot.engine.messages import (
+    ChannelTraits,
+    Choice,
+    Document,
+    DocumentRequest,
+    Incoming,
+    Reply,
+)
 from bot.engine.state import State
 
 
@@ -51,6 +58,12 @@ class NewRecord:
     # Whose record it is (set when the access gate admitted the sender).
     org_id: int | None = None
     person_id: int | None = None
+    step_key: str | None = None
+    """Which step made it (see ``StepWrite``): a second record with the same
+    key in the same chat is refused, so one ``klaar`` never makes two records."""
+    record_id: str | None = None
+    """The id to keep it under (the service chooses it, so audit entries written
+    in the same transaction can name it); None: the store makes one."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,65 @@ class StoredRecord:
     created_at: str
 
 
-class ConversationStore(Protocol):
+# ------------------------------------------------------------------ one step, one transaction
+
+
+class RevisionConflictError(Exception):
+    """The conversation was saved by someone else since it was loaded: nothing
+    was written; handle the message again on fresh state."""
+
+
+@dataclass(frozen=True)
+class LoadedStep:
+    """A conversation as loaded for a step: its state and the revision it has
+    (None for both when the chat never talked to us)."""
+
+    state: State | None
+    revision: int | None
+
+
+@dataclass(frozen=True)
+class StepWrite:
+    """Everything one incoming message changes, written in one transaction.
+
+    ``state`` None leaves the conversation as it is (nothing else may change
+    with it but ``audit`` and ``snapshot``). Otherwise the save is refused with
+    ``RevisionConflictError`` when the conversation is no longer at
+    ``base_revision`` (None: it must not exist yet). ``audit`` holds audit
+    entries of the organisation model, written by the store's audit hook.
+    """
+
+    key: ConversationKey
+    base_revision: int | None
+    state: State | None
+    records: tuple[NewRecord, ...] = ()
+    snapshot: tuple[str, Mapping[str, str]] | None = None
+    audit: tuple[object, ...] = ()
+
+
+T = TypeVar("T")
+
+
+class StepStore(Protocol):
+    """Load, then write everything a step changed at once (``ConversationStore``'s
+    transactional half; ``SqlStore`` and ``MemoryStore`` implement both)."""
+
+    def load_step(self, key: ConversationKey) -> LoadedStep:
+        """The state and revision of this chat."""
+
+    def commit_step(self, write: StepWrite) -> None:
+        """Write ``write`` in one transaction, or raise ``RevisionConflictError``
+        and write nothing."""
+
+    def run_step(
+        self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
+    ) -> T:
+        """Load, ``plan`` the write, commit it; on PostgreSQL all under one
+        per-conversation lock that holds across processes. Raises
+        ``RevisionConflictError`` like ``commit_step``; returns ``plan``'s second value."""
+
+
+class ConversationStore(StepStore, Protocol):
     """Durable conversation state, answer log, records and flow snapshots."""
 
     def load(self, key: ConversationKey) -> State | None:
@@ -88,6 +159,11 @@ class ConversationStore(Protocol):
         records made before it; returns how many (conversations, records).
 
         Records store ``created_at`` as an ISO time in UTC, so they compare as text."""
+
+    def purge_all(self, before: datetime) -> dict[str, int]:
+        """Delete everything older than ``before`` that holds chat or person ids
+        (conversations, records, per-chat settings, the outbox, finished jobs and
+        whatever the purge hooks cover); how many rows went, per table."""
 
     def put_flow_snapshot(self, book_hash: str, sources: Mapping[str, str]) -> None:
         """Keep the sources of a flow book (idempotent), so conversations
@@ -128,3 +204,105 @@ class ConversationHandler(Protocol):
 
         Channels pass the ``sender``: only members of an organisation get further
         than the access gate (``bot.service.access``)."""
+
+
+# ------------------------------------------------------------------ outbound messages and time
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message the bot sends first (not a reply): plain text (<= 600 characters)
+    and optional quick replies, shown like ``Say.actions``."""
+
+    text: str
+    actions: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """A durable job as claimed from the store."""
+
+    id: int
+    kind: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+    attempts: int
+    """How often it was claimed, this time included."""
+    name: str | None = None
+
+
+class JobStore(Protocol):
+    """Durable scheduler jobs (``SqlStore`` and ``MemoryStore``)."""
+
+    def add_job(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        due_at: datetime,
+        *,
+        name: str | None = None,
+    ) -> bool:
+        """Add a job; with ``name``, only if no job of that name exists (then False)."""
+
+    def claim_jobs(self, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
+        """Claim up to ``limit`` jobs due at ``now`` that nobody holds, until
+        ``lease_until``; a job is claimed by one caller only, across processes."""
+
+    def finish_job(self, job_id: int, now: datetime, next_due: datetime | None = None) -> None:
+        """The job ran: done, or (``next_due``) due again then, attempts reset."""
+
+    def retry_job(self, job_id: int, error: str, retry_at: datetime, *, give_up: bool) -> None:
+        """The job failed: due again at ``retry_at``, or done for good (``give_up``)."""
+
+    def pending_jobs(self) -> list[Job]:
+        """Every job not done, soonest first."""
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message in the outbox."""
+
+    id: int
+    org_id: str
+    person_id: str
+    notice: Notice
+    attempts: int
+    created_at: datetime
+
+
+class OutboxStore(Protocol):
+    """The durable outbox: messages for people that are not delivered yet."""
+
+    def queue_message(self, org_id: str, person_id: str, notice: Notice, now: datetime) -> int:
+        """Keep ``notice`` for ``person_id``, to be delivered as soon as possible."""
+
+    def claim_messages(
+        self, now: datetime, lease_until: datetime, limit: int, *, person_id: str | None = None
+    ) -> list[QueuedMessage]:
+        """Claim up to ``limit`` undelivered messages due at ``now`` (of one person, if
+        given), oldest first, until ``lease_until``; one caller only, across processes."""
+
+    def message_delivered(self, message_id: int, now: datetime) -> None:
+        """The message reached its person."""
+
+    def message_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        """Delivery failed (or was not possible here): try again at ``retry_at``."""
+
+    def waiting_messages(self, person_id: str) -> list[QueuedMessage]:
+        """The undelivered messages of ``person_id``, oldest first."""
+
+
+class AddressBook(Protocol):
+    """Where a person can be reached (the organisation model implements it)."""
+
+    def last_address(self, person_id: str) -> ConversationKey | None:
+        """The chat this person last used, on whatever channel; None if none."""
+
+
+class ChannelSender(Protocol):
+    """Sends a notice to one chat of one channel (Telegram, Matrix)."""
+
+    channel: str
+
+    async def send(self, key: ConversationKey, notice: Notice) -> None:
+        """Deliver ``notice`` to ``key.chat``; raises when that is not possible now."""

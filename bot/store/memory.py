@@ -14,20 +14,38 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from functools import partial
+from typing import Any, TypeVar
 
 from bot.engine.state import State
 from bot.org.model import AuditEntry
 from bot.service.audit import record_created
-from bot.service.ports import ConversationKey, NewRecord, StoredRecord
+from bot.service.ports import (
+    ConversationKey,
+    Job,
+    LoadedStep,
+    NewRecord,
+    Notice,
+    QueuedMessage,
+    RevisionConflictError,
+    StepWrite,
+    StoredRecord,
+)
+
+T = TypeVar("T")
+
+# ``bot.store.sql.PER_CHAT_SETTINGS`` as shell patterns (this module imports no SQLAlchemy).
+_PER_CHAT_SETTINGS = ("telegram.group_told.*", "matrix:*:last:*")
 
 # The same strictness as the SQL store's JSON columns (bot.store.sql.dump_json).
 _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class MemoryStore:
-    """``ConversationStore`` and ``KeyValueStore`` in a process's memory."""
+    """``ConversationStore``, ``KeyValueStore``, ``JobStore`` and ``OutboxStore`` in memory."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -39,28 +57,104 @@ class MemoryStore:
         #: Where a record's audit line goes (``MemoryPeopleStore`` sets it), as
         #: ``SqlStore.add_record`` writes it in the same transaction.
         self.audit_sink: Callable[[Sequence[AuditEntry]], None] | None = None
+        self._value_times: dict[str, datetime] = {}
+        self._revisions: dict[ConversationKey, int] = {}
+        self._step_keys: dict[tuple[ConversationKey, str], str] = {}
+        #: Writes ``StepWrite.audit`` inside a step (wired at start-up); it is
+        #: called before anything of the step is applied, so if it raises,
+        #: nothing of the step is kept.
+        self.audit_writer: Callable[[Sequence[object]], None] | None = None
+        #: Extra purges of other parts' data (wired at start-up), by name.
+        self.purge_hooks: dict[str, Callable[[datetime], int]] = {}
+        self._jobs: dict[int, _JobRow] = {}
+        self._job_ids = 0
+        self._outbox: dict[int, _MessageRow] = {}
+        self._outbox_ids = 0
 
     # ------------------------------------------------------------ conversations
 
     def load(self, key: ConversationKey) -> State | None:
+        return self.load_step(key).state
+
+    def load_step(self, key: ConversationKey) -> LoadedStep:
         with self._lock:
             text = self._states.get(key)
-        return None if text is None else State.from_json(json.loads(text))
+            revision = self._revisions.get(key)
+        if text is None:
+            return LoadedStep(None, None)
+        return LoadedStep(State.from_json(json.loads(text)), revision)
 
     def save(self, key: ConversationKey, state: State) -> None:
         text = _dumps(state.to_json())
         with self._lock:
             self._states[key] = text
             self._touched[key] = datetime.now(UTC)
+            self._revisions[key] = self._revisions.get(key, -1) + 1
+
+    # ------------------------------------------------------------ one step, one transaction
+
+    def commit_step(self, write: StepWrite) -> None:
+        # Everything is turned into JSON text first (which may raise); then,
+        # under the lock, checked (which may raise); then applied (which can not).
+        key = write.key
+        state_text = None if write.state is None else _dumps(write.state.to_json())
+        if state_text is None and write.records:
+            msg = "a step that makes a record must save the conversation too"
+            raise ValueError(msg)
+        records = [
+            (record.record_id or uuid.uuid4().hex, record.step_key, _record_text(record))
+            for record in write.records
+        ]
+        snapshot = (
+            None if write.snapshot is None else (write.snapshot[0], _dumps(dict(write.snapshot[1])))
+        )
+        with self._lock:
+            if self._revisions.get(key) != write.base_revision:
+                raise RevisionConflictError(key)
+            for record_id, step_key, _ in records:
+                if record_id in self._records or (
+                    step_key is not None and (key, step_key) in self._step_keys
+                ):
+                    msg = f"record {record_id} ({step_key}) exists already"
+                    raise ValueError(msg)
+            if write.audit:
+                if self.audit_writer is None:
+                    msg = "audit entries given, but no audit writer is wired to this store"
+                    raise RuntimeError(msg)
+                self.audit_writer(write.audit)
+            if state_text is not None:
+                self._states[key] = state_text
+                self._touched[key] = datetime.now(UTC)
+                base = write.base_revision
+                self._revisions[key] = 0 if base is None else base + 1
+            for record_id, step_key, text in records:
+                self._records[record_id] = (key, text)
+                if step_key is not None:
+                    self._step_keys[(key, step_key)] = record_id
+            if snapshot is not None:
+                self._snapshots.setdefault(*snapshot)
+
+    def run_step(
+        self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
+    ) -> T:
+        write, result = plan(self.load_step(key))
+        self.commit_step(write)
+        return result
 
     # ------------------------------------------------------------------ retention
 
     def purge(self, before: datetime) -> tuple[int, int]:
+        counts = self.purge_all(before)
+        return counts["conversations"], counts["records"]
+
+    def purge_all(self, before: datetime) -> dict[str, int]:
+        """What ``SqlStore.purge_all`` deletes, with the same counts."""
         cutoff = before.astimezone(UTC)
         with self._lock:
             old = [k for k, t in self._touched.items() if t < cutoff]
             for key in old:
                 del self._states[key], self._touched[key]
+                self._revisions.pop(key, None)
             expired = [
                 rid
                 for rid, (_, text) in self._records.items()
@@ -68,24 +162,161 @@ class MemoryStore:
             ]
             for rid in expired:
                 del self._records[rid]
-        return len(old), len(expired)
+            self._step_keys = {k: rid for k, rid in self._step_keys.items() if rid in self._records}
+            settings = [
+                name
+                for name, t in self._value_times.items()
+                if t < cutoff and any(fnmatchcase(name, p) for p in _PER_CHAT_SETTINGS)
+            ]
+            for name in settings:
+                del self._values[name], self._value_times[name]
+            counts = {
+                "conversations": len(old),
+                "records": len(expired),
+                "settings_kv": len(settings),
+            }
+            counts |= self._purge_runtime(cutoff)
+        for name, hook in self.purge_hooks.items():
+            counts[name] = hook(cutoff)
+        return counts
+
+    def _purge_runtime(self, cutoff: datetime) -> dict[str, int]:
+        """Outbox messages made before ``cutoff`` and jobs finished before it."""
+        old_messages = [i for i, m in self._outbox.items() if m.created_at < cutoff]
+        for message_id in old_messages:
+            del self._outbox[message_id]
+        old_jobs = [
+            i for i, j in self._jobs.items() if j.done_at is not None and j.done_at < cutoff
+        ]
+        for job_id in old_jobs:
+            del self._jobs[job_id]
+        return {"outbox": len(old_messages), "jobs": len(old_jobs)}
+
+    # ------------------------------------------------------------------ jobs
+
+    def add_job(
+        self,
+        kind: str,
+        payload: Mapping[str, Any],
+        due_at: datetime,
+        *,
+        name: str | None = None,
+    ) -> bool:
+        text = _dumps(dict(payload))
+        with self._lock:
+            if name is not None and any(j.name == name for j in self._jobs.values()):
+                return False
+            self._job_ids += 1
+            job_id = self._job_ids
+            self._jobs[job_id] = _JobRow(job_id, name, kind, text, due_at.astimezone(UTC))
+        return True
+
+    def claim_jobs(self, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
+        with self._lock:
+            due = sorted(
+                (
+                    j
+                    for j in self._jobs.values()
+                    if j.done_at is None
+                    and j.due_at <= now
+                    and (j.locked_until is None or j.locked_until < now)
+                ),
+                key=lambda j: (j.due_at, j.id),
+            )[:limit]
+            for row in due:
+                row.locked_until = lease_until
+                row.attempts += 1
+            return [row.job() for row in due]
+
+    def finish_job(self, job_id: int, now: datetime, next_due: datetime | None = None) -> None:
+        with self._lock:
+            row = self._jobs[job_id]
+            row.locked_until, row.last_error = None, None
+            if next_due is None:
+                row.done_at = now
+            else:
+                row.due_at, row.attempts = next_due, 0
+
+    def retry_job(self, job_id: int, error: str, retry_at: datetime, *, give_up: bool) -> None:
+        with self._lock:
+            row = self._jobs[job_id]
+            row.locked_until, row.last_error = None, error
+            if give_up:
+                row.done_at = retry_at
+            else:
+                row.due_at = retry_at
+
+    def pending_jobs(self) -> list[Job]:
+        with self._lock:
+            rows = sorted(
+                (j for j in self._jobs.values() if j.done_at is None),
+                key=lambda j: (j.due_at, j.id),
+            )
+            return [row.job() for row in rows]
+
+    # ------------------------------------------------------------------ outbox
+
+    def queue_message(self, org_id: str, person_id: str, notice: Notice, now: datetime) -> int:
+        with self._lock:
+            self._outbox_ids += 1
+            message_id = self._outbox_ids
+            self._outbox[message_id] = _MessageRow(
+                message_id, org_id, person_id, notice, now.astimezone(UTC), now.astimezone(UTC)
+            )
+        return message_id
+
+    def claim_messages(
+        self, now: datetime, lease_until: datetime, limit: int, *, person_id: str | None = None
+    ) -> list[QueuedMessage]:
+        with self._lock:
+            due = sorted(
+                (
+                    m
+                    for m in self._outbox.values()
+                    if m.delivered_at is None
+                    and m.next_attempt_at <= now
+                    and (person_id is None or m.person_id == person_id)
+                ),
+                key=lambda m: (m.created_at, m.id),
+            )[:limit]
+            for row in due:
+                row.next_attempt_at = lease_until
+                row.attempts += 1
+            return [row.message() for row in due]
+
+    def message_delivered(self, message_id: int, now: datetime) -> None:
+        with self._lock:
+            row = self._outbox[message_id]
+            row.delivered_at, row.last_error = now, None
+
+    def message_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        with self._lock:
+            row = self._outbox[message_id]
+            row.next_attempt_at, row.last_error = retry_at, error
+
+    def waiting_messages(self, person_id: str) -> list[QueuedMessage]:
+        with self._lock:
+            rows = sorted(
+                (
+                    m
+                    for m in self._outbox.values()
+                    if m.person_id == person_id and m.delivered_at is None
+                ),
+                key=lambda m: (m.created_at, m.id),
+            )
+            return [row.message() for row in rows]
 
     # ------------------------------------------------------------------ records
 
     def add_record(self, record: NewRecord) -> str:
-        record_id = uuid.uuid4().hex
-        text = _dumps(
-            {
-                "flow_id": record.flow_id,
-                "flow_version": record.flow_version,
-                "flow_hash": record.flow_hash,
-                "case_code": record.case_code,
-                "answers": dict(record.answers),
-                "text": record.text,
-                "created_at": record.created_at,
-            }
-        )
+        record_id = record.record_id or uuid.uuid4().hex
+        text = _record_text(record)
         with self._lock:
+            if record.step_key is not None:
+                if (record.key, record.step_key) in self._step_keys:
+                    msg = f"a record for step {record.step_key} exists already"
+                    raise ValueError(msg)
+                self._step_keys[(record.key, record.step_key)] = record_id
             self._records[record_id] = (record.key, text)
         if record.org_id is not None and self.audit_sink is not None:
             self.audit_sink([record_created(record, record_id)])
@@ -123,6 +354,57 @@ class MemoryStore:
     def set_value(self, name: str, value: str) -> None:
         with self._lock:
             self._values[name] = value
+            self._value_times[name] = datetime.now(UTC)
+
+
+@dataclass
+class _JobRow:
+    id: int
+    name: str | None
+    kind: str
+    payload: str
+    due_at: datetime
+    attempts: int = 0
+    locked_until: datetime | None = None
+    done_at: datetime | None = None
+    last_error: str | None = None
+
+    def job(self) -> Job:
+        return Job(
+            self.id, self.kind, json.loads(self.payload), self.due_at, self.attempts, self.name
+        )
+
+
+@dataclass
+class _MessageRow:
+    id: int
+    org_id: str
+    person_id: str
+    notice: Notice
+    next_attempt_at: datetime
+    created_at: datetime
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+    def message(self) -> QueuedMessage:
+        return QueuedMessage(
+            self.id, self.org_id, self.person_id, self.notice, self.attempts, self.created_at
+        )
+
+
+def _record_text(record: NewRecord) -> str:
+    return _dumps(
+        {
+            "flow_id": record.flow_id,
+            "flow_version": record.flow_version,
+            "flow_hash": record.flow_hash,
+            "case_code": record.case_code,
+            "answers": dict(record.answers),
+            "text": record.text,
+            "created_at": record.created_at,
+        }
+    )
 
 
 def _stored(record_id: str, key: ConversationKey, data: dict[str, object]) -> StoredRecord:

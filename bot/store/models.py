@@ -128,7 +128,10 @@ class Record(Base):
     """
 
     __tablename__ = "records"
-    __table_args__ = (Index("ix_records_channel_chat", "channel", "chat"),)
+    __table_args__ = (
+        Index("ix_records_channel_chat", "channel", "chat"),
+        UniqueConstraint("channel", "chat", "step_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))
@@ -143,6 +146,10 @@ class Record(Base):
     # The organisation and person it belongs to (NULL before migration 0002).
     org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     person_id: Mapped[int | None] = mapped_column(Integer)
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    """The step that made this record (the conversation's revision and serial
+    it was based on): unique per chat, so one ``klaar`` never makes two records.
+    None for records made outside a conversation step."""
 
 
 class FlowSnapshot(Base):
@@ -271,3 +278,60 @@ class AuditLog(Base):
     actor: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str | None] = mapped_column(String(200))
+
+
+# ---------------------------------------------------------------- runtime
+# Durable scheduler jobs and the outbox of messages the bot sends first.
+
+
+class Job(Base):
+    """A durable job for the scheduler: run ``kind`` with ``payload`` at ``due_at``.
+
+    A process claims a due job by setting ``locked_until`` (a lease) in the
+    same statement that checks nobody else holds it, so each run happens
+    once even with several processes; a crashed process's lease runs out and
+    the job is tried again. ``name`` makes a job unique (a recurring job such
+    as the retention purge exists once). ``done_at`` is set when a one-off job
+    has run; a recurring job gets a new ``due_at`` instead.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_done_at_due_at", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str | None] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    done_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class OutboxMessage(Base):
+    """A message for a person that could not be delivered yet (durable outbox).
+
+    ``org_id`` and ``person_id`` are the organisation model's ids, as text (no
+    foreign key here, so this table does not depend on how those are kept).
+    ``actions`` are quick replies ([key, label] pairs). A message is kept until
+    delivered (``delivered_at``), then removed by the retention purge.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_person_id", "person_id"),
+        Index("ix_outbox_delivered_at_next_attempt_at", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    actions: Mapped[list[list[str]]] = mapped_column(JsonType)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)

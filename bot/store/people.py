@@ -10,7 +10,7 @@ very next message, on every channel and in every process.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,15 @@ class SqlPeopleStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    # ------------------------------------------------------------ retention
+
+    def purge_hooks(self) -> dict[str, Callable[[Connection, datetime], int]]:
+        """What the retention purge also removes here (``SqlStore.purge_hooks``):
+        counters of strangers whose window ended, and the chat a person last
+        wrote from when that is older than the retention. People, memberships
+        and the audit log stay: they are the organisation's, not a conversation's."""
+        return {"access_counters": _purge_counters, "identities.last_chat": _forget_last_chats}
 
     # ------------------------------------------------------------ organisations
 
@@ -522,3 +531,17 @@ class SqlPeopleStore:
                 )
                 .values(chat=key.chat, revision=c.revision + 1)
             )
+
+
+def _purge_counters(conn: Connection, before: datetime) -> int:
+    result = conn.execute(delete(_counters).where(_counters.c.window_start < before))
+    return int(result.rowcount or 0)
+
+
+def _forget_last_chats(conn: Connection, before: datetime) -> int:
+    result = conn.execute(
+        update(_ids)
+        .where(_ids.c.last_chat.is_not(None), _ids.c.last_seen_at < before)
+        .values(last_chat=None)
+    )
+    return int(result.rowcount or 0)

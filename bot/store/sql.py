@@ -29,17 +29,19 @@ enforced. PostgreSQL is reached through psycopg 3 and keeps JSON as JSONB.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Engine,
     Table,
@@ -47,7 +49,9 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     insert,
+    or_,
     select,
     update,
 )
@@ -57,9 +61,36 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from bot.engine.state import LogEntry, State
 from bot.service.audit import record_created
-from bot.service.ports import ConversationKey, NewRecord, StoredRecord
+from bot.service.ports import (
+    ConversationKey,
+    LoadedStep,
+    NewRecord,
+    RevisionConflictError,
+    StepWrite,
+    StoredRecord,
+)
 from bot.store.audit import append_audit_in
-from bot.store.models import Answer, Base, Conversation, FlowSnapshot, Record, Setting
+from bot.store.models import (
+    Answer,
+    Base,
+    Conversation,
+    FlowSnapshot,
+    Job,
+    OutboxMessage,
+    Record,
+    Setting,
+)
+from bot.store.runtime import SqlRuntime
+
+T = TypeVar("T")
+
+#: Writes a step's audit entries on the step's connection, inside its transaction
+#: (the organisation model's store provides it; see ``SqlStore.audit_writer``).
+AuditWriter = Callable[[Connection, Sequence[object]], None]
+
+#: Deletes what a table of another part holds about chats or people, older than
+#: the cutoff, on the purge's connection; returns how many rows went.
+PurgeHook = Callable[[Connection, datetime], int]
 
 
 def _table(model: type[Base]) -> Table:
@@ -73,6 +104,13 @@ _answers = _table(Answer)
 _records = _table(Record)
 _snapshots = _table(FlowSnapshot)
 _settings = _table(Setting)
+_jobs = _table(Job)
+_outbox = _table(OutboxMessage)
+
+#: ``settings_kv`` names (SQL LIKE patterns) that hold a chat id: the retention
+#: purge deletes them when not changed for the retention period. Other
+#: settings (a Matrix device id, a sync token) belong to the bot and stay.
+PER_CHAT_SETTINGS = ("telegram.group_told.%", "matrix:%:last:%")
 
 #: The columns of an answer row that hold a ``LogEntry``, in ``_entry_row`` order.
 _ENTRY_COLUMNS = ("path", "value", "kind", "stack", "at", "extra")
@@ -96,6 +134,7 @@ _CUT_FROM = delete(_answers).where(
     _a.conversation_id == bindparam("k_id"), _a.seq >= bindparam("k_first")
 )
 _APPEND = insert(_answers)
+_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("k_lock", type_=BigInteger)))
 
 #: Compact, readable (Dutch text stays UTF-8) and strict: NaN and Infinity are
 #: not JSON, and PostgreSQL would refuse them, so every backend refuses them.
@@ -154,8 +193,8 @@ class _Known:
     decoded: int
 
 
-class SqlStore:
-    """``ConversationStore`` and ``KeyValueStore`` on a SQL database.
+class SqlStore(SqlRuntime):
+    """``ConversationStore``, ``KeyValueStore``, ``JobStore`` and ``OutboxStore`` on SQL.
 
     The schema must exist: run ``bot.store.migrate.upgrade(url)`` first.
     ``cache_size`` bounds how many conversations' answer logs are remembered
@@ -168,6 +207,10 @@ class SqlStore:
         self._cache_size = cache_size
         self._cache: OrderedDict[ConversationKey, _Known] = OrderedDict()
         self._cache_lock = threading.Lock()
+        #: Writes ``StepWrite.audit`` inside the step's transaction (wired at start-up).
+        self.audit_writer: AuditWriter | None = None
+        #: Extra tables the retention purge must cover, by name (wired at start-up).
+        self.purge_hooks: dict[str, PurgeHook] = {}
 
     @property
     def engine(self) -> Engine:
@@ -183,21 +226,182 @@ class SqlStore:
     # ------------------------------------------------------------ conversations
 
     def load(self, key: ConversationKey) -> State | None:
+        return self.load_step(key).state
+
+    def load_step(self, key: ConversationKey) -> LoadedStep:
         with self._engine.connect() as conn:
-            row = conn.execute(_FIND, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
-            if row is None:
-                return None
-            conv_id, revision, position = row
-            known = self._remembered(key)
-            if known is not None and known.id == conv_id and known.revision == revision:
-                log = known.log[: known.decoded]
-                if known.decoded < len(known.log):
-                    log += _read_log(conn, conv_id, known.decoded)
-            else:
-                log = _read_log(conn, conv_id, 0)
-            self._remember(key, _Known(conv_id, revision, log, len(log)))
+            return self._load_in(conn, key)
+
+    def _load_in(self, conn: Connection, key: ConversationKey) -> LoadedStep:
+        row = conn.execute(_FIND, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
+        if row is None:
+            return LoadedStep(None, None)
+        conv_id, revision, position = row
+        known = self._remembered(key)
+        if known is not None and known.id == conv_id and known.revision == revision:
+            log = known.log[: known.decoded]
+            if known.decoded < len(known.log):
+                log += _read_log(conn, conv_id, known.decoded)
+        else:
+            log = _read_log(conn, conv_id, 0)
+        self._remember(key, _Known(conv_id, revision, log, len(log)))
         state = State.from_json(position)
-        return replace(state, log=log) if log else state
+        return LoadedStep(replace(state, log=log) if log else state, revision)
+
+    # ------------------------------------------------------------ one step, one transaction
+
+    def commit_step(self, write: StepWrite) -> None:
+        self._guard_json(write.key, lambda: self._commit_alone(write))
+
+    def _commit_alone(self, write: StepWrite) -> None:
+        with self._engine.begin() as conn:
+            known = self._commit_in(conn, write)
+        if known is not None:
+            self._remember(write.key, known)
+
+    def run_step(
+        self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
+    ) -> T:
+        if not self._postgres:
+            # SQLite: one writer at a time anyway; the revision check in the
+            # commit catches another process that saved in between.
+            write, result = plan(self.load_step(key))
+            self.commit_step(write)
+            return result
+
+        def locked() -> T:
+            with self._engine.begin() as conn:
+                # Held until this transaction ends: the same chat's next message,
+                # in this process or another, waits here instead of racing.
+                conn.execute(_ADVISORY_LOCK, {"k_lock": conversation_lock_id(key)})
+                write, result = plan(self._load_in(conn, key))
+                known = self._commit_in(conn, write)
+            if known is not None:
+                self._remember(key, known)
+            return result
+
+        return self._guard_json(key, locked)
+
+    def _guard_json(self, key: ConversationKey, work: Callable[[], T]) -> T:
+        """Run ``work``; a value that is not JSON is reported as ``json.dumps`` would."""
+        try:
+            return work()
+        except StatementError as err:
+            self._forget(key)
+            if not isinstance(err, DBAPIError) and isinstance(err.orig, TypeError | ValueError):
+                raise err.orig from err
+            raise
+        except BaseException:
+            self._forget(key)
+            raise
+
+    def _commit_in(self, conn: Connection, write: StepWrite) -> _Known | None:
+        """Write ``write`` on ``conn`` (inside its transaction); the new cache entry."""
+        key, state = write.key, write.state
+        known: _Known | None = None
+        if state is not None:
+            known = self._write_conversation(conn, key, write.base_revision, state)
+        elif write.records:
+            msg = "a step that makes a record must save the conversation too"
+            raise ValueError(msg)
+        else:
+            # Nothing to save, but the replies were made from what was loaded:
+            # they are only right if nobody saved since.
+            row = conn.execute(
+                _FIND_FOR_SAVE, {"k_channel": key.channel, "k_chat": key.chat}
+            ).one_or_none()
+            if (None if row is None else row.revision) != write.base_revision:
+                raise RevisionConflictError(key)
+        for record in write.records:
+            self._insert_record(conn, record)
+        if write.snapshot is not None:
+            self._insert_snapshot(conn, *write.snapshot)
+        if write.audit:
+            if self.audit_writer is None:
+                msg = "audit entries given, but no audit writer is wired to this store"
+                raise RuntimeError(msg)
+            self.audit_writer(conn, write.audit)
+        return known
+
+    def _write_conversation(
+        self, conn: Connection, key: ConversationKey, base: int | None, state: State
+    ) -> _Known:
+        now = datetime.now(UTC)
+        values = {
+            "mode": state.mode.value,
+            "flow_id": state.flow,
+            "book_hash": state.book,
+            "position": _position(state),
+            "updated_at": now,
+        }
+        if base is None:
+            try:
+                conv_id = conn.execute(
+                    _CREATE,
+                    {"channel": key.channel, "chat": key.chat, "revision": 0, "created_at": now}
+                    | values,
+                ).scalar_one()
+            except IntegrityError as err:
+                raise RevisionConflictError(key) from err
+            _write_tail(conn, conv_id, 0, 0, state.log)
+            return _Known(conv_id, 0, state.log, 0)
+        known = self._remembered(key)
+        if known is None or known.revision != base:
+            row = conn.execute(
+                _FIND_FOR_SAVE, {"k_channel": key.channel, "k_chat": key.chat}
+            ).one_or_none()
+            if row is None or row.revision != base:
+                raise RevisionConflictError(key)
+            conv_id = row.id
+        else:
+            conv_id = known.id
+        done = conn.execute(
+            _UPDATE_IF_UNCHANGED,
+            {"k_id": conv_id, "k_revision": base, "revision": base + 1, **values},
+        )
+        if done.rowcount != 1:
+            raise RevisionConflictError(key)
+        if known is not None and known.id == conv_id and known.revision == base:
+            same, start = _first_difference(known.log, state.log)
+            _write_tail(conn, conv_id, len(known.log), start, state.log)
+            return _Known(conv_id, base + 1, state.log, min(known.decoded, same))
+        _sync_log(conn, conv_id, state.log)
+        return _Known(conv_id, base + 1, state.log, 0)
+
+    def _insert_record(self, conn: Connection, record: NewRecord) -> str:
+        record_id = record.record_id or uuid.uuid4().hex
+        conn.execute(
+            insert(_records).values(
+                id=record_id,
+                channel=record.key.channel,
+                chat=record.key.chat,
+                flow_id=record.flow_id,
+                flow_version=record.flow_version,
+                flow_hash=record.flow_hash,
+                case_code=record.case_code,
+                answers=dict(record.answers),
+                text=record.text,
+                created_at=record.created_at,
+                step_key=record.step_key,
+                org_id=record.org_id,
+                person_id=record.person_id,
+            )
+        )
+        return record_id
+
+    def _insert_snapshot(
+        self, conn: Connection, book_hash: str, sources: Mapping[str, str]
+    ) -> None:
+        values = {"book_hash": book_hash, "sources": dict(sources), "created_at": datetime.now(UTC)}
+        keys = [_snapshots.c.book_hash]
+        statement = (
+            postgresql.insert(_snapshots).values(values).on_conflict_do_nothing(index_elements=keys)
+            if self._postgres
+            else sqlite.insert(_snapshots)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=keys)
+        )
+        conn.execute(statement)
 
     def save(self, key: ConversationKey, state: State) -> None:
         position = _position(state)
@@ -272,56 +476,59 @@ class SqlStore:
             return _Known(conv_id, 0, state.log, 0)
         conv_id, revision = row
         conn.execute(_UPDATE, {"k_id": conv_id, "revision": revision + 1, **values})
-        stored = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": 0}).all()
-        start = 0
-        for row, entry in zip(stored, state.log, strict=False):
-            # As the database would return it: JSON types, keys as strings.
-            wanted = json.loads(dump_json(_entry_row(entry)))
-            if not _same_json(list(row), wanted):
-                break
-            start += 1
-        _write_tail(conn, conv_id, len(stored), start, state.log)
+        _sync_log(conn, conv_id, state.log)
         return _Known(conv_id, revision + 1, state.log, 0)
 
     # ------------------------------------------------------------------ retention
 
     def purge(self, before: datetime) -> tuple[int, int]:
+        counts = self.purge_all(before)
+        return counts["conversations"], counts["records"]
+
+    def purge_all(self, before: datetime) -> dict[str, int]:
+        """Delete everything older than ``before`` that holds chat or person ids,
+        in one transaction; how many rows went, per table (and per purge hook).
+
+        Conversations (with their answers) untouched since then, records made
+        before it, settings kept per chat (``PER_CHAT_SETTINGS``) not changed
+        since, outbox messages made before it (delivered or not) and finished
+        jobs. ``purge_hooks`` cover the tables of other parts.
+        """
         cutoff = before.astimezone(UTC)
+        counts: dict[str, int] = {}
         with self._engine.begin() as conn:
-            conversations = conn.execute(
+            counts["conversations"] = conn.execute(
                 delete(_conversations).where(_conversations.c.updated_at < cutoff)
             ).rowcount
-            records = conn.execute(
+            counts["records"] = conn.execute(
                 delete(_records).where(_records.c.created_at < cutoff.isoformat())
             ).rowcount
+            s = _settings.c
+            counts["settings_kv"] = conn.execute(
+                delete(_settings).where(
+                    s.updated_at < cutoff, or_(*(s.name.like(p) for p in PER_CHAT_SETTINGS))
+                )
+            ).rowcount
+            counts["outbox"] = conn.execute(
+                delete(_outbox).where(_outbox.c.created_at < cutoff)
+            ).rowcount
+            counts["jobs"] = conn.execute(
+                delete(_jobs).where(_jobs.c.done_at.is_not(None), _jobs.c.done_at < cutoff)
+            ).rowcount
+            for name, hook in self.purge_hooks.items():
+                counts[name] = hook(conn, cutoff)
         with self._cache_lock:
             self._cache.clear()
-        return conversations, records
+        return counts
 
     # ------------------------------------------------------------------ records
 
     def add_record(self, record: NewRecord) -> str:
-        record_id = uuid.uuid4().hex
         with self._engine.begin() as conn:
-            conn.execute(
-                insert(_records).values(
-                    id=record_id,
-                    channel=record.key.channel,
-                    chat=record.key.chat,
-                    flow_id=record.flow_id,
-                    flow_version=record.flow_version,
-                    flow_hash=record.flow_hash,
-                    case_code=record.case_code,
-                    answers=dict(record.answers),
-                    text=record.text,
-                    created_at=record.created_at,
-                    org_id=record.org_id,
-                    person_id=record.person_id,
-                )
-            )
+            record_id = self._insert_record(conn, record)
             if record.org_id is not None:
                 append_audit_in(conn, [record_created(record, record_id)])
-        return record_id
+            return record_id
 
     def records(self, key: ConversationKey) -> list[StoredRecord]:
         r = _records.c
@@ -359,17 +566,8 @@ class SqlStore:
 
     def put_flow_snapshot(self, book_hash: str, sources: Mapping[str, str]) -> None:
         """Keep ``sources`` under ``book_hash``; a second put of a hash keeps the first."""
-        values = {"book_hash": book_hash, "sources": dict(sources), "created_at": datetime.now(UTC)}
-        keys = [_snapshots.c.book_hash]
-        statement = (
-            postgresql.insert(_snapshots).values(values).on_conflict_do_nothing(index_elements=keys)
-            if self._postgres
-            else sqlite.insert(_snapshots)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=keys)
-        )
         with self._engine.begin() as conn:
-            conn.execute(statement)
+            self._insert_snapshot(conn, book_hash, sources)
 
     def get_flow_snapshot(self, book_hash: str) -> dict[str, str] | None:
         s = _snapshots.c
@@ -483,6 +681,25 @@ def _write_tail(
                 for seq, row in enumerate(map(_entry_row, log[start:]), start)
             ],
         )
+
+
+def _sync_log(conn: Connection, conv_id: int, log: Sequence[LogEntry]) -> None:
+    """Make the stored answer log equal to ``log``, comparing with the rows held."""
+    stored = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": 0}).all()
+    start = 0
+    for row, entry in zip(stored, log, strict=False):
+        # As the database would return it: JSON types, keys as strings.
+        wanted = json.loads(dump_json(_entry_row(entry)))
+        if not _same_json(list(row), wanted):
+            break
+        start += 1
+    _write_tail(conn, conv_id, len(stored), start, log)
+
+
+def conversation_lock_id(key: ConversationKey) -> int:
+    """The PostgreSQL advisory lock id of a conversation (a signed 64-bit hash)."""
+    digest = hashlib.blake2b(f"{key.channel}\0{key.chat}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _same_json(a: Any, b: Any) -> bool:

@@ -148,8 +148,9 @@ def test_records_and_idle_conversations_go_after_the_retention_period() -> None:
     service.start_now(KEY, PRIVATE)
     play(service, ["C-9", "1", "ja", "1", "ja", "ja", "klaar"])
     assert len(store.records(KEY)) == 1
-    assert service.purge_expired() == (0, 0)  # within the 30 days of organisatie.yaml
+    counts = service.purge_expired()  # within the 30 days of organisatie.yaml
+    assert (counts["conversations"], counts["records"]) == (0, 0)
     service.clock = lambda: NOW + timedelta(days=3650)
-    conversations, records = service.purge_expired()
-    assert (conversations, records) == (1, 1)
+    counts = service.purge_expired()
+    assert (counts["conversations"], counts["records"]) == (1, 1)
     assert store.records(KEY) == [] and store.load(KEY) is None

@@ -58,8 +58,18 @@ ALL_BACKENDS = ["memory", *SQL_BACKENDS]
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
-    """A migrated database that each PostgreSQL test database is copied from."""
-    upgrade(postgres_server.create_database(TEMPLATE_DB))
+    """A migrated database that each PostgreSQL test database is copied from.
+
+    Made once per server: tests/runtime reuses this fixture from its own
+    conftest, which pytest counts as a second fixture of the same session.
+    """
+    import psycopg
+
+    with psycopg.connect(postgres_server.conninfo(), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (TEMPLATE_DB,))
+        exists = found.fetchone() is not None
+    if not exists:
+        upgrade(postgres_server.create_database(TEMPLATE_DB))
     return TEMPLATE_DB
 
 
@@ -98,3 +108,9 @@ def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Back
 @pytest.fixture
 def store(store_backend: Backend) -> Store:
     return store_backend.open()
+
+
+@pytest.fixture
+def postgres_store_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """PostgreSQL only (for what holds across processes there)."""
+    yield from _backend("postgresql", request, tmp_path)

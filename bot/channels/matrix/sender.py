@@ -1,0 +1,63 @@
+"""Matrix's ``ChannelSender``: the bot speaks first (a notice from the outbox).
+
+Sends through the running channel's logged-in client (``room_send``, so nio
+encrypts for an encrypted room), with the channel's own rendering
+(``render.render_say``). Matrix has no buttons here, so quick replies are
+listed as words to type. When the channel is not running, or the server
+refuses, ``send`` raises and the notifier keeps the notice in the outbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from nio import ErrorResponse
+
+from bot.channels.matrix.channel import CHANNEL, MatrixChannel
+from bot.channels.matrix.ratelimit import retry_rate_limited
+from bot.channels.matrix.render import render_say
+from bot.engine.messages import Say
+from bot.service.ports import ConversationKey, Notice
+
+
+def notice_say(notice: Notice) -> Say:
+    """The notice as a plain message; quick replies as words to type."""
+    if not notice.actions:
+        return Say(notice.text)
+    words = ", ".join(choice.key for choice in notice.actions)
+    return Say(f"{notice.text}\n(Typ: {words})", actions=notice.actions)
+
+
+class MatrixSender:
+    """Sends notices into a direct chat (``key.chat`` is the room id)."""
+
+    channel = CHANNEL
+
+    def __init__(self, matrix: MatrixChannel) -> None:
+        self.matrix = matrix
+
+    async def send(self, key: ConversationKey, notice: Notice) -> None:
+        if key.channel != CHANNEL:
+            msg = f"not a Matrix chat: {key.channel}"
+            raise ValueError(msg)
+        client = self.matrix.client
+        if client is None or client.client_session is None or not self.matrix.started.is_set():
+            msg = "the Matrix channel is not running"
+            raise ConnectionError(msg)
+        content = render_say(notice_say(notice))
+        tx_id = str(uuid.uuid4())  # the same id on every retry: sent at most once
+        response: Any = await retry_rate_limited(
+            lambda: client.room_send(
+                key.chat,
+                "m.room.message",
+                content,
+                tx_id=tx_id,
+                ignore_unverified_devices=True,
+            ),
+            self.matrix.config.retry,
+            "room_send",
+        )
+        if isinstance(response, ErrorResponse):
+            msg = f"Matrix refused the notice: {response}"
+            raise ConnectionError(msg)
