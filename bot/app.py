@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,16 +22,14 @@ from bot.flowspec.graph import FlowBook
 from bot.flowspec.loader import load_book, read_sources
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
-from bot.org.model import AuditEntry, Organisation
+from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
-from bot.service.audit import record_created
 from bot.service.conversation import ConversationService
 from bot.service.notifier import Notifier
-from bot.service.ports import ConversationKey, KeyValueStore, NewRecord
+from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
-from bot.store.audit import append_audit_in
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import SqlStore, create_store
@@ -125,11 +123,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
             organisation_book(settings, knowledge, org) if org.settings or org.flows_dir else None
         ),
         offload=store.engine.dialect.name == "postgresql",
-        audit_for=records_audit,
-    )
-    # A step's audit lines (a record kept) go in the step's own transaction.
-    store.audit_writer = lambda conn, entries: append_audit_in(
-        conn, [e for e in entries if isinstance(e, AuditEntry)]
     )
     store.purge_hooks.update(people.purge_hooks())
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
@@ -138,11 +131,6 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
     return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
-
-
-def records_audit(key: ConversationKey, records: Sequence[NewRecord]) -> list[AuditEntry]:
-    """The audit line of every record a step keeps for a member (never its text)."""
-    return [record_created(r, r.record_id) for r in records if r.org_id is not None and r.record_id]
 
 
 class PeopleAddresses:

@@ -26,11 +26,7 @@ def waiting_lines(notices: Sequence[Notice]) -> list[str]:
     header = HEADER_ONE if len(notices) == 1 else HEADER_MANY.format(n=len(notices))
     blocks = [header]
     for notice in notices:
-        text = reply_text(Say(notice.text, actions=notice.actions))
-        if notice.actions:
-            words = ", ".join(choice.key for choice in notice.actions)
-            text += f"\n(Typ: {words})"
-        blocks.append(text)
+        blocks.append(reply_text(Say(notice.text, actions=notice.actions)))
     return blocks
 
 

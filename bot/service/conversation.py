@@ -36,6 +36,7 @@ from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
 from bot.org.model import Membership, Organisation
 from bot.service.access import AccessGate, Admitted
+from bot.service.audit import records_audit
 from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
 from bot.service.ports import (
@@ -93,7 +94,7 @@ class ConversationService:
         self.knowledge: KnowledgeLike = knowledge or NoKnowledge()
         self.main_flow = main_flow
         self.locks = KeyedLocks()
-        self.audit_for = audit_for
+        self.audit_for = audit_for if audit_for is not None else records_audit
         #: Run each step in a worker thread (for PostgreSQL; SQLite and memory
         #: are fast enough inline, and inline is cheaper: see bench/offload.py).
         self.offload = offload

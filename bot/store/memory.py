@@ -430,6 +430,9 @@ def move_conversation(store: MemoryStore, old: ConversationKey, new: Conversatio
             return False
         store._states[new] = store._states.pop(old)
         store._touched[new] = store._touched.pop(old)
+        # As in the SQL store: the moved row's revision goes up, so a save
+        # based on it before the move is refused; the old key starts afresh.
+        store._revisions[new] = store._revisions.pop(old, -1) + 1
         return True
 
 

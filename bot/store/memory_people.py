@@ -23,6 +23,7 @@ from bot.org.model import (
     clean_name,
 )
 from bot.service.access import Redeemed, parked_chat
+from bot.service.audit import audit_entries
 from bot.service.ports import ConversationKey, Sender
 from bot.store.memory import MemoryStore, has_conversation, move_conversation
 
@@ -51,6 +52,7 @@ class MemoryPeopleStore:
         self._owners: dict[ConversationKey, tuple[int | None, int | None]] = {}
         if conversations is not None:
             conversations.audit_sink = self.append_audit
+            conversations.audit_writer = lambda entries: self.append_audit(audit_entries(entries))
 
     # ------------------------------------------------------------ organisations
 

@@ -60,7 +60,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from bot.engine.state import LogEntry, State
-from bot.service.audit import record_created
+from bot.service.audit import audit_entries, record_created
 from bot.service.ports import (
     ConversationKey,
     LoadedStep,
@@ -208,7 +208,7 @@ class SqlStore(SqlRuntime):
         self._cache: OrderedDict[ConversationKey, _Known] = OrderedDict()
         self._cache_lock = threading.Lock()
         #: Writes ``StepWrite.audit`` inside the step's transaction (wired at start-up).
-        self.audit_writer: AuditWriter | None = None
+        self.audit_writer: AuditWriter | None = _append_audit_entries
         #: Extra tables the retention purge must cover, by name (wired at start-up).
         self.purge_hooks: dict[str, PurgeHook] = {}
 
@@ -743,3 +743,8 @@ def _entry_json(
 
 
 __all__ = ["SqlStore", "create_store", "dump_json", "make_engine"]
+
+
+def _append_audit_entries(conn: Connection, entries: Sequence[object]) -> None:
+    """The default audit writer: the audit log in this database (``bot.store.audit``)."""
+    append_audit_in(conn, audit_entries(entries))

@@ -26,7 +26,7 @@ def test_waiting_messages_are_shown_at_start_and_then_gone() -> None:
     asyncio.run(notifier.send("org", "p1", Notice("Kijk je mee?", (Choice("bekijk", "Bekijk"),))))
     out = io.StringIO()
     show_waiting(out, notifier.take_waiting("p1"))
-    assert out.getvalue() == f"{HEADER_ONE}\n\nKijk je mee?\n(Typ: bekijk)\n\n"
+    assert out.getvalue() == f"{HEADER_ONE}\n\nKijk je mee?\nTyp: bekijk\n\n"
     again = io.StringIO()
     show_waiting(again, notifier.take_waiting("p1"))
     assert again.getvalue() == ""

@@ -50,7 +50,8 @@ def test_a_queued_notice_reaches_the_person_once_telegram_is_up(
 ) -> None:
     # No bot process polls this token: the notifier's sender is the bot here.
     (tmp_path / "log").write_text("")
-    user = TelegramUser(BotProcess(TOKEN, None, tmp_path / "log", telegram_emulator))  # type: ignore[arg-type]
+    bot = BotProcess(TOKEN, None, tmp_path / "log", telegram_emulator)  # type: ignore[arg-type]
+    user = TelegramUser(bot, member=False)  # no bot process: nobody to enrol with
     addresses = Addresses()
     addresses.where["p1"] = ConversationKey("telegram", str(user.chat["id"]))
     store = MemoryStore()

@@ -178,7 +178,9 @@ def test_audit_entries_are_written_with_the_step(store: Store) -> None:
     assert written == [(1, "joined"), (1, "created")]
 
 
-def test_audit_entries_without_a_writer_are_refused(store: Store) -> None:
+def test_audit_entries_no_writer_takes_are_refused(store: Store) -> None:
+    # the memory store has no writer until the people store wires one; the SQL
+    # store's own writer takes audit lines (AuditEntry) only
     with pytest.raises(RuntimeError):
         store.commit_step(_write(store.load_step(KEY), 1, audit=("x",)))
     assert store.load(KEY) is None
