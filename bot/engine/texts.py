@@ -130,7 +130,7 @@ WIJZIG_ONLY_IN_REVIEW = (
 )
 DONE = (
     "Klaar. Hieronder staat de vastlegging. Plak die in het cliëntdossier. "
-    "De bot bewaart dit gesprek niet langer dan nodig."
+    "De bot wist zijn eigen kopie na {days} dagen."
 )
 DRAFT_TITLE = "Concept"
 CHANGED_KEPT = "Je andere antwoorden blijven staan."

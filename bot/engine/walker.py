@@ -653,7 +653,7 @@ class Walker:
                 doc,
             )
         )
-        self.replies.append(Say(texts.DONE))
+        self.replies.append(Say(texts.DONE.format(days=self.book.org.bewaartermijn_dagen)))
         self.replies.append(doc)
         return State(mode=Mode.IDLE, serial=state.serial + 1, ended=True)
 

@@ -27,7 +27,11 @@ NOW = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
 TELEGRAM = ChannelTraits("telegram", buttons=False, end_to_end_encrypted=False)
 MAX_MESSAGES = 250
 TEXTS = ("Zorgen over de thuissituatie", "Afspraak met de mentor", "Zie dossier", "Ja, kort")
-DATES = ("morgen", "vrijdag", "12-3", "1 december", "gisteren")
+# Dates as people type them, by what the question asks (the engine refuses the other kind).
+DATES = {
+    "future": ("vandaag", "morgen", "vrijdag", "1 december", "over twee weken"),
+    "past": ("vandaag", "gisteren", "vorige week vrijdag", "12-11", "1 november"),
+}
 
 
 @cache
@@ -40,7 +44,8 @@ FLOWS = [f.id for f in shipped_book().menu()]
 
 def _answer(data: st.DataObject, p: Play, ask: Ask) -> str:
     frame = p.state.stack[-1]
-    optional = p.book.blocks[frame.block].steps[frame.step].optional
+    step = p.book.blocks[frame.block].steps[frame.step]
+    optional = step.optional
     kind = ask.kind
     if kind is QuestionKind.SINGLE:
         return str(data.draw(st.integers(1, len(ask.choices))))
@@ -50,7 +55,7 @@ def _answer(data: st.DataObject, p: Play, ask: Ask) -> str:
         picked = data.draw(st.sets(st.integers(1, len(ask.choices)), min_size=0 if optional else 1))
         return " ".join(str(n) for n in sorted(picked)) if picked else "geen"
     if kind is QuestionKind.DATE:
-        return data.draw(st.sampled_from(DATES))
+        return data.draw(st.sampled_from(DATES[step.prefer]))
     if optional and data.draw(st.booleans()):
         return "-"
     limit = ask.max_length or 400

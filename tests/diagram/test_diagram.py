@@ -77,7 +77,10 @@ def test_the_diagram_has_every_step_and_its_branches_in_words() -> None:
 def test_sub_flow_answers_are_named_by_their_question() -> None:
     book = load_book(ROOT / "flows")
     vocab = vocabulary(book, "dilemma")
-    assert vocab.questions["vier_ogen.soort"] == "Wat voor dilemma is het?"
+    assert vocab.questions["veiligheid.onveilig"].startswith(
+        "Is er acute of structurele onveiligheid?"
+    )
+    assert vocab.questions["overleg.gedeeld"] == "Zien jullie het hetzelfde?"
 
 
 def test_mermaid_and_dot_hold_every_node() -> None:

@@ -12,7 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.flowschema import MODELINE, flow_schema
+from bot.flowschema import MODELINE, flow_schema, schema_text
 from bot.flowspec.source import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +78,16 @@ def test_the_command_writes_the_schema_and_shows_the_modeline(tmp_path: Path) ->
     assert json.loads(out.read_text(encoding="utf-8")) == flow_schema()
     result = runner.invoke(main, ["flows", "schema", "--modeline"])
     assert result.output.strip() == MODELINE == "# yaml-language-server: $schema=flow.schema.json"
+
+
+def test_the_shipped_schema_is_current_and_every_flow_points_at_it() -> None:
+    """Editors read ``flows/flow.schema.json`` through each flow's first line;
+    regenerate with ``voorkomen flows schema -o flows/flow.schema.json``."""
+    folder = Path(__file__).parent.parent.parent / "flows"
+    assert (folder / "flow.schema.json").read_text("utf-8") == schema_text()
+    for path in folder.glob("*.yaml"):
+        first = path.read_text("utf-8").splitlines()[0]
+        if path.name == "organisatie.yaml":  # settings, not a flow
+            assert "yaml-language-server" not in first
+        else:
+            assert first == MODELINE, path.name
