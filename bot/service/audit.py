@@ -45,3 +45,14 @@ def audit_entries(entries: Sequence[object]) -> list[AuditEntry]:
         msg = f"not an audit entry: {', '.join(unknown)}"
         raise RuntimeError(msg)
     return [e for e in entries if isinstance(e, AuditEntry)]
+
+
+def record_deleted(org_id: int, record_id: str, at: datetime) -> AuditEntry:
+    """The audit line for a record the retention purge deleted (no actor: the bot)."""
+    return AuditEntry(
+        org_id=org_id,
+        action=AuditAction.RECORD_DELETED,
+        at=at.astimezone(UTC),
+        actor=None,
+        subject=f"record:{record_id}",
+    )

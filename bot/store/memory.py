@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from bot.engine.state import State
 from bot.org.model import AuditEntry
-from bot.service.audit import record_created
+from bot.service.audit import record_created, record_deleted
 from bot.service.ports import (
     ConversationKey,
     Job,
@@ -160,8 +160,11 @@ class MemoryStore:
                 for rid, (_, text) in self._records.items()
                 if json.loads(text)["created_at"] < cutoff.isoformat()
             ]
+            deleted = []
             for rid in expired:
-                del self._records[rid]
+                org_id = json.loads(self._records.pop(rid)[1]).get("org_id")
+                if isinstance(org_id, int):
+                    deleted.append(record_deleted(org_id, rid, datetime.now(UTC)))
             self._step_keys = {k: rid for k, rid in self._step_keys.items() if rid in self._records}
             settings = [
                 name
@@ -176,6 +179,8 @@ class MemoryStore:
                 "settings_kv": len(settings),
             }
             counts |= self._purge_runtime(cutoff)
+        if deleted and self.audit_sink is not None:
+            self.audit_sink(deleted)
         for name, hook in self.purge_hooks.items():
             counts[name] = hook(cutoff)
         return counts
@@ -403,6 +408,8 @@ def _record_text(record: NewRecord) -> str:
             "answers": dict(record.answers),
             "text": record.text,
             "created_at": record.created_at,
+            "org_id": record.org_id,
+            "person_id": record.person_id,
         }
     )
 

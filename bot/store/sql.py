@@ -60,7 +60,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
 from bot.engine.state import LogEntry, State
-from bot.service.audit import audit_entries, record_created
+from bot.service.audit import audit_entries, record_created, record_deleted
 from bot.service.ports import (
     ConversationKey,
     LoadedStep,
@@ -500,9 +500,15 @@ class SqlStore(SqlRuntime):
             counts["conversations"] = conn.execute(
                 delete(_conversations).where(_conversations.c.updated_at < cutoff)
             ).rowcount
-            counts["records"] = conn.execute(
-                delete(_records).where(_records.c.created_at < cutoff.isoformat())
-            ).rowcount
+            expiring = _records.c.created_at < cutoff.isoformat()
+            owned = conn.execute(
+                select(_records.c.id, _records.c.org_id).where(
+                    expiring, _records.c.org_id.is_not(None)
+                )
+            ).all()
+            counts["records"] = conn.execute(delete(_records).where(expiring)).rowcount
+            now = datetime.now(UTC)
+            append_audit_in(conn, [record_deleted(org, rid, now) for rid, org in owned])
             s = _settings.c
             counts["settings_kv"] = conn.execute(
                 delete(_settings).where(

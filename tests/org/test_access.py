@@ -7,7 +7,7 @@ here are the gate's own (``bot.service.access``), never flow content.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import organisation_book
@@ -186,6 +186,22 @@ def test_records_and_the_audit_log_belong_to_the_organisation(stores: Stores) ->
     assert created[0].actor == person_id
     assert all("C-9" not in (e.subject or "") for e in stores.people.audit(a.id))
     assert not [e for e in stores.people.audit(b.id) if e.action is AuditAction.RECORD_CREATED]
+
+
+def test_the_retention_purge_writes_who_lost_which_record(stores: Stores) -> None:
+    service = service_on(stores)
+    a, b = org(stores, "A"), org(stores, "B")
+    anna = member(stores, service, a, "anna")
+    anna.begin()
+    for line in ["C-9", "1", "ja", "1", "ja", "ja", "klaar"]:
+        anna.send(line)
+    (record,) = stores.conversations.records(anna.key)
+    counts = stores.conversations.purge_all(NOW + timedelta(days=400))
+    assert counts["records"] == 1
+    assert stores.conversations.records(anna.key) == []
+    deleted = [e for e in stores.people.audit(a.id) if e.action is AuditAction.RECORD_DELETED]
+    assert [(e.subject, e.actor) for e in deleted] == [(f"record:{record.id}", None)]
+    assert not [e for e in stores.people.audit(b.id) if e.action is AuditAction.RECORD_DELETED]
 
 
 def test_a_beheerder_invites_and_lists_only_their_own_organisation(stores: Stores) -> None:
