@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from threading import Thread
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,8 @@ import yaml
 from bot.flowspec.compile import ORG_FILE, compile_book
 from bot.flowspec.graph import FlowBook
 from bot.flowspec.loader import load_book, read_sources
+from bot.identify import Detector
+from bot.identify.paths import default_cache_dir
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.org.model import Organisation
@@ -128,9 +131,30 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
     schedule_retention(scheduler, service.purge_expired)
+    if settings.name_check:
+        load_name_check(service)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
     return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
+
+
+def load_name_check(service: ConversationService, cache_dir: Path | None = None) -> Thread:
+    """Load the name lists (deduce: seconds, about a gigabyte) in a thread of their
+    own; until they are in, free text is checked with the patterns alone. Returns
+    the thread (tests join it)."""
+
+    def load() -> None:
+        try:
+            detector = Detector(cache_dir or default_cache_dir())
+        except Exception:
+            log.exception("the name check could not load; free text is checked without it")
+            return
+        service.identifiers = detector
+        log.info("the name check is loaded")
+
+    thread = Thread(target=load, name="name-check", daemon=True)
+    thread.start()
+    return thread
 
 
 class PeopleAddresses:

@@ -44,6 +44,8 @@ class Settings:
     matrix_store_path: Path | None = None  # E2E key store; default: data/ next to the database
     matrix_device_name: str = "Voorkomen"
     matrix_allowed_servers: tuple[str, ...] = ()  # accept invites only from these servers
+    # Names, places and schools in free text (deduce: ~1 GB, loaded in the background).
+    name_check: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +76,5 @@ class Settings:
             matrix_allowed_servers=tuple(
                 s.strip() for s in (get("MATRIX_ALLOWED_SERVERS") or "").split(",") if s.strip()
             ),
+            name_check=_flag(get("NAME_CHECK"), True),
         )

@@ -21,9 +21,12 @@ from bot.engine.answers import (
 from bot.engine.commands import confirm_answer, review_answer, universal
 from bot.engine.dates import Prefer, read_dutch_date, wrong_side
 from bot.engine.messages import Ask, ChoiceIn, DoneIn, QuestionKind, Say, Stale
-from bot.engine.privacy import find_identifiers
 from bot.engine.state import JSON, EntryKind, Mode, State
 from bot.engine.walker import DONE_KEY, Walker
+from bot.identify.findings import describe, redact
+
+#: A refusal that quotes the answer back stays phone-sized (the question comes with it).
+ERROR_LIMIT = 300
 
 
 def menu_answer(run: Walker, state: State, text: str) -> State:
@@ -136,6 +139,12 @@ def answer_text(run: Walker, state: State, text: str) -> State:
     # free text
     # Control characters (a NUL from a copy-paste) are never stored.
     cleaned = "".join(ch for ch in text if ch.isprintable() or ch == "\n").strip()
+    if (
+        state.redacted is not None
+        and state.redacted_for == state.serial
+        and cleaned.casefold() == texts.REPLACE_WORD
+    ):
+        return accept(run, state, state.redacted)
     if step.optional and cleaned in ("-", ""):
         return accept(run, state, None)
     if not cleaned:
@@ -149,9 +158,17 @@ def answer_text(run: Walker, state: State, text: str) -> State:
         error = texts.ERR_TEXT_LONG.format(length=len(cleaned), max=step.max_length)
         run.replies.append(run.question(state, error))
         return state
-    found_ids = find_identifiers(cleaned)
-    if found_ids:
-        error = texts.ERR_TEXT_IDENTIFYING.format(what=" of ".join(found_ids))
+    findings = run.ctx.identifiers.find(cleaned)
+    if findings:
+        redacted = redact(cleaned, findings)
+        error = texts.ERR_TEXT_IDENTIFYING.format(
+            found=describe(findings), replace_word=texts.REPLACE_WORD, redacted=redacted
+        )
+        if len(error) > ERROR_LIMIT:  # a long answer: name what was found, not the whole text
+            error = texts.ERR_TEXT_IDENTIFYING.format(
+                found=describe(findings), replace_word=texts.REPLACE_WORD, redacted="…"
+            )
+        state = replace(state, redacted=redacted, redacted_for=state.serial)
         run.replies.append(run.question(state, error))
         return state
     return accept(run, state, cleaned)
@@ -165,7 +182,7 @@ def accept(run: Walker, state: State, value: JSON, *, echo: str = "") -> State:
     path = (*frame.ns, step.id)
     state = run.log(state, path, value, EntryKind.ANSWER)
     state = run.mark_changed(state, path, value)
-    state = replace(state, selection=(), previous={}, reading=None)
+    state = replace(state, selection=(), previous={}, reading=None, redacted=None)
     state = run.goto_next(state, step)
     first = len(run.replies)
     state = run.advance(state)

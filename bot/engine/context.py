@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.engine.messages import ChannelTraits
+from bot.identify.detector import PatternDetector
+from bot.identify.findings import Finding
 
 
 class ArticleLike(Protocol):
@@ -42,6 +44,13 @@ class KnowledgeLike(Protocol):
     def search(self, query: str) -> Sequence[ArticleLike]: ...
 
 
+class FindsIdentifiers(Protocol):
+    """What the engine needs to keep identifying details out of the answers."""
+
+    def find(self, text: str) -> list[Finding]:
+        """What in ``text`` identifies a person, in text order."""
+
+
 class NoKnowledge:
     """An empty knowledge base (for tests and flows without articles)."""
 
@@ -62,3 +71,6 @@ class Context:
     now: datetime
     traits: ChannelTraits = field(default_factory=lambda: ChannelTraits("console"))
     knowledge: KnowledgeLike = field(default_factory=NoKnowledge)
+    identifiers: FindsIdentifiers = field(default_factory=PatternDetector)
+    """Finds identifying details in free text; the app passes one that knows names
+    too (``bot.identify.Detector``) once its lookup lists are loaded."""

@@ -173,6 +173,12 @@ class State:
     """The "van ongeveer N" shown at the open question (0: none shown)."""
     base_total: int = 0
     """The "van ongeveer N" shown at the question before it: the next may be at most 2 more."""
+    redacted: str | None = None
+    """A refused free-text answer with its identifying details replaced by neutral
+    words ("[naam]"): kept (it identifies nobody) until the user types ``vervang``
+    to use it, or answers anew. The answer as typed is never kept."""
+    redacted_for: int = -1
+    """The question (``serial``) ``redacted`` answers: ``vervang`` works only there."""
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -193,6 +199,8 @@ class State:
             "reading": self.reading,
             "shown_total": self.shown_total,
             "base_total": self.base_total,
+            "redacted": self.redacted,
+            "redacted_for": self.redacted_for,
         }
 
     @classmethod
@@ -217,4 +225,6 @@ class State:
             reading=data.get("reading"),
             shown_total=int(data.get("shown_total", 0)),
             base_total=int(data.get("base_total", 0)),
+            redacted=data.get("redacted"),
+            redacted_for=int(data.get("redacted_for", -1)),
         )

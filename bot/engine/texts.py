@@ -71,9 +71,10 @@ ERR_MULTI_EMPTY = "Kies minstens één antwoord."
 ERR_TEXT_EMPTY = "Typ een kort antwoord."
 ERR_TEXT_LONG = "Dat is {length} tekens. Maak het korter: hooguit {max}."
 ERR_TEXT_IDENTIFYING = (
-    "Je antwoord lijkt {what} te bevatten. Dat bewaart de bot niet. "
-    "Schrijf het zonder gegevens die iemand herkenbaar maken."
+    "{found} Dat bewaart de bot niet. Typ je antwoord anders, "
+    "of typ {replace_word}: dan bewaar ik «{redacted}»."
 )
+REPLACE_WORD = "vervang"
 ERR_DATE = "Dat lees ik niet als datum. Kijk hieronder hoe het kan."
 ERR_DATE_NUMBER = "Alleen een getal lees ik niet als datum. Typ dag en maand, bijvoorbeeld 12-3."
 ERR_DATE_AMBIGUOUS = "Bedoel je dag en maand? Typ het zo: 5-1 of 5 januari."

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from bot.engine import texts
-from bot.engine.context import Context, KnowledgeLike, NoKnowledge
+from bot.engine.context import Context, FindsIdentifiers, KnowledgeLike, NoKnowledge
 from bot.engine.messages import (
     ChannelTraits,
     Document,
@@ -34,6 +34,7 @@ from bot.engine.messages import (
 from bot.engine.runner import begin, step
 from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
+from bot.identify import PatternDetector
 from bot.org.model import Membership, Organisation
 from bot.service.access import AccessGate, Admitted
 from bot.service.audit import records_audit
@@ -82,8 +83,12 @@ class ConversationService:
         audit_for: AuditFor | None = None,
         gate: AccessGate | None = None,
         org_books: Callable[[Organisation], FlowBook | None] | None = None,
+        identifiers: FindsIdentifiers | None = None,
     ) -> None:
         self.store = store
+        #: Finds identifying details in free text; the app swaps in one that knows
+        #: names once its lookup lists are loaded (``bot.app.load_name_check``).
+        self.identifiers: FindsIdentifiers = identifiers or PatternDetector()
         self.gate = gate
         # An organisation's own book (its settings, its flows folder); None: the shipped one.
         self.org_books = org_books
@@ -320,7 +325,9 @@ class ConversationService:
             replies.append(Say(texts.FLOW_CHANGED))
             state = State(serial=state.serial + 1)
             book = books.current
-        ctx = Context(now=self.clock(), traits=traits, knowledge=self.knowledge)
+        ctx = Context(
+            now=self.clock(), traits=traits, knowledge=self.knowledge, identifiers=self.identifiers
+        )
         result = work(book, state, ctx)
         new_state = result.state
         snapshot_of: FlowBook | None = None

@@ -7,10 +7,11 @@ survive the database fails here first.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from bot.engine.context import Context, KnowledgeLike, NoKnowledge
+from bot.engine.context import Context, FindsIdentifiers, KnowledgeLike, NoKnowledge
 from bot.engine.messages import (
     Ask,
     ChannelTraits,
@@ -45,11 +46,14 @@ class EngineChat:
         traits: ChannelTraits | None = None,
         knowledge: KnowledgeLike | None = None,
         now: datetime = NOW,
+        identifiers: FindsIdentifiers | None = None,
     ) -> None:
         self.book = book
         self.ctx = Context(
             now=now, traits=traits or ChannelTraits("test"), knowledge=knowledge or NoKnowledge()
         )
+        if identifiers is not None:
+            self.ctx = replace(self.ctx, identifiers=identifiers)
         self.state = State()
         self.last: StepResult | None = None
         self.records: list[RecordFinished] = []
