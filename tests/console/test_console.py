@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.chat import FIXTURES
+from tests.support.env import bot_env
 
 
 def env_for(db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
+    env = bot_env()
     env.update(
         VOORKOMEN_DATABASE_URL=f"sqlite:///{db}",
         VOORKOMEN_FLOWS_DIR=str(FIXTURES / "flows"),

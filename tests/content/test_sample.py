@@ -59,6 +59,7 @@ def _show(replies: list[Reply], out: list[str]) -> list[Document]:
 def _run(tmp_path: Path) -> tuple[str, list[Document], object]:
     example = load_example(EXAMPLE)
     settings = Settings(
+        name_check=False,  # the name lists load in tests/identify only
         database_url=f"sqlite:///{tmp_path / 'sample.db'}",
         flows_dir=FLOWS,
         knowledge_dir=KNOWLEDGE,

@@ -215,6 +215,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., App]]:
     def make(flows_dir: Path = FIXTURE_FLOWS, db_name: str = "voorkomen.db") -> App:
         shipped = flows_dir != FIXTURE_FLOWS
         settings = Settings(
+            name_check=False,  # the name lists load in tests/identify only
             database_url=f"sqlite:///{tmp_path / db_name}",
             flows_dir=flows_dir,
             knowledge_dir=PROJECT_ROOT / "knowledge" if shipped else tmp_path / "no-knowledge",

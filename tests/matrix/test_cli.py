@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -16,14 +15,13 @@ from bot.store.sql import create_store
 from tests.matrix.conftest import FIXTURE_FLOWS, BotAccount, MakeUser
 from tests.org.support import enrol
 from tests.peers.synapse import SynapseServer
+from tests.support.env import bot_env
 
 RUN = 'from bot.cli import main; main(["matrix"])'  # as `voorkomen matrix`
 
 
 def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
-    env.update({f"VOORKOMEN_{k}": v for k, v in values.items()})
-    return env
+    return bot_env(**values)
 
 
 def test_without_an_account_it_says_what_to_set(tmp_path: Path) -> None:

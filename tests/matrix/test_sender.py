@@ -50,7 +50,7 @@ async def test_a_queued_notice_reaches_the_person_once_the_bot_is_up(
     assert await up.deliver_waiting(T0 + timedelta(minutes=1)) == 1
     (received,) = await pro.expect(room, bot.user_id)
     assert received.encrypted
-    assert received.body == "Een collega vraagt je mee te kijken <nu>.\n(Typ: bekijk)"
+    assert received.body == "Een collega vraagt je mee te kijken <nu>.\n\nTyp: bekijk"
     assert "&lt;nu&gt;" in received.content["formatted_body"]
     assert store.waiting_messages("p1") == []
     assert await up.deliver_waiting(T0 + timedelta(hours=1)) == 0  # once

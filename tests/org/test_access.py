@@ -316,7 +316,9 @@ def test_an_organisation_with_its_own_flows_folder_runs_on_its_own_book(
     folder = tmp_path / "eigen"
     folder.mkdir()
     (folder / "eigen.yaml").write_text(OWN_FLOW, encoding="utf-8")
-    settings = Settings(flows_dir=FIXTURES / "flows", knowledge_dir=tmp_path / "geen")
+    settings = Settings(
+        flows_dir=FIXTURES / "flows", knowledge_dir=tmp_path / "geen", name_check=False
+    )
     service = service_on(stores)
     service.org_books = lambda o: (
         organisation_book(settings, KnowledgeBase(()), o) if o.flows_dir else None

@@ -3,17 +3,17 @@ join from the console, remove, read the audit log; and ``make run`` with no set-
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.service import access
 from tests.support.chat import FIXTURES
+from tests.support.env import bot_env
 
 
 def env_for(db: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
+    env = bot_env()
     env.update(
         VOORKOMEN_DATABASE_URL=f"sqlite:///{db}",
         VOORKOMEN_FLOWS_DIR=str(FIXTURES / "flows"),
@@ -40,7 +40,7 @@ def run(
 
 def test_a_fresh_database_starts_a_conversation_in_a_demo_organisation(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
+    env = bot_env()
     env["VOORKOMEN_DATABASE_URL"] = f"sqlite:///{db}"  # shipped flows, as `make run`
     first = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],

@@ -19,6 +19,7 @@ from tests.support.chat import FIXTURES
 
 def test_a_running_channel_runs_due_jobs_beside_it(tmp_path: Path) -> None:
     settings = Settings(
+        name_check=False,  # the name lists load in tests/identify only
         database_url=f"sqlite:///{tmp_path / 'v.db'}",
         flows_dir=FIXTURES / "flows",
         knowledge_dir=tmp_path / "none",

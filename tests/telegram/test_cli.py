@@ -12,8 +12,10 @@ from bot.cli.telegram import command
 
 
 def run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    clean = {k: None for k in os.environ if k.startswith("VOORKOMEN_")}
-    result = CliRunner().invoke(command, list(args), env={**clean, **env})
+    clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith("VOORKOMEN_")}
+    result = CliRunner().invoke(
+        command, list(args), env={**clean, "VOORKOMEN_NAME_CHECK": "off", **env}
+    )
     return result.exit_code, result.output
 
 

@@ -14,9 +14,9 @@ from tests.telegram.conftest import shipped_menu_flows
 pytestmark = pytest.mark.peer
 
 TEXT_ANSWERS = ("Test <&> 😀 in het team besproken", "Test", "-")
-DATE_ANSWERS = ("morgen", "gisteren", "12 maart", "vandaag")
+DATE_ANSWERS = ("vandaag", "morgen", "gisteren", "12 maart")
 MAX_TURNS = 200
-PROGRESS = re.compile(r"Vraag \d+ van ongeveer \d+")
+DATE_HINT = re.compile(r"Typ (een datum|bijvoorbeeld: vrijdag)")
 
 
 def _flows() -> list[str]:
@@ -24,12 +24,22 @@ def _flows() -> list[str]:
     return ["dilemma", *(f for f in flows if f != "dilemma")]
 
 
+def progress_line(message: BotMessage) -> int | None:
+    """Which line of a question is its progress line, in italics ("Vraag 3 van
+    ongeveer 12", "Deel 2 van 4: …", or the flow's title); None if it has none.
+    What the bot said just before a question shares its message, above it."""
+    for number, line in enumerate(message.html.split("\n")):
+        if line.startswith("<i>"):
+            return number
+    return None
+
+
 def turn_done(new: list[BotMessage]) -> bool:
     """The bot has answered a turn: a question (buttons or a progress line) or the file."""
     if not new:
         return False
     last = new[-1]
-    return bool(last.buttons or last.document or PROGRESS.search(last.text))
+    return bool(last.buttons or last.document or progress_line(last) is not None)
 
 
 @pytest.mark.parametrize("flow_id", _flows())
@@ -69,10 +79,8 @@ def test_walk_a_shipped_flow_to_the_vastlegging(shipped_bot: BotProcess, flow_id
 def question_of(message: BotMessage) -> str:
     """The question itself: the line after the progress line (or the first line)."""
     lines = message.text.split("\n")
-    for i, line in enumerate(lines[:-1]):
-        if PROGRESS.fullmatch(line):
-            return lines[i + 1]
-    return lines[0]
+    number = progress_line(message)
+    return lines[number + 1] if number is not None and number + 1 < len(lines) else lines[0]
 
 
 def answer(user: TelegramUser, question: BotMessage, attempt: int) -> None:
@@ -85,7 +93,7 @@ def answer(user: TelegramUser, question: BotMessage, attempt: int) -> None:
     elif labels:
         choice = next((b for b in labels if b.startswith("Klaar,")), labels[attempt % len(labels)])
         user.callback_answer(user.press(question, choice))
-    elif "vrijdag, morgen" in question.text:
+    elif DATE_HINT.search(question.text):
         user.send_text(DATE_ANSWERS[attempt % len(DATE_ANSWERS)])
     else:
         user.send_text(TEXT_ANSWERS[attempt % len(TEXT_ANSWERS)])

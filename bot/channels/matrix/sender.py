@@ -22,11 +22,8 @@ from bot.service.ports import ConversationKey, Notice
 
 
 def notice_say(notice: Notice) -> Say:
-    """The notice as a plain message; quick replies as words to type."""
-    if not notice.actions:
-        return Say(notice.text)
-    words = ", ".join(choice.key for choice in notice.actions)
-    return Say(f"{notice.text}\n(Typ: {words})", actions=notice.actions)
+    """The notice as a message; its quick replies render as the line of words to type."""
+    return Say(notice.text, actions=notice.actions)
 
 
 class MatrixSender:

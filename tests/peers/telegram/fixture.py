@@ -37,6 +37,7 @@ import pytest
 from bot.channels.telegram.testing import parse_html
 from tests.org.support import enrol
 from tests.peers.common import peer_unavailable
+from tests.support.env import bot_env
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[2]
@@ -185,7 +186,7 @@ class BotProcesses:
         database_url = f"sqlite:///{self.workdir / f'bot-{number}.db'}"
         token = f"{700000 + number}:E2E-token-{number}"
         log = self.workdir / f"bot-{number}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VOORKOMEN_")}
+        env = bot_env()
         env.update(
             {
                 "VOORKOMEN_TELEGRAM_TOKEN": token,
