@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA
 
 from bot.dutch_dates import weekday_day_month_year
 from bot.engine import texts
+from bot.engine.dates import number_word
 from bot.engine.messages import Choice, QuestionKind
 
 YES_WORDS = frozenset(
@@ -52,29 +53,6 @@ _FUZZY_MIN = 80
 
 _RANGE = re.compile(r"^(\d{1,3})-(\d{1,3})$|^(\d{1,3})\+$|^onder-(\d{1,3})$")
 _AGE = re.compile(r"^(\w+)(?:\s*(?:jaar|jr|jaar oud))?$")
-_NUMBER_WORDS = {
-    "nul": 0,
-    "een": 1,
-    "twee": 2,
-    "drie": 3,
-    "vier": 4,
-    "vijf": 5,
-    "zes": 6,
-    "zeven": 7,
-    "acht": 8,
-    "negen": 9,
-    "tien": 10,
-    "elf": 11,
-    "twaalf": 12,
-    "dertien": 13,
-    "veertien": 14,
-    "vijftien": 15,
-    "zestien": 16,
-    "zeventien": 17,
-    "achttien": 18,
-    "negentien": 19,
-    "twintig": 20,
-}
 
 
 def key_range(key: str) -> tuple[int, int] | None:
@@ -98,7 +76,7 @@ def _age(norm: str) -> int | None:
     word = found.group(1)
     if word.isdigit():
         return int(word)
-    return _NUMBER_WORDS.get(word)
+    return number_word(word)
 
 
 def pick_choice(text: str, choices: Sequence[Choice]) -> ChoiceMatch:

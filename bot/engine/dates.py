@@ -73,6 +73,7 @@ _MONTHS = {
 }
 _UNITS = ("een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
 _NUMBER_WORDS: dict[str, int] = {
+    "nul": 0,
     "een": 1,
     "eén": 1,
     "twee": 2,
@@ -102,6 +103,13 @@ for _n, _unit in enumerate(_UNITS, start=1):
 _NUMBER_WORDS["tweeentwintig"] = 22
 _NUMBER_WORDS["drieentwintig"] = 23
 _NUMBER_WORDS["tweeendertig"] = 32
+
+
+def number_word(word: str) -> int | None:
+    """A Dutch number written as a word ("veertien", "eenentwintig"), or None.
+    One table for dates and ages alike."""
+    return _NUMBER_WORDS.get(word)
+
 
 # Ordinals as typed: "de vijfde", "5e", "1ste".
 _ORDINAL_WORDS = {
