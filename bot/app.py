@@ -138,14 +138,22 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
     return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
 
 
-def load_name_check(service: ConversationService, cache_dir: Path | None = None) -> Thread:
+def load_name_check(
+    service: ConversationService,
+    cache_dir: Path | None = None,
+    *,
+    make_detector: Callable[[], Detector] | None = None,
+) -> Thread:
     """Load the name lists (deduce: seconds, about a gigabyte) in a thread of their
     own; until they are in, free text is checked with the patterns alone. Returns
-    the thread (tests join it)."""
+    the thread (tests join it, and pass ``make_detector`` to reuse a loaded one)."""
 
     def load() -> None:
         try:
-            detector = Detector(cache_dir or default_cache_dir())
+            if make_detector is not None:
+                detector = make_detector()
+            else:
+                detector = Detector(cache_dir or default_cache_dir())
         except Exception:
             log.exception("the name check could not load; free text is checked without it")
             return

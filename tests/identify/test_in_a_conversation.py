@@ -24,7 +24,7 @@ def test_the_app_loads_the_names_in_the_background_and_then_uses_them(
     service = make_service(store=store)
     assert isinstance(service.identifiers, PatternDetector)
     assert not isinstance(service.identifiers, Detector)  # patterns until the names are in
-    load_name_check(service).join(timeout=120)
+    load_name_check(service, make_detector=lambda: detector).join(timeout=120)
     assert isinstance(service.identifiers, Detector)
 
     service.start_now(KEY, TRAITS)
