@@ -19,7 +19,6 @@ from typing import Any, TypeVar, cast
 from jinja2 import TemplateSyntaxError
 from pydantic import ValidationError
 
-from bot.engine.messages import Choice, QuestionKind
 from bot.flowspec.errors import FlowLoadError, FlowProblem, SourceLocation
 from bot.flowspec.expressions import (
     GLOBAL_NAMES,
@@ -46,6 +45,7 @@ from bot.flowspec.model import (
     SetStep,
 )
 from bot.flowspec.source import Located, Path, YamlSyntaxError, read_yaml
+from bot.questions import Choice, QuestionKind
 
 ORG_FILE = "organisatie.yaml"
 TEMPLATE_DIR = "templates"

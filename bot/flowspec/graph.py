@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from bot.engine.messages import Choice, QuestionKind
 from bot.flowspec.errors import SourceLocation
 from bot.flowspec.expressions import Condition, Text
 from bot.flowspec.model import OrgSettings
+from bot.questions import Choice, QuestionKind
 
 StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
 Estimate = float  # questions still to come on a typical path (for the progress hint)
