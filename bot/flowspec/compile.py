@@ -44,7 +44,7 @@ from bot.flowspec.model import (
     SayStep,
     SetStep,
 )
-from bot.flowspec.source import Located, Path, YamlSyntaxError, read_yaml
+from bot.flowspec.source import Located, Path, YamlSyntaxError, read_yaml, validation_problems
 from bot.questions import Choice, QuestionKind
 
 ORG_FILE = "organisatie.yaml"
@@ -61,26 +61,6 @@ def book_hash(sources: Mapping[str, str]) -> str:
         digest.update(sources[name].encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
-
-
-def _pydantic_problems(exc: ValidationError, src: Located, base: Path) -> list[FlowProblem]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        path = (*base, *loc)
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'"
-            where = src.where(path, key=True)
-        elif kind == "missing":
-            message = f"missing key '{loc[-1]}'"
-            where = src.where(path[:-1])
-        else:
-            field_name = ".".join(str(p) for p in loc)
-            message = f"'{field_name}': {err['msg']}"
-            where = src.where(path)
-        problems.append(FlowProblem(where, message))
-    return problems
 
 
 _Compiled = TypeVar("_Compiled", Condition, Text)
@@ -179,7 +159,7 @@ def _validate_steps(
         try:
             out.append((model.model_validate(raw), path))
         except ValidationError as exc:
-            ctx.problems.extend(_pydantic_problems(exc, src, path))
+            ctx.problems.extend(validation_problems(exc, src, path))
     return out
 
 
@@ -187,7 +167,7 @@ def _parse_flow(ctx: _Ctx, name: str, display: str, text: str) -> tuple[FlowHead
     try:
         src = read_yaml(display, text)
     except YamlSyntaxError as exc:
-        ctx.problems.append(exc.problem)
+        ctx.problems.extend(exc.problems)
         return None
     if not isinstance(src.data, dict):
         ctx.add(
@@ -198,7 +178,7 @@ def _parse_flow(ctx: _Ctx, name: str, display: str, text: str) -> tuple[FlowHead
     try:
         header = FlowHeader.model_validate(src.data)
     except ValidationError as exc:
-        ctx.problems.extend(_pydantic_problems(exc, src, ()))
+        ctx.problems.extend(validation_problems(exc, src, ()))
         return None
     stem = name.rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
     if header.id != stem:
@@ -777,12 +757,12 @@ def _org(ctx: _Ctx, sources: Mapping[str, str], display: str) -> OrgSettings:
     try:
         src = read_yaml(_join(display, ORG_FILE), text)
     except YamlSyntaxError as exc:
-        ctx.problems.append(exc.problem)
+        ctx.problems.extend(exc.problems)
         return OrgSettings()
     try:
         return OrgSettings.model_validate(src.data or {})
     except ValidationError as exc:
-        ctx.problems.extend(_pydantic_problems(exc, src, ()))
+        ctx.problems.extend(validation_problems(exc, src, ()))
         return OrgSettings()
 
 
