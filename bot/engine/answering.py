@@ -73,7 +73,7 @@ def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
 
 
 def accept_multi(run: Walker, state: State, keys: list[str]) -> State:
-    step = run.step_of(state.stack[-1])
+    step = run.question_step(state.stack[-1])
     valid = {c.key for c in step.choices}
     keys = [c.key for c in step.choices if c.key in set(keys) & valid]
     if not keys and not step.optional:
@@ -84,7 +84,7 @@ def accept_multi(run: Walker, state: State, keys: list[str]) -> State:
 
 def answer_text(run: Walker, state: State, text: str) -> State:
     frame = state.stack[-1]
-    step = run.step_of(frame)
+    step = run.question_step(frame)
     kind = step.question
     word = normalize(text)
     if kind is QuestionKind.SINGLE:

@@ -18,7 +18,6 @@ from bot.flowspec.expressions import Condition, Text
 from bot.flowspec.model import OrgSettings
 from bot.questions import Choice, QuestionKind
 
-StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
 Estimate = float  # questions still to come on a typical path (for the progress hint)
 
 
@@ -30,19 +29,43 @@ class Branch:
     target: str
 
 
-@dataclass(frozen=True)
-class Step:
-    """One compiled step. Fields that do not apply to the step's kind stay empty."""
+@dataclass(frozen=True, kw_only=True)
+class _StepCommon:
+    """What every compiled step has: its id and place, its ways out, its guard."""
 
     id: str
-    kind: StepKind
     location: SourceLocation
     branches: tuple[Branch, ...] = ()
     when: Condition | None = None
     help: str | None = None
-    text: Text | None = None
-    record: Text | None = None
-    question: QuestionKind | None = None
+    reads: frozenset[str] = frozenset()
+    """Every name the step's expressions read (for ``wijzig``: which answers it depends on)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SayStep(_StepCommon):
+    """Show ``text`` and go on."""
+
+    kind: Literal["say"] = "say"
+    text: Text
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdviseStep(_StepCommon):
+    """Show a recommendation; ``record`` is what the vastlegging keeps of it."""
+
+    kind: Literal["advise"] = "advise"
+    text: Text
+    record: Text
+
+
+@dataclass(frozen=True, kw_only=True)
+class AskStep(_StepCommon):
+    """Ask one question; the answer is kept under the step id."""
+
+    kind: Literal["ask"] = "ask"
+    question: QuestionKind
+    text: Text
     choices: tuple[Choice, ...] = ()
     max_length: int = 400
     optional: bool = False
@@ -51,15 +74,47 @@ class Step:
     hint: str | None = None
     why: str | None = None
     example: str | None = None
-    expression: Condition | None = None
-    callee: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetStep(_StepCommon):
+    """Keep the value of ``expression`` under the step id."""
+
+    kind: Literal["set"] = "set"
+    expression: Condition
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStep(_StepCommon):
+    """Run the flow ``callee`` with ``inputs``; its answers live under the step id."""
+
+    kind: Literal["call"] = "call"
+    callee: str
     inputs: tuple[tuple[str, Condition], ...] = ()
-    over: Condition | None = None
-    loop_var: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForeachStep(_StepCommon):
+    """Run the block ``body`` once per item of ``over`` (that ``where`` lets through)."""
+
+    kind: Literal["foreach"] = "foreach"
+    over: Condition
+    loop_var: str
     where: Condition | None = None
-    body: str | None = None
-    template: str | None = None
-    reads: frozenset[str] = frozenset()
+    body: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndStep(_StepCommon):
+    """End the flow; at the top level the summary uses ``template``."""
+
+    kind: Literal["end"] = "end"
+    template: str
+
+
+Step = SayStep | AdviseStep | AskStep | SetStep | CallStep | ForeachStep | EndStep
+"""One compiled step: a tagged union on ``kind``, so a ``match`` proves every kind handled."""
+StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
 
 
 @dataclass(frozen=True)
