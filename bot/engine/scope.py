@@ -51,15 +51,16 @@ class Scope:
 
     @staticmethod
     def tree(log: tuple[LogEntry, ...]) -> dict[str, Any]:
+        """The answers in ``log`` as nested mappings along their paths."""
         root: dict[str, Any] = {}
         for entry in log:
             node = root
             for part in entry.path[:-1]:
-                nxt = node.get(part)
-                if not isinstance(nxt, dict):
-                    nxt = {}
-                    node[part] = nxt
-                node = nxt
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = {}
+                    node[part] = child
+                node = child
             node[entry.path[-1]] = entry.value
         return root
 

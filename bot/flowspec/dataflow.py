@@ -10,22 +10,11 @@ step sees.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import assert_never
 
 from bot.flowspec.blocks import SourceBlock
 from bot.flowspec.checks import predecessors, topological
 from bot.flowspec.expressions import GLOBAL_NAMES
-from bot.flowspec.graph import (
-    AdviseStep,
-    AskStep,
-    Block,
-    CallStep,
-    EndStep,
-    ForeachStep,
-    SayStep,
-    SetStep,
-    Step,
-)
+from bot.flowspec.graph import Block, EndStep, ForeachStep, SayStep, Step
 from bot.flowspec.model import FlowHeader
 from bot.flowspec.problems import Problems
 from bot.flowspec.source import Located, Path
@@ -92,28 +81,11 @@ def _report_reads(
     problems: Problems, src: Located, path: Path, step: Step, visible: frozenset[str]
 ) -> None:
     parts: list[tuple[Iterable[str], Path]] = []
-    if step.when is not None:
-        parts.append((step.when.reads, (*path, "when")))
-    match step:
-        case SayStep() | AdviseStep() | AskStep():
-            key = "text" if isinstance(step, AskStep) else step.kind
-            parts.append((step.text.reads, (*path, key)))
-            if isinstance(step, AdviseStep):
-                parts.append((step.record.reads, (*path, "record")))
-        case SetStep():
-            parts.append((step.expression.reads, (*path, "set")))
-        case ForeachStep():
-            parts.append((step.over.reads, (*path, "foreach")))
-            if step.where is not None:
-                loop_names = {step.loop_var, f"{step.loop_var}_label"}
-                parts.append((set(step.where.reads) - loop_names, (*path, "where")))
-        case CallStep():
-            for name, condition in step.inputs:
-                parts.append((condition.reads, (*path, "with", name)))
-        case EndStep():
-            pass
-        case _:
-            assert_never(step)
+    for key, expression in step.expressions():
+        read = set(expression.reads)
+        if isinstance(step, ForeachStep) and key == ("where",):
+            read -= {step.loop_var, f"{step.loop_var}_label"}  # the item is set there
+        parts.append((read, (*path, *key)))
     after = visible | defines(step)
     for i, branch in enumerate(step.branches):
         if branch.condition is not None:

@@ -19,6 +19,8 @@ from bot.flowspec.model import OrgSettings
 from bot.questions import Choice, QuestionKind
 
 Estimate = float  # questions still to come on a typical path (for the progress hint)
+Written = tuple[tuple[str, ...], Condition | Text]
+"""An expression of a step and the key path it is written under (``("with", "naam")``)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class _StepCommon:
     reads: frozenset[str] = frozenset()
     """Every name the step's expressions read (for ``wijzig``: which answers it depends on)."""
 
+    def expressions(self) -> tuple[Written, ...]:
+        """The step's conditions and texts, each with the key it is written under."""
+        return ((("when",), self.when),) if self.when is not None else ()
+
 
 @dataclass(frozen=True, kw_only=True)
 class SayStep(_StepCommon):
@@ -48,6 +54,9 @@ class SayStep(_StepCommon):
 
     kind: Literal["say"] = "say"
     text: Text
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("say",), self.text))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +66,9 @@ class AdviseStep(_StepCommon):
     kind: Literal["advise"] = "advise"
     text: Text
     record: Text
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("advise",), self.text), (("record",), self.record))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +87,9 @@ class AskStep(_StepCommon):
     why: str | None = None
     example: str | None = None
 
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("text",), self.text))
+
 
 @dataclass(frozen=True, kw_only=True)
 class SetStep(_StepCommon):
@@ -82,6 +97,9 @@ class SetStep(_StepCommon):
 
     kind: Literal["set"] = "set"
     expression: Condition
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("set",), self.expression))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +109,10 @@ class CallStep(_StepCommon):
     kind: Literal["call"] = "call"
     callee: str
     inputs: tuple[tuple[str, Condition], ...] = ()
+
+    def expressions(self) -> tuple[Written, ...]:
+        given = tuple((("with", name), condition) for name, condition in self.inputs)
+        return (*super().expressions(), *given)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +124,10 @@ class ForeachStep(_StepCommon):
     loop_var: str
     where: Condition | None = None
     body: str
+
+    def expressions(self) -> tuple[Written, ...]:
+        where = ((("where",), self.where),) if self.where is not None else ()
+        return (*super().expressions(), (("foreach",), self.over), *where)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,23 +13,13 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, TypedDict, assert_never
 
+from bot.flowspec import graph
 from bot.flowspec import model as shapes
 from bot.flowspec.blocks import SourceBlock
 from bot.flowspec.checks import check_graph
 from bot.flowspec.errors import SourceLocation
-from bot.flowspec.expressions import Condition, Text
-from bot.flowspec.graph import (
-    AdviseStep,
-    AskStep,
-    Block,
-    Branch,
-    CallStep,
-    EndStep,
-    ForeachStep,
-    SayStep,
-    SetStep,
-    Step,
-)
+from bot.flowspec.expressions import Condition
+from bot.flowspec.graph import Block, Branch, Step
 from bot.flowspec.model import FlowHeader, OrgSettings
 from bot.flowspec.problems import Problems
 from bot.flowspec.source import Path
@@ -39,6 +29,8 @@ TEMPLATE_DIR = "templates"
 
 Call = tuple[str, SourceLocation]
 """A called flow's id and where the call stands."""
+_Place = tuple[SourceBlock, Path, Mapping[str, object]]
+"""Where a step stands: its block, its path in the file, the ids of its block's steps."""
 
 
 @dataclass
@@ -101,16 +93,11 @@ class StepCompiler:
         )
 
     def _ways_out(
-        self,
-        source: SourceBlock,
-        model: shapes.AnyStep,
-        path: Path,
-        following: str | None,
-        models: Mapping[str, object],
+        self, jump: str | list[shapes.Branch] | None, following: str | None, place: _Place
     ) -> tuple[Branch, ...] | None:
         """The step's ``next`` as branches: to the step below when absent."""
-        src, problems = source.src, self.problems
-        jump = None if isinstance(model, shapes.EndStep) else model.next
+        (source, path, models), problems = place, self.problems
+        src = source.src
         if jump is None:
             return (Branch(None, following),) if following else ()
         if isinstance(jump, str):
@@ -170,7 +157,8 @@ class StepCompiler:
         if model.when:
             when = problems.condition(model.when, src, (*path, "when"))
             ok = ok and when is not None
-        branches = self._ways_out(source, model, path, following, models)
+        jump = None if isinstance(model, shapes.EndStep) else model.next
+        branches = self._ways_out(jump, following, (source, path, models))
         if branches is None:
             return None
         common = _Common(
@@ -192,18 +180,18 @@ class StepCompiler:
         match model:
             case shapes.SayStep():
                 text = problems.text(model.say, src, (*path, "say"))
-                return SayStep(**common, text=text) if text else None
+                return graph.SayStep(**common, text=text) if text else None
             case shapes.AdviseStep():
                 text = problems.text(model.advise, src, (*path, "advise"))
                 record = problems.text(model.record, src, (*path, "record"))
                 if text is None or record is None:
                     return None
-                return AdviseStep(**common, text=text, record=record)
+                return graph.AdviseStep(**common, text=text, record=record)
             case shapes.AskStep():
                 return self._ask(source, model, path, common)
             case shapes.SetStep():
                 expression = problems.condition(model.set, src, (*path, "set"))
-                return SetStep(**common, expression=expression) if expression else None
+                return graph.SetStep(**common, expression=expression) if expression else None
             case shapes.CallStep():
                 self.calls.setdefault(source.flow, []).append(
                     (model.call, src.where((*path, "call")))
@@ -215,7 +203,7 @@ class StepCompiler:
                 compiled = tuple((name, cond) for name, cond in inputs if cond is not None)
                 if len(compiled) != len(inputs):
                     return None
-                return CallStep(**common, callee=model.call, inputs=compiled)
+                return graph.CallStep(**common, callee=model.call, inputs=compiled)
             case shapes.ForeachStep():
                 over = problems.condition(model.foreach, src, (*path, "foreach"))
                 where = None
@@ -226,14 +214,16 @@ class StepCompiler:
                 if over is None:
                     return None
                 body = f"{source.id}#{model.id}"
-                return ForeachStep(**common, over=over, loop_var=model.as_, where=where, body=body)
+                return graph.ForeachStep(
+                    **common, over=over, loop_var=model.as_, where=where, body=body
+                )
             case shapes.EndStep():
                 return self._end(source, model, path, common)
         assert_never(model)
 
     def _end(
         self, source: SourceBlock, model: shapes.EndStep, path: Path, common: _Common
-    ) -> EndStep | None:
+    ) -> graph.EndStep | None:
         ok = True
         if source.is_loop_body:
             self.problems.add(
@@ -250,28 +240,22 @@ class StepCompiler:
             )
             ok = False
         common["branches"] = ()
-        return EndStep(**common, template=model.end) if ok else None
+        return graph.EndStep(**common, template=model.end) if ok else None
 
     def _ask(
         self, source: SourceBlock, model: shapes.AskStep, path: Path, common: _Common
-    ) -> AskStep | None:
+    ) -> graph.AskStep | None:
         src, problems = source.src, self.problems
         text = problems.text(model.text, src, (*path, "text"))
         choices = self._choices(source, model, path)
         if text is None or choices is None:
             return None
-        return AskStep(
+        return graph.AskStep(
             **common,
             question=QuestionKind(model.ask),
             text=text,
             choices=choices,
-            max_length=model.max_length,
-            optional=model.optional,
-            prefer=model.prefer,
-            describes_case=model.describes_case,
-            hint=model.hint,
-            why=model.why,
-            example=model.example,
+            **model.model_dump(include=_ASK_SETTINGS),
         )
 
     def _choices(
@@ -327,6 +311,10 @@ class StepCompiler:
         return tuple(Choice(k, v) for k, v in choices.items()) if ok else None
 
 
+_ASK_SETTINGS = {"max_length", "optional", "prefer", "describes_case", "hint", "why", "example"}
+"""A question's own settings, taken over as the author wrote them."""
+
+
 class _Common(TypedDict):
     """The fields every kind of step has (its ``reads`` are added last)."""
 
@@ -339,22 +327,4 @@ class _Common(TypedDict):
 
 def _reads(step: Step) -> frozenset[str]:
     """Every name the step's expressions read."""
-    parts: list[Condition | Text | None] = [step.when]
-    match step:
-        case SayStep():
-            parts.append(step.text)
-        case AdviseStep():
-            parts += [step.text, step.record]
-        case AskStep():
-            parts.append(step.text)
-        case SetStep():
-            parts.append(step.expression)
-        case CallStep():
-            parts += [condition for _, condition in step.inputs]
-        case ForeachStep():
-            parts += [step.over, step.where]
-        case EndStep():
-            pass
-        case _:
-            assert_never(step)
-    return frozenset(name for part in parts if part is not None for name in part.reads)
+    return frozenset(name for _, expression in step.expressions() for name in expression.reads)

@@ -16,6 +16,7 @@ shape, and its errors are located by the same reader.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,17 +53,6 @@ def _check_id(value: str) -> str:
     return value
 
 
-def _check_title(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    if len(value) > MAX_TITLE_LENGTH:
-        raise ValueError(
-            f"is {len(value)} characters; keep it at most {MAX_TITLE_LENGTH} for a phone screen"
-        )
-    return value
-
-
 def _check_text(value: str) -> str:
     value = value.strip()
     if not value:
@@ -70,17 +60,24 @@ def _check_text(value: str) -> str:
     return value
 
 
+def _at_most(limit: int, advice: str) -> Callable[[str], str]:
+    """A check for text that is shown on a phone: not empty, at most ``limit`` characters."""
+
+    def check(value: str) -> str:
+        value = _check_text(value)
+        if len(value) > limit:
+            raise ValueError(f"is {len(value)} characters; keep it {advice}")
+        return value
+
+    return check
+
+
+_check_title = _at_most(MAX_TITLE_LENGTH, f"at most {MAX_TITLE_LENGTH} for a phone screen")
+
 SUMMARY_MAX = 600
 """A ``samenvatting`` is the first message a phone shows: at most this many characters."""
 
-
-def _check_summary(value: str) -> str:
-    value = _check_text(value)
-    if len(value) > SUMMARY_MAX:
-        raise ValueError(
-            f"is {len(value)} characters; keep it to at most {SUMMARY_MAX} (one phone message)"
-        )
-    return value
+_check_summary = _at_most(SUMMARY_MAX, f"to at most {SUMMARY_MAX} (one phone message)")
 
 
 def _check_source(value: str) -> str:
