@@ -22,7 +22,7 @@ from rapidfuzz.distance import OSA
 
 from bot.dutch_dates import weekday_day_month_year
 from bot.engine import texts
-from bot.engine.dates import number_word
+from bot.engine.date_words import number_word
 from bot.engine.messages import Choice, QuestionKind
 
 YES_WORDS = frozenset(

@@ -107,7 +107,7 @@ def help_text(run: Walker, state: State) -> str:
     """``hulp``: why the open question is asked, an example answer, then the commands."""
     lines = []
     if state.mode is Mode.ASKING and state.stack:
-        step = run.step_of(state.stack[-1])
+        step = run.question_step(state.stack[-1])
         if step.why:
             lines.append(texts.HELP_WHY.format(why=step.why.strip()))
         if step.example:

@@ -74,3 +74,6 @@ class Context:
     identifiers: FindsIdentifiers = field(default_factory=PatternDetector)
     """Finds identifying details in free text; the app passes one that knows names
     too (``bot.identify.Detector``) once its lookup lists are loaded."""
+    trace: bool = False
+    """Record the edges walked in ``StepResult.trace`` (coverage data for tests);
+    off in production, where nobody reads it."""

@@ -21,117 +21,18 @@ from typing import Literal
 
 import dateparser
 
+from bot.engine.date_words import (
+    DAY_WORDS,
+    FIXED_DAYS,
+    MONTH_WORDS,
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    UNIT_DAYS,
+    UNIT_MONTHS,
+)
+
 Prefer = Literal["past", "future"]
 Problem = Literal["unknown", "number", "ambiguous", "impossible"]
-
-_DAYS = {
-    "maandag": 0,
-    "ma": 0,
-    "dinsdag": 1,
-    "di": 1,
-    "woensdag": 2,
-    "wo": 2,
-    "donderdag": 3,
-    "do": 3,
-    "vrijdag": 4,
-    "vr": 4,
-    "vrij": 4,
-    "zaterdag": 5,
-    "za": 5,
-    "zat": 5,
-    "zondag": 6,
-    "zo": 6,
-}
-_MONTHS = {
-    "januari": 1,
-    "jan": 1,
-    "februari": 2,
-    "feb": 2,
-    "febr": 2,
-    "maart": 3,
-    "mrt": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "mei": 5,
-    "juni": 6,
-    "jun": 6,
-    "juli": 7,
-    "jul": 7,
-    "augustus": 8,
-    "aug": 8,
-    "september": 9,
-    "sep": 9,
-    "sept": 9,
-    "oktober": 10,
-    "okt": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "december": 12,
-    "dec": 12,
-}
-_UNITS = ("een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
-_NUMBER_WORDS: dict[str, int] = {
-    "nul": 0,
-    "een": 1,
-    "eén": 1,
-    "twee": 2,
-    "drie": 3,
-    "vier": 4,
-    "vijf": 5,
-    "zes": 6,
-    "zeven": 7,
-    "acht": 8,
-    "negen": 9,
-    "tien": 10,
-    "elf": 11,
-    "twaalf": 12,
-    "dertien": 13,
-    "veertien": 14,
-    "vijftien": 15,
-    "zestien": 16,
-    "zeventien": 17,
-    "achttien": 18,
-    "negentien": 19,
-    "twintig": 20,
-    "dertig": 30,
-}
-for _n, _unit in enumerate(_UNITS, start=1):
-    _NUMBER_WORDS[f"{_unit}entwintig"] = 20 + _n
-    _NUMBER_WORDS[f"{_unit}endertig"] = 30 + _n
-_NUMBER_WORDS["tweeentwintig"] = 22
-_NUMBER_WORDS["drieentwintig"] = 23
-_NUMBER_WORDS["tweeendertig"] = 32
-
-
-def number_word(word: str) -> int | None:
-    """A Dutch number written as a word ("veertien", "eenentwintig"), or None.
-    One table for dates and ages alike."""
-    return _NUMBER_WORDS.get(word)
-
-
-# Ordinals as typed: "de vijfde", "5e", "1ste".
-_ORDINAL_WORDS = {
-    "eerste": 1,
-    "tweede": 2,
-    "derde": 3,
-    "vierde": 4,
-    "vijfde": 5,
-    "zesde": 6,
-    "zevende": 7,
-    "achtste": 8,
-    "negende": 9,
-    "tiende": 10,
-}
-
-_UNIT_DAYS = {
-    "dag": 1,
-    "dagen": 1,
-    "week": 7,
-    "weken": 7,
-}
-_UNIT_MONTHS = {"maand": 1, "maanden": 1, "jaar": 12, "jaren": 12}
 
 _SLIP_DAYS = 14
 """A day and month typed without a year, at most this many days on the wrong side
@@ -159,7 +60,7 @@ def _count(word: str) -> int | None:
         return int(word)
     if word in ("een", "één", "1"):
         return 1
-    return _NUMBER_WORDS.get(word)
+    return NUMBER_WORDS.get(word)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -191,37 +92,16 @@ def _last_weekday(today: date, weekday: int, *, include_today: bool) -> date:
     return today - timedelta(days=back)
 
 
-_FIXED: dict[str, int] = {
-    "vandaag": 0,
-    "nu": 0,
-    "vanochtend": 0,
-    "vanmiddag": 0,
-    "vanavond": 0,
-    "morgen": 1,
-    "morgenochtend": 1,
-    "morgenmiddag": 1,
-    "morgenavond": 1,
-    "overmorgen": 2,
-    "gisteren": -1,
-    "gister": -1,
-    "gisterochtend": -1,
-    "gistermiddag": -1,
-    "gisteravond": -1,
-    "eergisteren": -2,
-    "eergister": -2,
-}
-
-
 def _relative(text: str, today: date, prefer: Prefer) -> date | None:
     """Our own rules for the relative phrases people use."""
-    if text in _FIXED:
-        return today + timedelta(days=_FIXED[text])
+    if text in FIXED_DAYS:
+        return today + timedelta(days=FIXED_DAYS[text])
     words = text.replace("-", " ").split()
     # Weekdays: "dinsdag", "komende dinsdag", "volgende week dinsdag", "vorige week vrijdag",
     # "dinsdag over een week", "dinsdag volgende week", "afgelopen vrijdag".
-    days = [w for w in words if w in _DAYS]
-    if len(days) == 1 and not any(w in _MONTHS or w.isdigit() for w in words):
-        weekday = _DAYS[days[0]]
+    days = [w for w in words if w in DAY_WORDS]
+    if len(days) == 1 and not any(w in MONTH_WORDS or w.isdigit() for w in words):
+        weekday = DAY_WORDS[days[0]]
         rest = " ".join(w for w in words if w != days[0])
         if rest in ("", "op"):
             # On a Thursday, "donderdag" means a week away: today would be "vandaag".
@@ -286,8 +166,8 @@ def _relative(text: str, today: date, prefer: Prefer) -> date | None:
         offset = 1 if part.group(2).startswith("volgend") else -1
         return _part(today, part.group(1), part.group(3), offset)
     part = re.fullmatch(r"(eind|begin|half) (\w+)", text)
-    if part and part.group(2) in _MONTHS:
-        month = _MONTHS[part.group(2)]
+    if part and part.group(2) in MONTH_WORDS:
+        month = MONTH_WORDS[part.group(2)]
         year = _year_for(today, month, 1, prefer)
         first = date(year, month, 1)
         return _part(first, part.group(1), "maand", 0)
@@ -311,9 +191,9 @@ def _relative(text: str, today: date, prefer: Prefer) -> date | None:
 
 
 def _shift(today: date, n: int, unit: str) -> date:
-    if unit in _UNIT_DAYS:
-        return today + timedelta(days=n * _UNIT_DAYS[unit])
-    return _add_months(today, n * _UNIT_MONTHS[unit])
+    if unit in UNIT_DAYS:
+        return today + timedelta(days=n * UNIT_DAYS[unit])
+    return _add_months(today, n * UNIT_MONTHS[unit])
 
 
 def _part(today: date, which: str, unit: str, offset: int) -> date:
@@ -361,13 +241,13 @@ def _day_number(word: str) -> int | None:
     word = re.sub(r"(?<=\d)(?:e|de|ste|st)$", "", word)
     if word.isdigit():
         return int(word)
-    return _NUMBER_WORDS.get(word) or _ORDINAL_WORDS.get(word)
+    return NUMBER_WORDS.get(word) or ORDINAL_WORDS.get(word)
 
 
 def _absolute(text: str, today: date, prefer: Prefer) -> DateReading | None:
     """Numbers and month names: "5-1", "5/1/27", "2026-12-08", "5 januari", "vijf jan 2027"."""
     # A weekday in front of a date only confirms it: "dinsdag 8 december".
-    words = [w for w in text.split() if w not in _DAYS and w not in ("op", "de", "den")]
+    words = [w for w in text.split() if w not in DAY_WORDS and w not in ("op", "de", "den")]
     body = " ".join(words)
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", body)
     if iso:
@@ -381,17 +261,17 @@ def _absolute(text: str, today: date, prefer: Prefer) -> DateReading | None:
             return DateReading(None, "impossible")
         return _make(_year_for(today, month, day, prefer), month, day)
     named = re.fullmatch(r"(\S+) (\w+)(?: (\d{2}|\d{4}))?", body)
-    if named and named.group(2) in _MONTHS:
+    if named and named.group(2) in MONTH_WORDS:
         day_n = _day_number(named.group(1))
         if day_n is None:
             return None
-        month = _MONTHS[named.group(2)]
+        month = MONTH_WORDS[named.group(2)]
         if named.group(3):
             return _make(_full_year(named.group(3)), month, day_n)
         if not 1 <= day_n <= 31:
             return DateReading(None, "impossible")
         return _make(_year_for(today, month, day_n, prefer), month, day_n)
-    if re.fullmatch(r"\d+", body) or body in _NUMBER_WORDS or body in _ORDINAL_WORDS:
+    if re.fullmatch(r"\d+", body) or body in NUMBER_WORDS or body in ORDINAL_WORDS:
         return DateReading(None, "number")
     if re.fullmatch(r"\d{1,4}(?:\s+\d{1,4})+", body):
         return DateReading(None, "ambiguous")

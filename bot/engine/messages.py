@@ -9,27 +9,31 @@ exception, so a sticker or a photo gets help instead of a crash.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from bot.engine.state import State
+from bot.questions import Choice, QuestionKind
 
-
-class QuestionKind(StrEnum):
-    """The kinds of question a flow can ask."""
-
-    SINGLE = "choice"
-    MULTI = "multi"
-    YESNO = "yesno"
-    TEXT = "text"
-    DATE = "date"
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One option of a question: ``key`` is stored, ``label`` is shown."""
-
-    key: str
-    label: str
+__all__ = [
+    "Ask",
+    "ChannelTraits",
+    "Choice",
+    "ChoiceIn",
+    "Document",
+    "DocumentRequest",
+    "DoneIn",
+    "Effect",
+    "EngineReply",
+    "Incoming",
+    "Progress",
+    "QuestionKind",
+    "RecordFinished",
+    "Reply",
+    "Say",
+    "Stale",
+    "StepResult",
+    "TextIn",
+    "Unsupported",
+]
 
 
 # ---------------------------------------------------------------- incoming

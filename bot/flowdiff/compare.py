@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.flowdiff.walk import Answer, Asked, QuestionKey, Walk, replay, walk_all
-from bot.flowspec.graph import FlowBook, Step
+from bot.flowspec.graph import AdviseStep, AskStep, FlowBook
 
 _SHORT = 70
 
@@ -74,30 +74,30 @@ HEADINGS = (
 )
 
 
-def _questions(book: FlowBook) -> dict[QuestionKey, Step]:
+def _questions(book: FlowBook) -> dict[QuestionKey, AskStep]:
     return {
         (block_id, step_id): s
         for block_id, block in book.blocks.items()
         for step_id, s in block.steps.items()
-        if s.kind == "ask"
+        if isinstance(s, AskStep)
     }
 
 
-def _advices(book: FlowBook) -> dict[QuestionKey, Step]:
+def _advices(book: FlowBook) -> dict[QuestionKey, AdviseStep]:
     return {
         (block_id, step_id): s
         for block_id, block in book.blocks.items()
         for step_id, s in block.steps.items()
-        if s.kind == "advise"
+        if isinstance(s, AdviseStep)
     }
 
 
-def _text(step: Step) -> str:
-    return step.text.source if step.text is not None else step.id
+def _text(step: AskStep | AdviseStep) -> str:
+    return step.text.source
 
 
-def _record(step: Step) -> str:
-    return " ".join((step.record.source if step.record is not None else step.id).split())
+def _record(step: AdviseStep) -> str:
+    return " ".join(step.record.source.split())
 
 
 def _first_reaching(walks: list[Walk], key: QuestionKey) -> str:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from bot.engine.messages import Choice, QuestionKind
 from bot.flowspec.errors import SourceLocation
 from bot.flowspec.expressions import Condition, Text
 from bot.flowspec.model import OrgSettings
+from bot.questions import Choice, QuestionKind
 
-StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
 Estimate = float  # questions still to come on a typical path (for the progress hint)
+Written = tuple[tuple[str, ...], Condition | Text]
+"""An expression of a step and the key path it is written under (``("with", "naam")``)."""
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,53 @@ class Branch:
     target: str
 
 
-@dataclass(frozen=True)
-class Step:
-    """One compiled step. Fields that do not apply to the step's kind stay empty."""
+@dataclass(frozen=True, kw_only=True)
+class _StepCommon:
+    """What every compiled step has: its id and place, its ways out, its guard."""
 
     id: str
-    kind: StepKind
     location: SourceLocation
     branches: tuple[Branch, ...] = ()
     when: Condition | None = None
     help: str | None = None
-    text: Text | None = None
-    record: Text | None = None
-    question: QuestionKind | None = None
+    reads: frozenset[str] = frozenset()
+    """Every name the step's expressions read (for ``wijzig``: which answers it depends on)."""
+
+    def expressions(self) -> tuple[Written, ...]:
+        """The step's conditions and texts, each with the key it is written under."""
+        return ((("when",), self.when),) if self.when is not None else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SayStep(_StepCommon):
+    """Show ``text`` and go on."""
+
+    kind: Literal["say"] = "say"
+    text: Text
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("say",), self.text))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdviseStep(_StepCommon):
+    """Show a recommendation; ``record`` is what the vastlegging keeps of it."""
+
+    kind: Literal["advise"] = "advise"
+    text: Text
+    record: Text
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("advise",), self.text), (("record",), self.record))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AskStep(_StepCommon):
+    """Ask one question; the answer is kept under the step id."""
+
+    kind: Literal["ask"] = "ask"
+    question: QuestionKind
+    text: Text
     choices: tuple[Choice, ...] = ()
     max_length: int = 400
     optional: bool = False
@@ -51,15 +86,61 @@ class Step:
     hint: str | None = None
     why: str | None = None
     example: str | None = None
-    expression: Condition | None = None
-    callee: str | None = None
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("text",), self.text))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetStep(_StepCommon):
+    """Keep the value of ``expression`` under the step id."""
+
+    kind: Literal["set"] = "set"
+    expression: Condition
+
+    def expressions(self) -> tuple[Written, ...]:
+        return (*super().expressions(), (("set",), self.expression))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallStep(_StepCommon):
+    """Run the flow ``callee`` with ``inputs``; its answers live under the step id."""
+
+    kind: Literal["call"] = "call"
+    callee: str
     inputs: tuple[tuple[str, Condition], ...] = ()
-    over: Condition | None = None
-    loop_var: str | None = None
+
+    def expressions(self) -> tuple[Written, ...]:
+        given = tuple((("with", name), condition) for name, condition in self.inputs)
+        return (*super().expressions(), *given)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForeachStep(_StepCommon):
+    """Run the block ``body`` once per item of ``over`` (that ``where`` lets through)."""
+
+    kind: Literal["foreach"] = "foreach"
+    over: Condition
+    loop_var: str
     where: Condition | None = None
-    body: str | None = None
-    template: str | None = None
-    reads: frozenset[str] = frozenset()
+    body: str
+
+    def expressions(self) -> tuple[Written, ...]:
+        where = ((("where",), self.where),) if self.where is not None else ()
+        return (*super().expressions(), (("foreach",), self.over), *where)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndStep(_StepCommon):
+    """End the flow; at the top level the summary uses ``template``."""
+
+    kind: Literal["end"] = "end"
+    template: str
+
+
+Step = SayStep | AdviseStep | AskStep | SetStep | CallStep | ForeachStep | EndStep
+"""One compiled step: a tagged union on ``kind``, so a ``match`` proves every kind handled."""
+StepKind = Literal["say", "advise", "ask", "set", "call", "foreach", "end"]
 
 
 @dataclass(frozen=True)

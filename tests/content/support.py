@@ -172,7 +172,8 @@ class Play:
 
     @property
     def ctx(self) -> Context:
-        return Context(now=self.now, traits=self.traits, knowledge=knowledge())
+        # trace: the edges walked, for the coverage tests
+        return Context(now=self.now, traits=self.traits, knowledge=knowledge(), trace=True)
 
     @property
     def state(self) -> State:

@@ -171,7 +171,7 @@ def test_questions_and_choices_are_phone_sized() -> None:
 
 def test_free_text_that_describes_the_case_is_marked_and_short() -> None:
     for block_id, step in _steps(shipped_book()):
-        if step.question is not QuestionKind.TEXT:
+        if step.kind != "ask" or step.question is not QuestionKind.TEXT:
             continue
         assert step.max_length <= MAX_FREE_TEXT, (block_id, step.id)
         assert step.describes_case is (step.id not in NOT_CASE_TEXT), (block_id, step.id)

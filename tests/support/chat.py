@@ -50,7 +50,10 @@ class EngineChat:
     ) -> None:
         self.book = book
         self.ctx = Context(
-            now=now, traits=traits or ChannelTraits("test"), knowledge=knowledge or NoKnowledge()
+            now=now,
+            traits=traits or ChannelTraits("test"),
+            knowledge=knowledge or NoKnowledge(),
+            trace=True,  # coverage: the edges walked
         )
         if identifiers is not None:
             self.ctx = replace(self.ctx, identifiers=identifiers)
