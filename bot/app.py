@@ -18,13 +18,15 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.flowspec.compile import ORG_FILE, compile_book
+from bot.flowspec.compile import ORG_FILE
 from bot.flowspec.graph import FlowBook
-from bot.flowspec.loader import load_book, read_sources
+from bot.flowspec.loader import load_book
+from bot.flowspec.overlay import compile_merged, overlaid
 from bot.identify import Detector
 from bot.identify.paths import default_cache_dir
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.org import org_articles
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
@@ -94,17 +96,18 @@ def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
 
 
 def organisation_book(settings: Settings, knowledge: KnowledgeBase, org: Organisation) -> FlowBook:
-    """An organisation's book: the shipped flows, its own folder's files over them,
-    and its own settings as ``organisatie.yaml``; raises ``FlowLoadError``."""
-    sources = read_sources(settings.flows_dir)
-    if org.flows_dir:
-        sources.update(read_sources(Path(org.flows_dir)))
+    """An organisation's book: the shipped flows, its own folder over them (overlays:
+    :mod:`bot.flowspec.overlay`), and its own settings as ``organisatie.yaml``;
+    raises ``FlowLoadError`` (located in the organisation's files)."""
+    merged = overlaid(settings.flows_dir, Path(org.flows_dir) if org.flows_dir else None)
     if org.settings:
-        sources[ORG_FILE] = yaml.safe_dump(dict(org.settings), allow_unicode=True, sort_keys=False)
+        merged.sources[ORG_FILE] = yaml.safe_dump(
+            dict(org.settings), allow_unicode=True, sort_keys=False
+        )
     articles = knowledge.ids() if settings.knowledge_dir.is_dir() else None
-    return compile_book(
-        sources, display_root=org.flows_dir or str(settings.flows_dir), articles=articles
-    )
+    if articles is not None and org.flows_dir:
+        articles |= org_articles(Path(org.flows_dir))
+    return compile_merged(merged, articles=articles)
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now) -> App:
