@@ -33,6 +33,7 @@ from bot.service.access import AccessGate
 from bot.service.conversation import ConversationService
 from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
+from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
 from bot.store.migrate import upgrade
@@ -67,6 +68,8 @@ class App:
     people: SqlPeopleStore
     scheduler: Scheduler
     notifier: Notifier
+    #: Reloads changed flows while the bot runs (SIGHUP, file changes).
+    reloader: FlowReloader | None = None
 
     def close(self) -> None:
         self.service.close()
@@ -74,14 +77,18 @@ class App:
 
     async def with_background(self, main: Awaitable[T]) -> T:
         """Await ``main`` (a channel's run) with the scheduler's loop beside it:
-        due jobs (the retention purge) and outbox delivery, every half minute."""
+        due jobs (the retention purge) and outbox delivery, every half minute;
+        and the flows reloaded on SIGHUP or a changed file (bot.service.reload)."""
         stop = asyncio.Event()
         loop = asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))
+        reloading = asyncio.create_task(self.reloader.run(stop)) if self.reloader else None
         try:
             return await main
         finally:
             stop.set()
             await loop
+            if reloading is not None:
+                await reloading
 
 
 def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
@@ -138,7 +145,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         load_name_check(service)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
-    return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
+    reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
+    return App(
+        settings, service, store, store, book, knowledge, people, scheduler, notifier, reloader
+    )
 
 
 def load_name_check(service: ConversationService, cache_dir: Path | None = None) -> Thread:

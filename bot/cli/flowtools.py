@@ -49,7 +49,9 @@ def org_flows(org: str) -> Flows:
     try:
         found = SqlPeopleStore(store.engine).organisation(org)
     except Exception as exc:  # no database yet, or an old one
-        raise click.UsageError(f"'{org}' is geen map en geen organisatie ({exc}).") from exc
+        raise click.UsageError(
+            f"'{org}' is geen map en geen organisatie: de database is leeg of niet bereikbaar."
+        ) from exc
     finally:
         store.close()
     if found is None:

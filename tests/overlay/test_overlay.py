@@ -208,3 +208,20 @@ def test_an_organisation_book_in_the_app_uses_the_overlay(tmp_path: Path) -> Non
     with pytest.raises(FlowLoadError) as caught:
         organisation_book(settings, KnowledgeBase(()), Organisation(2, "X", {}, str(broken)))
     assert caught.value.problems[0].location.path == str(broken / "vier-ogen.yaml")
+
+
+def test_flows_graph_draws_the_organisations_merged_flow() -> None:
+    done = CliRunner().invoke(main, ["flows", "graph", "vier-ogen", "--org", str(EXAMPLE)])
+    assert done.exit_code == 0, done.output
+    assert "Heb je de aandachtsfunctionaris van De Brug gebeld" in done.output
+    assert "vier_ogen__besproken --> vier_ogen__aandachtsfunctionaris_brug" in done.output
+
+
+def test_org_names_neither_folder_nor_organisation(tmp_path: Path) -> None:
+    done = CliRunner().invoke(
+        main,
+        ["flows", "graph", "dilemma", "--org", "Bestaat Niet"],
+        env={"VOORKOMEN_DATABASE_URL": f"sqlite:///{tmp_path / 'leeg.db'}"},
+    )
+    assert done.exit_code == 2
+    assert "'Bestaat Niet' is geen map en geen organisatie" in done.output
