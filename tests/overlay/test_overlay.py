@@ -225,3 +225,16 @@ def test_org_names_neither_folder_nor_organisation(tmp_path: Path) -> None:
     )
     assert done.exit_code == 2
     assert "'Bestaat Niet' is geen map en geen organisatie" in done.output
+
+
+def test_the_guide_shows_the_current_diagram_of_the_example(example_book: FlowBook) -> None:
+    """Regenerate with the command the guide names, between its markers."""
+    from bot.diagram.build import build
+    from bot.diagram.render import to_mermaid
+
+    guide = (ROOT / "docs" / "flows-aanpassen.md").read_text(encoding="utf-8")
+    marker = "<!-- diagram: vier-ogen --org flows/examples/organisatie -->\n```mermaid\n"
+    start = guide.index(marker) + len(marker)
+    shown = guide[start : guide.index("```\n", start)]
+    assert shown == to_mermaid(build(example_book, "vier-ogen"))
+    assert "aandachtsfunctionaris_brug" in shown
