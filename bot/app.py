@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.flowspec.compile import ORG_FILE
+from bot.flowspec.errors import FlowLoadError
 from bot.flowspec.graph import FlowBook
 from bot.flowspec.loader import load_book
 from bot.flowspec.overlay import compile_merged, overlaid
@@ -26,7 +27,7 @@ from bot.identify import Detector
 from bot.identify.paths import default_cache_dir
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.org import org_articles
+from bot.knowledge.org import org_articles, with_org_articles
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
@@ -117,6 +118,18 @@ def organisation_book(settings: Settings, knowledge: KnowledgeBase, org: Organis
     return compile_merged(merged, articles=articles)
 
 
+def organisation_knowledge(knowledge: KnowledgeBase, org: Organisation) -> KnowledgeBase | None:
+    """The shipped articles with the organisation's own (``kennis/`` in its folder)
+    over them; None when it has none, or they do not load (logged)."""
+    if not org.flows_dir:
+        return None
+    try:
+        return with_org_articles(knowledge, Path(org.flows_dir))
+    except FlowLoadError:
+        log.exception("the articles of organisation %s do not load; using the shipped", org.id)
+        return None
+
+
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now) -> App:
     """Load and check the content, migrate the database, and build the service."""
     book, knowledge = load_content(settings)
@@ -137,6 +150,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         ),
         offload=store.engine.dialect.name == "postgresql",
     )
+    service.org_knowledge = lambda org: organisation_knowledge(knowledge, org)
     store.purge_hooks.update(people.purge_hooks())
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)

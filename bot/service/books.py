@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from bot.engine.context import KnowledgeLike
 from bot.flowspec.compile import compile_book
 from bot.flowspec.errors import FlowLoadError
 from bot.flowspec.graph import FlowBook
@@ -28,6 +29,8 @@ class BookShelf:
 
     def __init__(self, current: FlowBook, store: ConversationStore, keep: int = 8) -> None:
         self.current = current
+        #: An organisation's own articles with the shipped ones (None: the service's).
+        self.knowledge: KnowledgeLike | None = None
         self._store = store
         self._keep = keep
         self._older: OrderedDict[str, FlowBook] = OrderedDict()

@@ -108,12 +108,16 @@ class FlowReloader:
             if shelf is shipped:
                 return False
             shelves[org.id] = shipped
-        elif shelf is None or shelf is shipped:
-            shelves[org.id] = BookShelf(book, self.service.store)
-        elif book.hash == shelf.current.hash:
-            return False
         else:
-            shelf.replace(book)
+            same = shelf is not None and shelf is not shipped and book.hash == shelf.current.hash
+            if shelf is None or shelf is shipped:
+                shelf = shelves[org.id] = BookShelf(book, self.service.store)
+            elif not same:
+                shelf.replace(book)
+            if self.service.org_knowledge is not None:  # its articles may have changed
+                shelf.knowledge = self.service.org_knowledge(org)
+            if same:
+                return False
         log.info(
             "flows of organisation %s reloaded%s: version %s",
             org.id,

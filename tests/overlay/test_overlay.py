@@ -238,3 +238,62 @@ def test_the_guide_shows_the_current_diagram_of_the_example(example_book: FlowBo
     shown = guide[start : guide.index("```\n", start)]
     assert shown == to_mermaid(build(example_book, "vier-ogen"))
     assert "aandachtsfunctionaris_brug" in shown
+
+
+ARTICLE = """---
+id: eigen-uitleg
+title: Zo kiezen wij het soort dilemma
+tags: [soort, dilemma]
+samenvatting: >-
+  Bij ons kies je het soort dilemma samen met je teamleider.
+sources:
+  - "Eigen werkwijze (voorbeeld) – Organisatie A – 2026"
+peildatum: 2026-12-02
+---
+Bij ons kies je het soort dilemma samen met je teamleider. Twijfel je? Kies dan Iets anders.
+"""
+
+
+def test_a_member_reads_the_organisations_own_article_in_the_running_bot(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.app import create_app
+    from bot.engine.messages import ChannelTraits, Say, TextIn
+    from bot.org.model import Role
+    from bot.service.ports import ConversationKey, Sender
+    from tests.support.chat import FIXTURES
+
+    folder = _org(
+        tmp_path,
+        {
+            "demo.yaml": "overlay: demo\nsteps:\n  - change: soort\n    help: eigen-uitleg\n",
+            "kennis/eigen-uitleg.md": ARTICLE,
+        },
+    )
+    settings = Settings(
+        name_check=False,
+        database_url=f"sqlite:///{tmp_path / 'v.db'}",
+        flows_dir=FIXTURES / "flows",
+        knowledge_dir=tmp_path / "geen",
+        main_flow="demo",
+    )
+    app = create_app(settings)
+    try:
+        now = datetime.now(UTC)
+        own = app.people.create_organisation("A", flows_dir=str(folder), now=now)
+        plain = app.people.create_organisation("B", now=now)
+        traits = ChannelTraits("telegram", end_to_end_encrypted=True)
+        said: dict[str, str] = {}
+        for org, user in ((own, "anna"), (plain, "bo")):
+            app.people.enrol(
+                org.id, user, frozenset({Role.PROFESSIONAL}), identity=("telegram", user), now=now
+            )
+            key, sender = ConversationKey("telegram", user), Sender("telegram", user, user)
+            app.service.start_now(key, traits, None, sender)
+            app.service.handle_now(key, TextIn("C-1"), traits, sender)
+            replies = app.service.handle_now(key, TextIn("uitleg"), traits, sender)
+            said[user] = " ".join(r.text for r in replies if isinstance(r, Say))
+        assert "samen met je teamleider" in said["anna"]
+        assert "samen met je teamleider" not in said["bo"]
+    finally:
+        app.close()
