@@ -49,6 +49,7 @@ def command(org: str | None, flows_dir: Path | None, compare_with: str | None, p
     workspace = Workspace(
         chosen.folder,
         org=chosen.org,
+        org_settings=chosen.org_settings,
         knowledge=knowledge,
         articles=knowledge.ids() if settings.knowledge_dir.is_dir() else None,
         main_flow=settings.main_flow,

@@ -3,11 +3,14 @@ with an organisation's folder, that folder over the shipped flows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from bot.engine.context import KnowledgeLike
-from bot.flowspec.compile import book_hash, compile_book
+from bot.flowspec.compile import ORG_FILE, book_hash, compile_book
 from bot.flowspec.errors import FlowLoadError, FlowProblem
 from bot.flowspec.graph import FlowBook
 from bot.flowspec.loader import read_sources
@@ -45,9 +48,12 @@ class Workspace:
         published: dict[str, str] | None = None,
         published_name: str = "",
         org: Path | None = None,
+        org_settings: Mapping[str, object] | None = None,
     ) -> None:
         self.folder = folder
         self.org = org
+        #: An organisation's settings from the database (replace organisatie.yaml).
+        self.org_settings = dict(org_settings) if org_settings else None
         self.knowledge = knowledge
         self.articles = articles
         self.main_flow = main_flow
@@ -70,6 +76,10 @@ class Workspace:
         try:
             if self.org is not None:
                 merged = merge(shipped, sources, shipped_root=str(self.folder), org_root="")
+                if self.org_settings:
+                    merged.sources[ORG_FILE] = yaml.safe_dump(
+                        self.org_settings, allow_unicode=True, sort_keys=False
+                    )
                 book = compile_merged(merged, articles=self.articles)
             else:
                 book = compile_book(sources, display_root="", articles=self.articles)

@@ -297,3 +297,12 @@ def test_a_member_reads_the_organisations_own_article_in_the_running_bot(tmp_pat
         assert "samen met je teamleider" not in said["bo"]
     finally:
         app.close()
+
+
+def test_a_text_the_organisation_removes_is_reported_in_its_own_settings(tmp_path: Path) -> None:
+    folder = _org(tmp_path, {"organisatie.yaml": "naam: Eigen\nteksten:\n  meldcode: ~\n"})
+    found = _problems(folder)
+    assert found
+    for location, message in found:
+        assert location.path == str(folder / "organisatie.yaml")
+        assert "has no text 'meldcode'" in message and "in the shipped flow at" in message
