@@ -306,3 +306,31 @@ def test_a_text_the_organisation_removes_is_reported_in_its_own_settings(tmp_pat
     for location, message in found:
         assert location.path == str(folder / "organisatie.yaml")
         assert "has no text 'meldcode'" in message and "in the shipped flow at" in message
+
+
+def test_a_step_inside_a_foreach_is_named_with_a_dot(tmp_path: Path) -> None:
+    folder = _org(
+        tmp_path,
+        {
+            "toestemming.yaml": (
+                "overlay: toestemming\n"
+                "steps:\n"
+                "  - change: per_partner.antwoord_kind\n"
+                "    text: Mag je dit met {{ naam }} delen?\n"
+                "  - remove: per_partner.geen_stap\n"
+            )
+        },
+    )
+    found = _problems(folder)
+    assert found == [
+        (
+            SourceLocation(str(folder / "toestemming.yaml"), 5, 13),
+            "step 'per_partner.geen_stap' is not in the shipped flow 'toestemming' "
+            "(renamed or removed?)",
+        )
+    ]
+    overlay = folder / "toestemming.yaml"
+    overlay.write_text(overlay.read_text().replace("  - remove: per_partner.geen_stap\n", ""))
+    book = load_book(SHIPPED, overlay=folder)
+    step = book.blocks["toestemming#per_partner"].steps["antwoord_kind"]
+    assert step.text is not None and "Mag je dit met" in step.text.source
