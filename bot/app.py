@@ -18,19 +18,23 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.flowspec.compile import ORG_FILE, compile_book
+from bot.flowspec.compile import ORG_FILE
+from bot.flowspec.errors import FlowLoadError
 from bot.flowspec.graph import FlowBook
-from bot.flowspec.loader import load_book, read_sources
+from bot.flowspec.loader import load_book
+from bot.flowspec.overlay import compile_merged, overlaid
 from bot.identify import Detector
 from bot.identify.paths import default_cache_dir
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.org import org_articles, with_org_articles
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
 from bot.service.conversation import ConversationService
 from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
+from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
 from bot.store.migrate import upgrade
@@ -65,6 +69,8 @@ class App:
     people: SqlPeopleStore
     scheduler: Scheduler
     notifier: Notifier
+    #: Reloads changed flows while the bot runs (SIGHUP, file changes).
+    reloader: FlowReloader | None = None
 
     def close(self) -> None:
         self.service.close()
@@ -72,14 +78,18 @@ class App:
 
     async def with_background(self, main: Awaitable[T]) -> T:
         """Await ``main`` (a channel's run) with the scheduler's loop beside it:
-        due jobs (the retention purge) and outbox delivery, every half minute."""
+        due jobs (the retention purge) and outbox delivery, every half minute;
+        and the flows reloaded on SIGHUP or a changed file (bot.service.reload)."""
         stop = asyncio.Event()
         loop = asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))
+        reloading = asyncio.create_task(self.reloader.run(stop)) if self.reloader else None
         try:
             return await main
         finally:
             stop.set()
             await loop
+            if reloading is not None:
+                await reloading
 
 
 def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
@@ -94,17 +104,30 @@ def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
 
 
 def organisation_book(settings: Settings, knowledge: KnowledgeBase, org: Organisation) -> FlowBook:
-    """An organisation's book: the shipped flows, its own folder's files over them,
-    and its own settings as ``organisatie.yaml``; raises ``FlowLoadError``."""
-    sources = read_sources(settings.flows_dir)
-    if org.flows_dir:
-        sources.update(read_sources(Path(org.flows_dir)))
+    """An organisation's book: the shipped flows, its own folder over them (overlays:
+    :mod:`bot.flowspec.overlay`), and its own settings as ``organisatie.yaml``;
+    raises ``FlowLoadError`` (located in the organisation's files)."""
+    merged = overlaid(settings.flows_dir, Path(org.flows_dir) if org.flows_dir else None)
     if org.settings:
-        sources[ORG_FILE] = yaml.safe_dump(dict(org.settings), allow_unicode=True, sort_keys=False)
+        merged.sources[ORG_FILE] = yaml.safe_dump(
+            dict(org.settings), allow_unicode=True, sort_keys=False
+        )
     articles = knowledge.ids() if settings.knowledge_dir.is_dir() else None
-    return compile_book(
-        sources, display_root=org.flows_dir or str(settings.flows_dir), articles=articles
-    )
+    if articles is not None and org.flows_dir:
+        articles |= org_articles(Path(org.flows_dir))
+    return compile_merged(merged, articles=articles)
+
+
+def organisation_knowledge(knowledge: KnowledgeBase, org: Organisation) -> KnowledgeBase | None:
+    """The shipped articles with the organisation's own (``kennis/`` in its folder)
+    over them; None when it has none, or they do not load (logged)."""
+    if not org.flows_dir:
+        return None
+    try:
+        return with_org_articles(knowledge, Path(org.flows_dir))
+    except FlowLoadError:
+        log.exception("the articles of organisation %s do not load; using the shipped", org.id)
+        return None
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now) -> App:
@@ -127,6 +150,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         ),
         offload=store.engine.dialect.name == "postgresql",
     )
+    service.org_knowledge = lambda org: organisation_knowledge(knowledge, org)
     store.purge_hooks.update(people.purge_hooks())
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
@@ -135,7 +159,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         load_name_check(service)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
-    return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
+    reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
+    return App(
+        settings, service, store, store, book, knowledge, people, scheduler, notifier, reloader
+    )
 
 
 def load_name_check(

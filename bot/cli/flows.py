@@ -23,8 +23,20 @@ def flows() -> None:
 @click.option(
     "--knowledge", type=click.Path(path_type=Path), default=None, help="Map met kennisartikelen."
 )
-def check(paths: tuple[Path, ...], knowledge: Path | None) -> None:
-    """Controleer flows. PATHS: mappen of flowbestanden (standaard: de flows-map)."""
+@click.option(
+    "--org",
+    default=None,
+    help="Organisatie: haar flows-map (over de meegeleverde flows) of haar naam in de database.",
+)
+def check(paths: tuple[Path, ...], knowledge: Path | None, org: str | None) -> None:
+    """Controleer flows. PATHS: mappen of flowbestanden (standaard: de flows-map).
+
+    Met --org: de flows van die organisatie, samengevoegd met de meegeleverde;
+    elke fout wijst naar haar eigen bestand, regel en kolom.
+    """
+    if org is not None:
+        check_org(org, knowledge)
+        return
     settings = Settings.from_env()
     folders: list[Path] = []
     for path in paths or (settings.flows_dir,):
@@ -51,3 +63,23 @@ def check(paths: tuple[Path, ...], knowledge: Path | None) -> None:
     if problems:
         click.echo(f"{len(problems)} probleem/problemen gevonden.", err=True)
         sys.exit(1)
+
+
+def check_org(org: str, knowledge: Path | None) -> None:
+    """``flows check --org``: the merged flows of one organisation."""
+    from bot.cli.flowtools import flows_folder, knowledge_of, load_flows
+
+    chosen = flows_folder(org, None)
+    settings = Settings.from_env()
+    try:
+        kdir = knowledge or settings.knowledge_dir
+        articles = (
+            (load_knowledge(kdir).ids() | knowledge_of(chosen).ids()) if kdir.is_dir() else None
+        )
+        book = load_flows(chosen, articles)
+    except FlowLoadError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} probleem/problemen gevonden.", err=True)
+        sys.exit(1)
+    click.echo(f"{chosen.org or org}: {len(book.flows)} flows in orde (versie {book.hash})")

@@ -6,12 +6,16 @@ from pathlib import Path
 
 import click
 
-from bot.cli.flowtools import flows_folder
+from bot.cli.flowtools import flows_folder, knowledge_of
 from bot.settings import Settings
 
 
 @click.command("studio")
-@click.option("--org", default=None, help="Organisatie (nog niet beschikbaar).")
+@click.option(
+    "--org",
+    default=None,
+    help="Organisatie: haar flows-map (over de meegeleverde flows) of haar naam in de database.",
+)
 @click.option(
     "--flows-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -30,18 +34,12 @@ def command(org: str | None, flows_dir: Path | None, compare_with: str | None, p
     from aiohttp import web
 
     from bot.flowdiff.sources import SourceError, sources_of
-    from bot.knowledge.base import KnowledgeBase
-    from bot.knowledge.loader import load_knowledge
     from bot.studio.server import create_web_app
     from bot.studio.workspace import Workspace
 
     settings = Settings.from_env()
-    folder = flows_folder(org, flows_dir)
-    knowledge = (
-        load_knowledge(settings.knowledge_dir)
-        if settings.knowledge_dir.is_dir()
-        else KnowledgeBase(())
-    )
+    chosen = flows_folder(org, flows_dir)
+    knowledge = knowledge_of(chosen)
     published = None
     if compare_with is not None:
         try:
@@ -49,7 +47,9 @@ def command(org: str | None, flows_dir: Path | None, compare_with: str | None, p
         except SourceError as exc:
             raise click.ClickException(str(exc)) from exc
     workspace = Workspace(
-        folder,
+        chosen.folder,
+        org=chosen.org,
+        org_settings=chosen.org_settings,
         knowledge=knowledge,
         articles=knowledge.ids() if settings.knowledge_dir.is_dir() else None,
         main_flow=settings.main_flow,

@@ -28,6 +28,13 @@ def read_sources(folder: Path) -> dict[str, str]:
     return sources
 
 
-def load_book(folder: Path, *, articles: frozenset[str] | None = None) -> FlowBook:
-    """Compile the flows in ``folder``; raises ``FlowLoadError`` with every problem."""
+def load_book(
+    folder: Path, *, articles: frozenset[str] | None = None, overlay: Path | None = None
+) -> FlowBook:
+    """Compile the flows in ``folder`` (with an organisation's ``overlay`` folder
+    over them: :mod:`bot.flowspec.overlay`); raises ``FlowLoadError`` with every problem."""
+    if overlay is not None:
+        from bot.flowspec.overlay import load_overlaid
+
+        return load_overlaid(folder, overlay, articles=articles)
     return compile_book(read_sources(folder), display_root=str(folder), articles=articles)

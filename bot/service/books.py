@@ -5,6 +5,11 @@ current book is compiled at start-up; when a conversation started on an older
 version arrives, its sources are read back from the store and compiled once
 (a small cache keeps recent versions). The current book's sources are stored
 the first time a conversation starts on it.
+
+A running bot may get a new current book (:mod:`bot.service.reload`):
+:meth:`BookShelf.replace` keeps the one it replaces among the older versions,
+so conversations in progress finish on the version they started with, and
+new conversations start on the new one.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from bot.engine.context import KnowledgeLike
 from bot.flowspec.compile import compile_book
 from bot.flowspec.errors import FlowLoadError
 from bot.flowspec.graph import FlowBook
@@ -23,12 +29,28 @@ class BookShelf:
 
     def __init__(self, current: FlowBook, store: ConversationStore, keep: int = 8) -> None:
         self.current = current
+        #: An organisation's own articles with the shipped ones (None: the service's).
+        self.knowledge: KnowledgeLike | None = None
         self._store = store
         self._keep = keep
         self._older: OrderedDict[str, FlowBook] = OrderedDict()
         self._saved: set[str] = set()
         # Steps may run in worker threads (PostgreSQL): one compiles at a time.
         self._lock = threading.Lock()
+
+    def replace(self, book: FlowBook) -> FlowBook:
+        """Make ``book`` the current book; returns the one it replaces (kept
+        compiled among the older versions for the conversations still on it)."""
+        with self._lock:
+            old = self.current
+            if book.hash != old.hash:
+                self._older[old.hash] = old
+                self._older.move_to_end(old.hash)
+                self._older.pop(book.hash, None)
+                if len(self._older) > self._keep:
+                    self._older.popitem(last=False)
+                self.current = book
+            return old
 
     def get(self, book_hash: str | None) -> FlowBook | None:
         """The book with ``book_hash`` (the current one for None), or None if lost."""

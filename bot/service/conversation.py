@@ -92,6 +92,8 @@ class ConversationService:
         self.gate = gate
         # An organisation's own book (its settings, its flows folder); None: the shipped one.
         self.org_books = org_books
+        #: An organisation's own articles over the shipped ones (set by the app).
+        self.org_knowledge: Callable[[Organisation], KnowledgeLike | None] | None = None
         self._org_shelves: dict[int, BookShelf] = {}
         self.books = BookShelf(book, store)
         self.renderer = renderer
@@ -239,6 +241,8 @@ class ConversationService:
                 book = None
             same = book is None or book.hash == self.books.current.hash
             shelf = self.books if same else BookShelf(book or self.books.current, self.store)
+            if shelf is not self.books and self.org_knowledge is not None:
+                shelf.knowledge = self.org_knowledge(org)
             self._org_shelves[org.id] = shelf
         return shelf
 
@@ -326,7 +330,10 @@ class ConversationService:
             state = State(serial=state.serial + 1)
             book = books.current
         ctx = Context(
-            now=self.clock(), traits=traits, knowledge=self.knowledge, identifiers=self.identifiers
+            now=self.clock(),
+            traits=traits,
+            knowledge=books.knowledge or self.knowledge,
+            identifiers=self.identifiers,
         )
         result = work(book, state, ctx)
         new_state = result.state

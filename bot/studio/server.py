@@ -59,7 +59,9 @@ class Studio:
             if snap.book
             else []
         )
-        html = pages.index(str(self.ws.folder), flows, sorted(snap.sources), snap.problems)
+        html = pages.index(
+            str(self.ws.org or self.ws.folder), flows, sorted(snap.sources), snap.problems
+        )
         return web.Response(text=html, content_type=HTML)
 
     def _diagram(self, snap: Snapshot, flow_id: str) -> tuple[str, bool]:

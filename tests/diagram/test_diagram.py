@@ -105,14 +105,12 @@ def test_flows_graph_renders_svg_with_graphviz(tmp_path: Path) -> None:
     assert "Deelflow: Overleg met een" in texts
 
 
-def test_flows_graph_names_an_unknown_flow_and_refuses_org_for_now() -> None:
+def test_flows_graph_names_an_unknown_flow() -> None:
+    """(``--org`` is tested with the overlays, in tests/overlay.)"""
     runner = CliRunner()
     result = runner.invoke(main, ["flows", "graph", "nee", "--flows-dir", str(FIXTURE)])
     assert result.exit_code != 0
     assert "Er is geen flow 'nee'" in result.output
-    result = runner.invoke(main, ["flows", "graph", "melden", "--org", "x"])
-    assert result.exit_code != 0
-    assert "organisaties zijn nog niet beschikbaar" in result.output
 
 
 def test_the_readme_shows_the_current_main_flow() -> None:

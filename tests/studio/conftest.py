@@ -100,3 +100,16 @@ def page(browser: Browser) -> Iterator[Page]:
     opened.route(lambda url: not url.startswith("http://127.0.0.1"), lambda route: route.abort())
     yield opened
     context.close()
+
+
+@pytest.fixture
+def org_studio(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
+    """The studio on an organisation's folder over the fixture flows (``--org``)."""
+    org = tmp_path / "organisatie"
+    org.mkdir()
+    workspace = Workspace(
+        FIXTURE, knowledge=KnowledgeBase(()), articles=None, main_flow="melden", org=org
+    )
+    server = Server(workspace)
+    yield server, org
+    server.stop()

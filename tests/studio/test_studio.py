@@ -139,3 +139,29 @@ def test_the_diff_before_publishing(studio: Server, flows: Path, page: Page) -> 
         "Bijvoorbeeld: «Wat is je casuscode?»: (een antwoord)"
         " → «Waar gaat je zorg over?»: Schoolverzuim"
     )
+
+
+def test_an_organisations_overlay_and_its_broken_step_at_its_line(
+    org_studio: tuple[Server, Path], page: Page
+) -> None:
+    studio, org = org_studio
+    overlay = org / "melden.yaml"
+    overlay.write_text(
+        "overlay: melden\nsteps:\n  - change: leeftijd\n    text: Hoe oud is de jongere?\n",
+        encoding="utf-8",
+    )
+    page.goto(studio.url + "/flow/melden")
+    expect(page.locator("figure.diagram svg")).to_contain_text("Hoe oud is de jongere?")
+    # The shipped flow lost the step the overlay changes: an error at the overlay's line.
+    overlay.write_text(
+        "overlay: melden\nsteps:\n  - change: leeftijd\n    text: Hoe oud?\n"
+        "  - remove: bestaat_niet\n",
+        encoding="utf-8",
+    )
+    page.goto(studio.url + "/")
+    problems = page.locator("section.problems")
+    problems.get_by_role("link", name="melden.yaml, regel 5").click()
+    row = page.locator("#L5")
+    expect(row).to_have_class("bad")
+    expect(row.locator("code")).to_have_text("  - remove: bestaat_niet")
+    expect(row.locator(".problem")).to_contain_text("'bestaat_niet' is not in the shipped flow")
