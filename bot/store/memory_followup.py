@@ -41,6 +41,7 @@ class MemoryFollowupStore:
         self._created: dict[int, datetime] = {}
         self._records: dict[str, RecordIndex] = {}
         self._facts: list[Fact] = []
+        self._last_id = 0
 
     def writer(self, inner: Writer | None) -> Writer:
         """``MemoryStore.audit_writer``, also keeping the follow-up rows of a step."""
@@ -69,7 +70,8 @@ class MemoryFollowupStore:
                 elif isinstance(item, Fact):
                     self._facts.append(item)
                 elif isinstance(item, PlannedAction):
-                    new_id = len(self._created) + 1
+                    self._last_id += 1
+                    new_id = self._last_id
                     self._created[new_id] = now
                     self._actions[new_id] = Action(
                         id=new_id,
@@ -204,4 +206,5 @@ class MemoryFollowupStore:
             ]
             for i in ended:
                 del self._actions[i]
+                del self._created[i]
             return len(old) + len(ended)
