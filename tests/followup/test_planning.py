@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.service.followup import agreed_steps, reminder_time, zone_of
+from bot.service.followup import Action, agreed_steps, reminder_notice, reminder_time, zone_of
 from tests.content.support import examples, play
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -86,3 +86,36 @@ def _strings(tree: object) -> list[str]:
     if isinstance(tree, list):
         return [s for v in tree for s in _strings(v)]
     return [tree] if isinstance(tree, str) else []
+
+
+def test_the_owner_is_a_real_choice_only_for_a_later_decision_and_a_follow_up_step() -> None:
+    owners = {}
+    for example in examples():
+        p = play(example)
+        finished = [e for r in p.results for e in r.effects]
+        if finished:
+            record = finished[-1]
+            for s in agreed_steps(record.flow_id, record.answers, example.now.date(), {}):
+                owners[s.description] = s.owner
+    assert owners["Besluiten over delen met huisarts"] == "een collega"
+    chosen = {"Besluiten over delen", "De vervolgstap uit het vier-ogen overleg"}
+    assert {
+        d: o for d, o in owners.items() if not any(d.startswith(c) for c in chosen)
+    } == dict.fromkeys([d for d in owners if not any(d.startswith(c) for c in chosen)], "ik")
+    notice = reminder_notice(
+        Action(
+            1,
+            1,
+            2,
+            "r",
+            "T-3",
+            "Besluiten over delen met Huisarts",
+            "een collega",
+            date(2026, 11, 27),
+            False,
+            "open",
+            None,
+            0,
+        )
+    )
+    assert "Afgesproken: een collega doet dit." in notice.text
