@@ -289,7 +289,12 @@ class _Step:
 def agreed_steps(
     flow_id: str, answers: Mapping[str, Any], made_on: date, settings: Mapping[str, Any]
 ) -> list[_Step]:
-    """The agreed steps with a date, as the vastlegging lists them (no free text)."""
+    """The agreed steps with a date, as the vastlegging lists them.
+
+    Described with the flows' option labels, never free text, unless the
+    organisation allows free text on every channel (a reminder may reach a
+    chat without end-to-end encryption).
+    """
     parts = _parts(flow_id, answers)
     steps: list[_Step] = []
     cal, mc, vo, ts = parts["calamiteit"], parts["meldcode"], parts["overleg"], parts["toestemming"]
@@ -306,7 +311,11 @@ def agreed_steps(
         steps.append(_Step(f"Het dilemma bespreken met {who}", "ik", day))
     if vo.get("vervolg") and (day := _day(vo.get("vervolg_datum"))) is not None:
         owner = _OWNERS.get(str(vo.get("vervolg_wie") or "ik"), "ik")
-        steps.append(_Step("De vervolgstap uit het vier-ogen overleg", owner, day))
+        what = "De vervolgstap uit het vier-ogen overleg"
+        if settings.get("vrije_tekst_zonder_versleuteling") is True:
+            # The organisation allows free text on every channel: the step's own words.
+            what = f"Vervolgstap: {vo.get('vervolg')}"[:200]
+        steps.append(_Step(what, owner, day))
     chosen = ts.get("partners")
     for p in chosen if isinstance(chosen, list) else []:
         name = partner_label(str(p), settings)

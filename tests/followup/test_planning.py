@@ -119,3 +119,12 @@ def test_the_owner_is_a_real_choice_only_for_a_later_decision_and_a_follow_up_st
         )
     )
     assert "Afgesproken: een collega doet dit." in notice.text
+
+
+def test_free_text_names_a_step_only_where_the_organisation_allows_it() -> None:
+    answers = {"vervolg": "School bellen", "vervolg_wie": "ik", "vervolg_datum": "2026-11-27"}
+    (closed,) = agreed_steps("vier-ogen", answers, date(2026, 11, 25), {})
+    assert closed.description == "De vervolgstap uit het vier-ogen overleg"
+    allowed = {"vrije_tekst_zonder_versleuteling": True}
+    (open_,) = agreed_steps("vier-ogen", answers, date(2026, 11, 25), allowed)
+    assert open_.description == "Vervolgstap: School bellen"
