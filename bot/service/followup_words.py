@@ -128,9 +128,10 @@ class FollowupWords:
             if not self.store.close_action(action.id, DROPPED, today, fact, now):
                 return _say(UNKNOWN_ACTION)
             return _say(DROPPED_TEXT)
-        if rest:
-            return self._postpone(member, action, rest, now) or _say(ASK_DATE)
-        self.store.ask_date(action.id, now)
+        postponed = self._postpone(member, action, rest, now) if rest else None
+        if postponed is not None:
+            return postponed
+        self.store.ask_date(action.id, now)  # the next message that is a date
         return _say(ASK_DATE)
 
     def _date_answer(self, member: Membership, text: str, now: datetime) -> Answered | None:

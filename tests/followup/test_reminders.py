@@ -12,7 +12,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.org.model import Role
-from bot.service.followup import DILEMMA, ON_TIME, STEP
+from bot.service.followup import DILEMMA, NOT_NEEDED, ON_TIME, STEP
 from tests.content.support import load_example
 from tests.followup.support import FLOWS, Person, World
 
@@ -87,8 +87,14 @@ def test_a_step_reminds_its_owner_once_and_the_answer_joins_the_record(world: Wo
     assert "- Het dilemma bespreken met mijn leidinggevende: gedaan op 01-12-2026" in again
     assert "- De vervolgstap uit het vier-ogen overleg: nog open" in again
 
+    moved = ann.say(f"later {second.code} volgende week vrijdag")  # the date typed along
+    assert "Genoteerd: nieuwe datum vrijdag 11-12-2026" in moved
+    assert "niet meer nodig" in ann.say(f"vervalt {second.code}")
+    assert "geen open afspraken" in ann.say("mijn acties")
+
     assert "teamleider of beheerder" in ann.say("overzicht")
     view = tom.say("overzicht")
     assert f"• {DILEMMA}, zorgen om veiligheid: <5" in view
     assert f"• {STEP}, {ON_TIME}: <5" in view
+    assert f"• {STEP}, {NOT_NEEDED}: <5" in view
     assert "V-1" not in view and "Ann" not in view
