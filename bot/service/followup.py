@@ -425,13 +425,17 @@ def day_text(day: date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.strftime('%d-%m-%Y')}"
 
 
+ANSWERS = "Ja, nog niet (dan kies je een nieuwe datum), of niet meer nodig?"
+"""The three answers in words: a channel may show only the words to type."""
+
+
 def reminder_notice(action: Action) -> Notice:
     """ "Is dit gebeurd?" with the three answers; each word carries the action's code."""
     case = f" (casus {action.case_code})" if action.case_code else ""
     owner = "" if action.owner == "ik" else f" Afgesproken: {action.owner} doet dit."
     text = (
         f"Herinnering: {action.description}{case}, afgesproken voor {day_text(action.due_on)}."
-        f"{owner}\nIs dit gebeurd?"
+        f"{owner}\nIs dit gebeurd? {ANSWERS}"
     )
     return Notice(
         text[:600],

@@ -12,7 +12,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.org.model import Role
-from bot.service.followup import DILEMMA, NOT_NEEDED, ON_TIME, STEP
+from bot.service.followup import ANSWERS, DILEMMA, NOT_NEEDED, ON_TIME, STEP
 from tests.content.support import load_example
 from tests.followup.support import FLOWS, Person, World
 
@@ -56,7 +56,7 @@ def test_a_step_reminds_its_owner_once_and_the_answer_joins_the_record(world: Wo
     run_all(world, friday + timedelta(minutes=5))  # both processes run the due job
     (reminder,) = sent(world)
     assert "Het dilemma bespreken met mijn leidinggevende (casus V-1)" in reminder
-    assert reminder.endswith("Is dit gebeurd?")
+    assert reminder.endswith(f"Is dit gebeurd? {ANSWERS}")
     ((to, notice),) = world.sent
     assert to == ann.key
     assert [c.label for c in notice.actions] == ["Ja", "Nog niet, nieuwe datum", "Niet meer nodig"]
