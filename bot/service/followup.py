@@ -42,7 +42,7 @@ EVENING = time(20, 0)
 URGENT_DELAY = timedelta(hours=1)
 REMINDER_JOB = "followup_reminders"
 REMINDER_EVERY = timedelta(minutes=5)
-DATE_WAIT = timedelta(hours=2)
+DATE_WAIT = timedelta(minutes=30)
 """How long "Nog niet, nieuwe datum" waits for the date."""
 
 OPEN, DONE, DROPPED = "open", "done", "dropped"

@@ -6,8 +6,10 @@ The access gate asks :class:`FollowupWords` about every member's text
 can be answered in the middle of one's own conversation, on any channel: a
 tapped quick reply sends the same words as typing them ("ja a17", "later
 a17", "vervalt a17"; the code names the action). "Nog niet, nieuwe datum"
-asks for the date; the next message that reads as a date (the engine's Dutch
-date reader) is taken, anything else goes on to the conversation.
+asks for the date; the next message within half an hour that reads as a
+date from today on (the engine's Dutch date reader) is taken, anything else
+(a past date too: "gisteren" answers the conversation) goes on to the
+conversation.
 """
 
 from __future__ import annotations
@@ -138,18 +140,26 @@ class FollowupWords:
         waiting = self.store.waiting_for_date(member.org.id, member.person.id, now - DATE_WAIT)
         if waiting is None:
             return None
-        answered = self._postpone(member, waiting, text, now)
-        if answered is None:  # not a date: the conversation gets it
+        answered = self._postpone(member, waiting, text, now, past_is_ours=False)
+        if answered is None:  # no future date: the conversation gets it
             self.store.ask_date(waiting.id, None)
         return answered
 
     def _postpone(
-        self, member: Membership, action: Action, text: str, now: datetime
+        self,
+        member: Membership,
+        action: Action,
+        text: str,
+        now: datetime,
+        *,
+        past_is_ours: bool = True,
     ) -> Answered | None:
+        """A new date for ``action`` from ``text``; None if ``text`` is no date (or,
+        unless ``past_is_ours``, a past one: an answer to the conversation)."""
         zone = zone_of(self.settings_of(member.org.id))
         local = now.astimezone(zone)
         day = parse_dutch_date(text, local, "future")
-        if day is None:
+        if day is None or (day < local.date() and not past_is_ours):
             return None
         if day < local.date():
             return _say(PAST_DATE)

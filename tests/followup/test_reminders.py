@@ -72,8 +72,12 @@ def test_a_step_reminds_its_owner_once_and_the_answer_joins_the_record(world: Wo
     assert "casuscode" in ann.start("vier-ogen")
     assert "Wanneer dan?" in ann.say(later)
     assert "Genoteerd: nieuwe datum dinsdag 01-12-2026" in ann.say("dinsdag")
+
     assert ann.say("mijn acties").count("•") == 2
     assert "Hoe oud" in ann.say("V-2")  # the conversation went on where it was
+    assert "Wanneer dan?" in ann.say(f"later {second.code}")
+    answer = ann.say("gisteren")  # a past date is the conversation's (asked again)
+    assert "Genoteerd" not in answer and "Hoe oud" in answer
 
     run_all(world, datetime(2026, 12, 1, 8, 5, tzinfo=UTC))  # Tuesday 09:05
     assert len(sent(world)) == 3  # the new date's, and Monday's follow-up step
