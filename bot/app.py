@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +31,16 @@ from bot.knowledge.org import org_articles, with_org_articles
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
+from bot.service.audit import records_audit
 from bot.service.conversation import ConversationService
+from bot.service.followup import CountSource, followup_audit, schedule_reminders
+from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
+from bot.store.followup import SqlFollowupStore
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import SqlStore, create_store
@@ -71,6 +75,7 @@ class App:
     notifier: Notifier
     #: Reloads changed flows while the bot runs (SIGHUP, file changes).
     reloader: FlowReloader | None = None
+    followup: SqlFollowupStore | None = None
 
     def close(self) -> None:
         self.service.close()
@@ -137,6 +142,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
     store = create_store(settings.database_url)
     people = SqlPeopleStore(store.engine)
     gate = AccessGate(people, clock, telegram_bot=settings.telegram_bot_username)
+    followup = SqlFollowupStore(store.engine)
+    settings_of = org_settings(people, book)
     service = ConversationService(
         book=book,
         store=store,
@@ -149,9 +156,23 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
             organisation_book(settings, knowledge, org) if org.settings or org.flows_dir else None
         ),
         offload=store.engine.dialect.name == "postgresql",
+        audit_for=followup_audit(settings_of, records_audit),
     )
     service.org_knowledge = lambda org: organisation_knowledge(knowledge, org)
     store.purge_hooks.update(people.purge_hooks())
+    # Agreed steps, the record index and counts go in with the record (issue 10).
+    store.audit_writer = followup.writer(store.audit_writer)
+    store.purge_hooks["followup"] = followup.purge_hook()
+    titles = {flow_id: flow.title for flow_id, flow in book.flows.items()}
+    words = FollowupWords(
+        followup,
+        store.records,
+        settings_of,
+        titles=titles,
+        sources=count_sources(store),
+        audit=people.append_audit,
+    )
+    gate.word_handlers.append(words)
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
     schedule_retention(scheduler, service.purge_expired)
@@ -159,10 +180,42 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         load_name_check(service)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
+    schedule_reminders(scheduler, followup, notifier)
     reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
     return App(
-        settings, service, store, store, book, knowledge, people, scheduler, notifier, reloader
+        settings,
+        service,
+        store,
+        store,
+        book,
+        knowledge,
+        people,
+        scheduler,
+        notifier,
+        reloader=reloader,
+        followup=followup,
     )
+
+
+def count_sources(store: SqlStore) -> list[CountSource]:
+    """More counts for ``overzicht`` (chat and CSV) from other parts: escalations
+    and their outcomes, confirmations given. Each part adds its own source here;
+    none yet, so those rows are absent (counted as nothing)."""
+    del store  # the sources read their own tables on the store's engine
+    return []
+
+
+def org_settings(
+    people: SqlPeopleStore, book: FlowBook
+) -> Callable[[int | None], Mapping[str, object]]:
+    """An organisation's settings by id: its own over the shipped ``organisatie.yaml``."""
+
+    def settings_of(org_id: int | None) -> Mapping[str, object]:
+        base: dict[str, object] = book.org.model_dump()
+        org = next((o for o in people.organisations() if o.id == org_id), None)
+        return {**base, **(org.settings if org is not None else {})}
+
+    return settings_of
 
 
 def load_name_check(

@@ -17,6 +17,7 @@ from bot.cli import flowtools  # noqa: F401  (adds graph/test/schema/diff to `fl
 from bot.cli.chat import chat
 from bot.cli.flows import flows
 from bot.cli.org import audit, invite, members, org, role
+from bot.cli.overview import overzicht
 from bot.cli.purge import purge
 
 LAZY_COMMANDS = {
@@ -58,5 +59,5 @@ def main(verbose: bool) -> None:
 main.add_command(chat)
 main.add_command(flows)
 main.add_command(purge)
-for _command in (org, invite, members, role, audit):
+for _command in (org, invite, members, role, audit, overzicht):
     main.add_command(_command)

@@ -141,5 +141,6 @@ class OrgSettings(_Strict):
     welkom: str | None = None
     vrije_tekst_zonder_versleuteling: bool = False
     bewaartermijn_dagen: int = Field(default=30, ge=1, le=3650)
+    tijdzone: NonEmpty = "Europe/Amsterdam"  # reminders come at 09:00 here (bot.service.followup)
     teksten: dict[str, str] = Field(default_factory=dict)
     lijsten: dict[str, dict[str, NonEmpty]] = Field(default_factory=dict)

@@ -253,6 +253,7 @@ class AccessGate:
         self.people = people
         self.clock = clock
         self.telegram_bot = telegram_bot
+        self.word_handlers: list[Callable[[str, Membership, datetime], Answered | None]] = []
 
     def admit(
         self, key: ConversationKey, incoming: Incoming, sender: Sender
@@ -281,6 +282,8 @@ class AccessGate:
         if word == "start" and rest:  # a deep link's payload that is no code
             incoming = TextIn("start")
         answered = self._member_word(word, rest.strip(), chosen, sender, now)
+        for handle in self.word_handlers:  # other parts' words (bot.service.followup_words)
+            answered = answered or handle(text or "", chosen, now)
         if answered is not None:
             return answered
         self.people.seen(sender, key, now)

@@ -335,3 +335,6 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+from bot.store import followup_models as _followup_models  # noqa: E402,F401  (its tables)

@@ -1,7 +1,7 @@
 """The app wires the scheduler: a running channel has its loop beside it.
 
 ``App.with_background`` is what ``voorkomen telegram`` and ``voorkomen matrix``
-run their channel in; the retention purge is scheduled at start.
+run their channel in; the retention purge and the reminders of agreed steps are scheduled at start.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import create_app
+from bot.service.followup import REMINDER_JOB
 from bot.service.ports import Job
 from bot.service.scheduler import RETENTION_JOB
 from bot.settings import Settings
@@ -27,7 +28,10 @@ def test_a_running_channel_runs_due_jobs_beside_it(tmp_path: Path) -> None:
     )
     app = create_app(settings)
     try:
-        assert [j.name for j in app.store.pending_jobs()] == [RETENTION_JOB]
+        assert sorted(j.name or "" for j in app.store.pending_jobs()) == [
+            REMINDER_JOB,
+            RETENTION_JOB,
+        ]
         ran = asyncio.Event()
         seen: list[str] = []
 
@@ -45,7 +49,8 @@ def test_a_running_channel_runs_due_jobs_beside_it(tmp_path: Path) -> None:
         assert asyncio.run(app.with_background(channel())) == "stopped"
         assert seen == ["p1"]
         # The retention purge ran in the same round and is due again in an hour.
-        (purge,) = app.store.pending_jobs()
-        assert purge.name == RETENTION_JOB and purge.due_at > app.scheduler.clock()
+        jobs = app.store.pending_jobs()
+        assert {j.name for j in jobs} == {RETENTION_JOB, REMINDER_JOB}
+        assert all(j.due_at > app.scheduler.clock() for j in jobs)
     finally:
         app.close()

@@ -1,0 +1,210 @@
+"""``MemoryFollowupStore``: the in-memory twin of ``bot.store.followup``.
+
+For tests and the console, held to the same contract tests as the SQL store.
+:meth:`MemoryFollowupStore.writer` wraps ``MemoryStore.audit_writer`` the way
+the SQL store wraps its audit writer, so a record's follow-up rows are kept
+with the record. It has its own lock (the conversation store's is held while
+the writer runs) and imports no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from bot.service.followup import (
+    DONE,
+    DROPPED,
+    OPEN,
+    Action,
+    Fact,
+    PlannedAction,
+    RecordIndex,
+    is_followup_row,
+)
+
+Writer = Callable[[Sequence[object]], None]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class MemoryFollowupStore:
+    """``FollowupStore`` in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._actions: dict[int, Action] = {}
+        self._created: dict[int, datetime] = {}
+        self._records: dict[str, RecordIndex] = {}
+        self._facts: list[Fact] = []
+        self._last_id = 0
+
+    def writer(self, inner: Writer | None) -> Writer:
+        """``MemoryStore.audit_writer``, also keeping the follow-up rows of a step."""
+
+        def write(entries: Sequence[object]) -> None:
+            rest = [e for e in entries if not is_followup_row(e)]
+            if rest:
+                if inner is None:
+                    msg = "audit entries given, but no audit writer is wired to this store"
+                    raise RuntimeError(msg)
+                inner(rest)
+            self.write_planned([e for e in entries if is_followup_row(e)])
+
+        return write
+
+    def purge_hook(self) -> Callable[[datetime], int]:
+        """For ``MemoryStore.purge_hooks``."""
+        return self.purge_before
+
+    def write_planned(self, items: Sequence[object]) -> None:
+        now = datetime.now(UTC)
+        with self._lock:
+            for item in items:
+                if isinstance(item, RecordIndex):
+                    self._records[item.record_id] = replace(item, created_at=_utc(item.created_at))
+                elif isinstance(item, Fact):
+                    self._facts.append(item)
+                elif isinstance(item, PlannedAction):
+                    self._last_id += 1
+                    new_id = self._last_id
+                    self._created[new_id] = now
+                    self._actions[new_id] = Action(
+                        id=new_id,
+                        org_id=item.org_id,
+                        person_id=item.person_id,
+                        record_id=item.record_id,
+                        case_code=item.case_code,
+                        description=item.description[:200],
+                        owner=item.owner[:64],
+                        due_on=item.due_on,
+                        urgent=item.urgent,
+                        state=OPEN,
+                        remind_at=_utc(item.remind_at),
+                        reminded=0,
+                    )
+
+    def claim_reminder(self, action_id: int, reminded: int, now: datetime) -> bool:
+        with self._lock:
+            a = self._actions.get(action_id)
+            if a is None or a.state != OPEN or a.reminded != reminded:
+                return False
+            self._actions[action_id] = replace(a, reminded=reminded + 1, remind_at=None)
+            return True
+
+    def close_action(
+        self, action_id: int, state: str, done_on: date, fact: Fact | None, now: datetime
+    ) -> bool:
+        assert state in (DONE, DROPPED)
+        with self._lock:
+            a = self._actions.get(action_id)
+            if a is None or a.state != OPEN:
+                return False
+            self._actions[action_id] = replace(
+                a, state=state, done_on=done_on, remind_at=None, asked_at=None
+            )
+            if fact is not None:
+                self._facts.append(fact)
+            return True
+
+    def postpone(self, action_id: int, due_on: date, remind_at: datetime) -> bool:
+        with self._lock:
+            a = self._actions.get(action_id)
+            if a is None or a.state != OPEN:
+                return False
+            self._actions[action_id] = replace(
+                a, due_on=due_on, remind_at=_utc(remind_at), asked_at=None
+            )
+            return True
+
+    def ask_date(self, action_id: int, at: datetime | None) -> None:
+        with self._lock:
+            a = self._actions.get(action_id)
+            if a is not None:
+                self._actions[action_id] = replace(a, asked_at=None if at is None else _utc(at))
+
+    def due_actions(self, now: datetime, limit: int) -> list[Action]:
+        moment = _utc(now)
+        with self._lock:
+            due = [
+                a
+                for a in self._actions.values()
+                if a.state == OPEN
+                and a.remind_at is not None
+                and a.remind_at <= moment
+                and a.asked_at is None
+            ]
+        return sorted(due, key=lambda a: (a.remind_at or moment, a.id))[:limit]
+
+    def action(self, action_id: int) -> Action | None:
+        with self._lock:
+            return self._actions.get(action_id)
+
+    def open_actions(self, org_id: int, person_id: int) -> list[Action]:
+        with self._lock:
+            mine = [
+                a
+                for a in self._actions.values()
+                if a.org_id == org_id and a.person_id == person_id and a.state == OPEN
+            ]
+        return sorted(mine, key=lambda a: (a.due_on, a.id))
+
+    def record_actions(self, record_id: str) -> list[Action]:
+        with self._lock:
+            return sorted(
+                (a for a in self._actions.values() if a.record_id == record_id),
+                key=lambda a: a.id,
+            )
+
+    def waiting_for_date(self, org_id: int, person_id: int, since: datetime) -> Action | None:
+        moment = _utc(since)
+        with self._lock:
+            waiting = [
+                a
+                for a in self._actions.values()
+                if a.org_id == org_id
+                and a.person_id == person_id
+                and a.state == OPEN
+                and a.asked_at is not None
+                and a.asked_at >= moment
+            ]
+        return max(waiting, key=lambda a: a.asked_at or moment, default=None)
+
+    def records_of(self, org_id: int, person_id: int, since: datetime) -> list[RecordIndex]:
+        moment = _utc(since)
+        with self._lock:
+            mine = [
+                r
+                for r in self._records.values()
+                if r.org_id == org_id and r.person_id == person_id and r.created_at >= moment
+            ]
+        return sorted(mine, key=lambda r: (-r.created_at.timestamp(), r.record_id))
+
+    def facts(self, org_id: int) -> list[tuple[str, str, str, int]]:
+        counts: dict[tuple[str, str, str], int] = {}
+        with self._lock:
+            for f in self._facts:
+                if f.org_id == org_id:
+                    cell = (f.month, f.metric, f.category)
+                    counts[cell] = counts.get(cell, 0) + 1
+        return [(*cell, n) for cell, n in sorted(counts.items())]
+
+    def purge_before(self, cutoff: datetime) -> int:
+        moment = _utc(cutoff)
+        with self._lock:
+            old = [k for k, r in self._records.items() if r.created_at < moment]
+            for k in old:
+                del self._records[k]
+            ended = [
+                i
+                for i, a in self._actions.items()
+                if self._created[i] < moment and (a.state != OPEN or a.due_on < moment.date())
+            ]
+            for i in ended:
+                del self._actions[i]
+                del self._created[i]
+            return len(old) + len(ended)
