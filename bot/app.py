@@ -25,6 +25,10 @@ from bot.identify import Detector
 from bot.identify.paths import default_cache_dir
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
+from bot.ops.health import HealthCheck
+from bot.ops.metrics import Metrics
+from bot.ops.observer import Ops
+from bot.ops.web import serve_ops
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
@@ -33,6 +37,7 @@ from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
+from bot.store import stats
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import SqlStore, create_store
@@ -65,6 +70,7 @@ class App:
     people: SqlPeopleStore
     scheduler: Scheduler
     notifier: Notifier
+    ops: Ops
 
     def close(self) -> None:
         self.service.close()
@@ -74,12 +80,17 @@ class App:
         """Await ``main`` (a channel's run) with the scheduler's loop beside it:
         due jobs (the retention purge) and outbox delivery, every half minute."""
         stop = asyncio.Event()
-        loop = asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))
+        loops = [asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))]
+        if self.settings.ops_listen:
+            host, port = split_listen(self.settings.ops_listen)
+            loops.append(
+                asyncio.create_task(serve_ops(host, port, self.ops.health, self.ops.metrics, stop))
+            )
         try:
             return await main
         finally:
             stop.set()
-            await loop
+            await asyncio.gather(*loops)
 
 
 def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
@@ -135,7 +146,26 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         load_name_check(service)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
-    return App(settings, service, store, store, book, knowledge, people, scheduler, notifier)
+    ops = Ops(
+        HealthCheck(
+            ping_database=lambda: stats.ping(store.engine), flows_loaded=lambda: len(book.flows)
+        ),
+        Metrics(
+            conversations=lambda: stats.conversations_in_progress(store.engine),
+            outbox=lambda: stats.outbox_waiting(store.engine),
+        ),
+    )
+    service.observer = ops
+    return App(settings, service, store, store, book, knowledge, people, scheduler, notifier, ops)
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9100`` for IPv6) as its two parts."""
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        msg = f"listen address must be host:port, not {listen!r}"
+        raise ValueError(msg)
+    return host.strip("[]"), int(port)
 
 
 def load_name_check(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,7 @@ from bot.service.ports import (
     RevisionConflictError,
     Sender,
     StepWrite,
+    UpdateObserver,
 )
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,8 @@ class ConversationService:
         #: are fast enough inline, and inline is cheaper: see bench/offload.py).
         self.offload = offload
         self._executor: ThreadPoolExecutor | None = None
+        #: Told about every update handled (health and metrics; wired by the app).
+        self.observer: UpdateObserver | None = None
 
     # ------------------------------------------------------------ retention
 
@@ -148,8 +152,16 @@ class ConversationService:
         Channels pass the ``sender``: with an access gate, only members get to
         a conversation. Without a sender the caller is trusted (tests, bench).
         """
-        async with self.locks.hold(key):
-            return await self._call(lambda: self.handle_now(key, incoming, traits, sender))
+        started = time.perf_counter()
+        failed = True
+        try:
+            async with self.locks.hold(key):
+                replies = await self._call(lambda: self.handle_now(key, incoming, traits, sender))
+            failed = False
+            return replies
+        finally:
+            if self.observer is not None:
+                self.observer.update_handled(key.channel, time.perf_counter() - started, failed)
 
     async def start(
         self,

@@ -306,3 +306,10 @@ class ChannelSender(Protocol):
 
     async def send(self, key: ConversationKey, notice: Notice) -> None:
         """Deliver ``notice`` to ``key.chat``; raises when that is not possible now."""
+
+
+class UpdateObserver(Protocol):
+    """Told about every update the service handled (operations: health, metrics)."""
+
+    def update_handled(self, channel: str, seconds: float, failed: bool) -> None:
+        """One update of ``channel`` took ``seconds``; ``failed``: it raised."""
