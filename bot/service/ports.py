@@ -84,6 +84,13 @@ class StoredRecord:
 # ------------------------------------------------------------------ one step, one transaction
 
 
+class StoreUnavailableError(Exception):
+    """The database cannot be reached now (down, locked, read-only): nothing of
+    this step was written, and what was saved before is kept. The store raises
+    it instead of its driver's error, so the service can tell the user to send
+    the message again in a moment; it recovers by itself when the database is back."""
+
+
 class RevisionConflictError(Exception):
     """The conversation was saved by someone else since it was loaded: nothing
     was written; handle the message again on fresh state."""
