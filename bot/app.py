@@ -28,6 +28,10 @@ from bot.identify.paths import default_cache_dir
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.org import org_articles, with_org_articles
+from bot.ops.health import HealthCheck
+from bot.ops.metrics import Metrics
+from bot.ops.observer import Ops
+from bot.ops.web import serve_ops
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
@@ -40,6 +44,7 @@ from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.settings import Settings
+from bot.store import stats
 from bot.store.followup import SqlFollowupStore
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
@@ -73,6 +78,7 @@ class App:
     people: SqlPeopleStore
     scheduler: Scheduler
     notifier: Notifier
+    ops: Ops
     #: Reloads changed flows while the bot runs (SIGHUP, file changes).
     reloader: FlowReloader | None = None
     followup: SqlFollowupStore | None = None
@@ -86,15 +92,19 @@ class App:
         due jobs (the retention purge) and outbox delivery, every half minute;
         and the flows reloaded on SIGHUP or a changed file (bot.service.reload)."""
         stop = asyncio.Event()
-        loop = asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))
-        reloading = asyncio.create_task(self.reloader.run(stop)) if self.reloader else None
+        loops = [asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))]
+        if self.reloader is not None:
+            loops.append(asyncio.create_task(self.reloader.run(stop)))
+        if self.settings.ops_listen:
+            host, port = split_listen(self.settings.ops_listen)
+            loops.append(
+                asyncio.create_task(serve_ops(host, port, self.ops.health, self.ops.metrics, stop))
+            )
         try:
             return await main
         finally:
             stop.set()
-            await loop
-            if reloading is not None:
-                await reloading
+            await asyncio.gather(*loops)
 
 
 def load_content(settings: Settings) -> tuple[FlowBook, KnowledgeBase]:
@@ -182,6 +192,17 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
     scheduler.on_tick(notifier.deliver_waiting)
     schedule_reminders(scheduler, followup, notifier)
     reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
+    ops = Ops(
+        HealthCheck(
+            ping_database=lambda: stats.ping(store.engine),
+            flows_loaded=lambda: len(service.books.current.flows),
+        ),
+        Metrics(
+            conversations=lambda: stats.conversations_in_progress(store.engine),
+            outbox=lambda: stats.outbox_waiting(store.engine),
+        ),
+    )
+    service.observer = ops
     return App(
         settings,
         service,
@@ -192,6 +213,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         people,
         scheduler,
         notifier,
+        ops,
         reloader=reloader,
         followup=followup,
     )
@@ -216,6 +238,15 @@ def org_settings(
         return {**base, **(org.settings if org is not None else {})}
 
     return settings_of
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9100`` for IPv6) as its two parts."""
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        msg = f"listen address must be host:port, not {listen!r}"
+        raise ValueError(msg)
+    return host.strip("[]"), int(port)
 
 
 def load_name_check(

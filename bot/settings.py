@@ -46,6 +46,8 @@ class Settings:
     matrix_allowed_servers: tuple[str, ...] = ()  # accept invites only from these servers
     # Names, places and schools in free text (deduce: ~1 GB, loaded in the background).
     name_check: bool = True
+    # /healthz and /metrics for long polling and Matrix (host:port; the webhook serves them itself).
+    ops_listen: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -77,4 +79,5 @@ class Settings:
                 s.strip() for s in (get("MATRIX_ALLOWED_SERVERS") or "").split(",") if s.strip()
             ),
             name_check=_flag(get("NAME_CHECK"), True),
+            ops_listen=get("OPS_LISTEN"),
         )

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import sys
 from dataclasses import replace
+from functools import partial
 
 import click
 from aiogram.exceptions import TelegramUnauthorizedError
@@ -30,6 +31,7 @@ from bot.channels.telegram import (
 )
 from bot.channels.telegram.sender import TelegramSender
 from bot.cli.common import build_app
+from bot.ops.web import add_ops_routes
 from bot.settings import Settings
 
 
@@ -87,7 +89,8 @@ def command(api_url: str | None, webhook: bool | None) -> None:
     click.echo(f"Telegram-bot start ({how}). Stoppen met Ctrl-C.", err=True)
     try:
         if config is not None:
-            asyncio.run(app.with_background(run_webhook(channel, bot, config)))
+            routes = partial(add_ops_routes, health=app.ops.health, metrics=app.ops.metrics)
+            asyncio.run(app.with_background(run_webhook(channel, bot, config, extra_routes=routes)))
         else:
             asyncio.run(app.with_background(run_polling(channel, bot)))
     except TelegramUnauthorizedError:

@@ -165,3 +165,8 @@ INTERNAL_ERROR = (
 FLOW_CHANGED = (
     "De vragenlijst is intussen aangepast en je oude gesprek kan niet verder. We beginnen opnieuw."
 )
+
+STORE_AWAY = (
+    "Ik kan je bericht nu even niet opslaan. Wat je eerder antwoordde, is bewaard. "
+    "Stuur je laatste bericht over een paar minuten nog een keer."
+)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,8 @@ from bot.service.ports import (
     RevisionConflictError,
     Sender,
     StepWrite,
+    StoreUnavailableError,
+    UpdateObserver,
 )
 
 log = logging.getLogger(__name__)
@@ -106,6 +109,8 @@ class ConversationService:
         #: are fast enough inline, and inline is cheaper: see bench/offload.py).
         self.offload = offload
         self._executor: ThreadPoolExecutor | None = None
+        #: Told about every update handled (health and metrics; wired by the app).
+        self.observer: UpdateObserver | None = None
 
     # ------------------------------------------------------------ retention
 
@@ -150,8 +155,18 @@ class ConversationService:
         Channels pass the ``sender``: with an access gate, only members get to
         a conversation. Without a sender the caller is trusted (tests, bench).
         """
-        async with self.locks.hold(key):
-            return await self._call(lambda: self.handle_now(key, incoming, traits, sender))
+        started = time.perf_counter()
+        failed = True
+        try:
+            async with self.locks.hold(key):
+                replies = await self._call(lambda: self.handle_now(key, incoming, traits, sender))
+            failed = False
+            return replies
+        except StoreUnavailableError:
+            return store_away(key)
+        finally:
+            if self.observer is not None:
+                self.observer.update_handled(key.channel, time.perf_counter() - started, failed)
 
     async def start(
         self,
@@ -161,8 +176,11 @@ class ConversationService:
         sender: Sender | None = None,
     ) -> list[Reply]:
         """Start a flow afresh (the main flow by default)."""
-        async with self.locks.hold(key):
-            return await self._call(lambda: self.start_now(key, traits, flow_id, sender))
+        try:
+            async with self.locks.hold(key):
+                return await self._call(lambda: self.start_now(key, traits, flow_id, sender))
+        except StoreUnavailableError:
+            return store_away(key)
 
     def handle_now(
         self,
@@ -220,6 +238,8 @@ class ConversationService:
         assert self.gate is not None
         try:
             decision = self.gate.admit(key, incoming, sender)
+        except StoreUnavailableError:
+            return store_away(key)
         except Exception:
             log.exception("the access gate failed for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -260,6 +280,8 @@ class ConversationService:
             if owner is not None and self.gate is not None:
                 self.gate.settle(key, owner)
             return replies
+        except StoreUnavailableError:
+            return store_away(key)
         except Exception:
             log.exception("could not handle a message for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -392,3 +414,10 @@ def step_key(loaded: LoadedStep, index: int = 0) -> str:
     the step was based on and the question it answered (``State.serial``)."""
     serial = 0 if loaded.state is None else loaded.state.serial
     return f"r{loaded.revision}:s{serial}:{index}"
+
+
+def store_away(key: ConversationKey) -> list[Reply]:
+    """The reply while the database cannot be reached: nothing of this message was
+    saved, everything before it was; send it again in a moment."""
+    log.warning("the database is unreachable: a message on %s was not handled", key.channel)
+    return [Say(texts.STORE_AWAY)]

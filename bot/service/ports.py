@@ -84,6 +84,13 @@ class StoredRecord:
 # ------------------------------------------------------------------ one step, one transaction
 
 
+class StoreUnavailableError(Exception):
+    """The database cannot be reached now (down, locked, read-only): nothing of
+    this step was written, and what was saved before is kept. The store raises
+    it instead of its driver's error, so the service can tell the user to send
+    the message again in a moment; it recovers by itself when the database is back."""
+
+
 class RevisionConflictError(Exception):
     """The conversation was saved by someone else since it was loaded: nothing
     was written; handle the message again on fresh state."""
@@ -306,3 +313,10 @@ class ChannelSender(Protocol):
 
     async def send(self, key: ConversationKey, notice: Notice) -> None:
         """Deliver ``notice`` to ``key.chat``; raises when that is not possible now."""
+
+
+class UpdateObserver(Protocol):
+    """Told about every update the service handled (operations: health, metrics)."""
+
+    def update_handled(self, channel: str, seconds: float, failed: bool) -> None:
+        """One update of ``channel`` took ``seconds``; ``failed``: it raised."""

@@ -80,6 +80,7 @@ from bot.store.models import (
     Record,
     Setting,
 )
+from bot.store.outage import report_outages
 from bot.store.runtime import SqlRuntime
 
 T = TypeVar("T")
@@ -158,10 +159,13 @@ def make_engine(url: str | URL) -> Engine:
     if backend == "postgresql":
         if u.drivername in ("postgresql", "postgres"):
             u = u.set(drivername="postgresql+psycopg")
-        return create_engine(u, json_serializer=dump_json, json_deserializer=json.loads)
+        engine = create_engine(u, json_serializer=dump_json, json_deserializer=json.loads)
+        report_outages(engine)
+        return engine
     if backend == "sqlite":
         engine = create_engine(u, json_serializer=dump_json, json_deserializer=json.loads)
         event.listen(engine, "connect", _sqlite_pragmas)
+        report_outages(engine)
         return engine
     msg = f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://"
     raise ValueError(msg)

@@ -152,6 +152,34 @@ class PostgresServer:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
+    def pause(self) -> None:
+        """Stop the server but keep its files (a database outage; ``resume`` ends it)."""
+        _run_as(
+            self.user,
+            [self.bindir / "pg_ctl", "stop", "-D", self.data_dir, "-m", "fast", "-w"],
+            cwd=self.tmp,
+        )
+
+    def resume(self) -> None:
+        """Start a paused server again, on the same port."""
+        _run_as(
+            self.user,
+            [
+                self.bindir / "pg_ctl",
+                "start",
+                "-D",
+                self.data_dir,
+                "-l",
+                self.tmp / "server.log",
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                f"-p {self.port}",
+            ],
+            cwd=self.tmp,
+        )
+
     def stop(self) -> None:
         """Stop the server, remove its directory and let the watchdog go."""
         try:

@@ -16,12 +16,7 @@ from bot.engine.messages import Choice
 from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, Notice
 from bot.store.memory import MemoryStore
-from tests.peers.telegram.fixture import (  # noqa: F401 (pytest fixture)
-    BotProcess,
-    Emulator,
-    TelegramUser,
-    telegram_emulator,
-)
+from tests.peers.telegram.fixture import BotProcess, Emulator, TelegramUser
 
 pytestmark = pytest.mark.peer
 
@@ -45,7 +40,7 @@ def _closed_port() -> int:
 
 
 def test_a_queued_notice_reaches_the_person_once_telegram_is_up(
-    telegram_emulator: Emulator,  # noqa: F811
+    telegram_emulator: Emulator,
     tmp_path: Path,
 ) -> None:
     # No bot process polls this token: the notifier's sender is the bot here.

@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.peers.telegram.fixture import (  # noqa: F401 (pytest fixtures)
-    BotProcess,
-    BotProcesses,
-    telegram_bots,
-    telegram_emulator,
-)
+from tests.peers.telegram.fixture import BotProcess, BotProcesses
 
 FLOWS = Path(__file__).resolve().parent / "flows"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -60,7 +55,7 @@ def _yaml_string(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def telegram_bot(
-    telegram_bots: BotProcesses,  # noqa: F811
+    telegram_bots: BotProcesses,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> BotProcess:
     """The bot on the test flows (free text allowed)."""
@@ -70,7 +65,7 @@ def telegram_bot(
 
 @pytest.fixture(scope="session")
 def strict_telegram_bot(
-    telegram_bots: BotProcesses,  # noqa: F811
+    telegram_bots: BotProcesses,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> BotProcess:
     """The bot on the test flows, for an organisation that forbids free-text
@@ -92,7 +87,7 @@ def shipped_menu_flows() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def shipped_bot(telegram_bots: BotProcesses) -> BotProcess:  # noqa: F811
+def shipped_bot(telegram_bots: BotProcesses) -> BotProcess:
     """The bot on the shipped flows and knowledge articles."""
     flows = shipped_menu_flows()
     if not flows:

@@ -492,3 +492,15 @@ def test_webhook_mode_with_secret_token(
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 401
+
+    # the same server answers the operator: healthy, and the update was counted
+    base = f"http://127.0.0.1:{port}"
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+        health = json.loads(response.read())
+    assert health["status"] == "ok" and health["database"] == "reachable"
+    assert health["flows_loaded"] >= 1 and health["last_update_seconds_ago"] is not None
+    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    counted = [line for line in metrics.splitlines() if line.startswith("voorkomen_updates_total")]
+    assert counted == ['voorkomen_updates_total{channel="telegram"} 2.0']
+    assert "voorkomen_conversations_in_progress 1.0" in metrics

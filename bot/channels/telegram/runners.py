@@ -138,10 +138,22 @@ class WebhookConfig:
         return cls(url, host.strip("[]"), int(port), secret)
 
 
-def webhook_app(bot: Bot, dispatcher: Dispatcher, secret: str, path: str) -> web.Application:
+#: Adds routes of the operator's (``/healthz``, ``/metrics``) to the webhook server.
+ExtraRoutes = Callable[[web.Application], None]
+
+
+def webhook_app(
+    bot: Bot,
+    dispatcher: Dispatcher,
+    secret: str,
+    path: str,
+    extra_routes: ExtraRoutes | None = None,
+) -> web.Application:
     """The aiohttp application that receives Telegram's updates (secret checked)."""
     app = web.Application()
     SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+    if extra_routes is not None:
+        extra_routes(app)
     return app
 
 
@@ -151,6 +163,7 @@ async def run_webhook(
     config: WebhookConfig,
     *,
     stop: asyncio.Event | None = None,
+    extra_routes: ExtraRoutes | None = None,
 ) -> None:
     """Serve the webhook until SIGINT/SIGTERM (or ``stop`` is set).
 
@@ -160,7 +173,7 @@ async def run_webhook(
     secret = config.secret or secrets.token_urlsafe(32)
     dispatcher = channel.dispatcher()
     me = await introduce(bot)
-    app = webhook_app(bot, dispatcher, secret, config.path)
+    app = webhook_app(bot, dispatcher, secret, config.path, extra_routes)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, config.listen_host, config.listen_port)
