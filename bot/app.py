@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.crypto import MasterKey
 from bot.flowspec.compile import ORG_FILE, compile_book
 from bot.flowspec.graph import FlowBook
 from bot.flowspec.loader import load_book, read_sources
@@ -107,11 +108,21 @@ def organisation_book(settings: Settings, knowledge: KnowledgeBase, org: Organis
     )
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now) -> App:
-    """Load and check the content, migrate the database, and build the service."""
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = dutch_now,
+    master: MasterKey | None = None,
+) -> App:
+    """Load and check the content, migrate the database, and build the service.
+
+    ``master`` seals what is stored (``bot.store.sealing``); by default it comes
+    from the environment, and without one this raises ``MasterKeyMissingError``.
+    """
+    master = master or MasterKey.from_environment()
     book, knowledge = load_content(settings)
     upgrade(settings.database_url)
-    store = create_store(settings.database_url)
+    store = create_store(settings.database_url, master=master)
     people = SqlPeopleStore(store.engine)
     gate = AccessGate(people, clock, telegram_bot=settings.telegram_bot_username)
     service = ConversationService(

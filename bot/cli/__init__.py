@@ -16,6 +16,7 @@ import click
 from bot.cli import flowtools  # noqa: F401  (adds graph/test/schema/diff to `flows`)
 from bot.cli.chat import chat
 from bot.cli.flows import flows
+from bot.cli.keys import keys
 from bot.cli.org import audit, invite, members, org, role
 from bot.cli.purge import purge
 
@@ -58,5 +59,6 @@ def main(verbose: bool) -> None:
 main.add_command(chat)
 main.add_command(flows)
 main.add_command(purge)
+main.add_command(keys)
 for _command in (org, invite, members, role, audit):
     main.add_command(_command)

@@ -335,3 +335,23 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# ---------------------------------------------------------------- encryption at rest
+# The organisations' data keys (bot.crypto), each wrapped by the master key,
+# which never enters the database.
+
+
+class DataKey(Base):
+    """One version of an organisation's data key, wrapped by the master key.
+
+    ``org`` is the key ring's name for the organisation (its id as text; ``"0"``
+    for what belongs to no organisation yet).
+    """
+
+    __tablename__ = "data_keys"
+
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -59,6 +60,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
+from bot.crypto import KeyRing, MasterKey
+from bot.crypto.keyring import REFRESH_AFTER
 from bot.engine.state import LogEntry, State
 from bot.service.audit import audit_entries, record_created, record_deleted
 from bot.service.ports import (
@@ -81,6 +84,7 @@ from bot.store.models import (
     Setting,
 )
 from bot.store.runtime import SqlRuntime
+from bot.store.sealing import NO_ORG, Sealer, SqlKeyStore, org_label, sealed_for
 
 T = TypeVar("T")
 
@@ -120,8 +124,8 @@ _ENTRY_COLUMNS = ("path", "value", "kind", "stack", "at", "extra")
 # other parameter names).
 _c, _a = _conversations.c, _answers.c
 _by_key = (_c.channel == bindparam("k_channel"), _c.chat == bindparam("k_chat"))
-_FIND = select(_c.id, _c.revision, _c.position).where(*_by_key)
-_FIND_FOR_SAVE = select(_c.id, _c.revision).where(*_by_key)
+_FIND = select(_c.id, _c.revision, _c.position, _c.org_id).where(*_by_key)
+_FIND_FOR_SAVE = select(_c.id, _c.revision, _c.org_id, _c.position).where(*_by_key)
 _CREATE = insert(_conversations).returning(_c.id)
 _UPDATE = update(_conversations).where(_c.id == bindparam("k_id"))
 _UPDATE_IF_UNCHANGED = _UPDATE.where(_c.revision == bindparam("k_revision"))
@@ -160,6 +164,11 @@ def make_engine(url: str | URL) -> Engine:
             u = u.set(drivername="postgresql+psycopg")
         return create_engine(u, json_serializer=dump_json, json_deserializer=json.loads)
     if backend == "sqlite":
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+            # The default lives in the per-user data directory: make it on first use.
+            folder = Path(u.database).expanduser().parent
+            if not folder.exists():
+                folder.mkdir(mode=0o700, parents=True)
         engine = create_engine(u, json_serializer=dump_json, json_deserializer=json.loads)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -184,13 +193,17 @@ class _Known:
 
     ``log`` is the answer log as last saved or loaded; its first ``decoded``
     entries are objects read back from the database (so equal to what a load
-    would return), the rest are the objects the caller saved.
+    would return), the rest are the objects the caller saved. ``org`` is the
+    conversation's organisation (as the key ring names it) when last read;
+    ``label`` whose key sealed what is stored (None: stored plain).
     """
 
     id: int
     revision: int
     log: tuple[LogEntry, ...]
     decoded: int
+    org: str = NO_ORG
+    label: str | None = None
 
 
 class SqlStore(SqlRuntime):
@@ -199,11 +212,26 @@ class SqlStore(SqlRuntime):
     The schema must exist: run ``bot.store.migrate.upgrade(url)`` first.
     ``cache_size`` bounds how many conversations' answer logs are remembered
     to make ``save`` cheap (0 turns that off; correctness does not depend on it).
+    With a ``master`` key, answers, positions, records and the outbox are sealed
+    per organisation (``bot.store.sealing``); ``key_refresh``: seconds before a
+    key rotation by another process is noticed.
     """
 
-    def __init__(self, url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        master: MasterKey | None = None,
+        key_refresh: float = REFRESH_AFTER,
+    ) -> None:
         self._engine = make_engine(url)
         self._postgres = self._engine.dialect.name == "postgresql"
+        self.key_store = SqlKeyStore(self._engine)
+        self.keys: KeyRing | None = (
+            None if master is None else KeyRing(master, self.key_store, refresh_after=key_refresh)
+        )
+        self._seal = Sealer(self.keys, dump_json)
         self._cache_size = cache_size
         self._cache: OrderedDict[ConversationKey, _Known] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -211,6 +239,11 @@ class SqlStore(SqlRuntime):
         self.audit_writer: AuditWriter | None = _append_audit_entries
         #: Extra tables the retention purge must cover, by name (wired at start-up).
         self.purge_hooks: dict[str, PurgeHook] = {}
+
+    @property
+    def sealer(self) -> Sealer:
+        """What seals and opens this store's values (``bot.store.rekey`` uses it)."""
+        return self._seal
 
     @property
     def engine(self) -> Engine:
@@ -236,15 +269,16 @@ class SqlStore(SqlRuntime):
         row = conn.execute(_FIND, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
         if row is None:
             return LoadedStep(None, None)
-        conv_id, revision, position = row
+        conv_id, revision, stored, org_id = row
+        position, label = self._seal.open_position(stored)
         known = self._remembered(key)
         if known is not None and known.id == conv_id and known.revision == revision:
             log = known.log[: known.decoded]
             if known.decoded < len(known.log):
-                log += _read_log(conn, conv_id, known.decoded)
+                log += self._read_log(conn, conv_id, known.decoded, label)
         else:
-            log = _read_log(conn, conv_id, 0)
-        self._remember(key, _Known(conv_id, revision, log, len(log)))
+            log = self._read_log(conn, conv_id, 0, label)
+        self._remember(key, _Known(conv_id, revision, log, len(log), org_label(org_id), label))
         state = State.from_json(position)
         return LoadedStep(replace(state, log=log) if log else state, revision)
 
@@ -327,14 +361,9 @@ class SqlStore(SqlRuntime):
         self, conn: Connection, key: ConversationKey, base: int | None, state: State
     ) -> _Known:
         now = datetime.now(UTC)
-        values = {
-            "mode": state.mode.value,
-            "flow_id": state.flow,
-            "book_hash": state.book,
-            "position": _position(state),
-            "updated_at": now,
-        }
         if base is None:
+            label = self._label(NO_ORG)
+            values = self._values(state, label, now)
             try:
                 conv_id = conn.execute(
                     _CREATE,
@@ -343,8 +372,8 @@ class SqlStore(SqlRuntime):
                 ).scalar_one()
             except IntegrityError as err:
                 raise RevisionConflictError(key) from err
-            _write_tail(conn, conv_id, 0, 0, state.log)
-            return _Known(conv_id, 0, state.log, 0)
+            self._write_tail(conn, conv_id, 0, 0, state.log, label)
+            return _Known(conv_id, 0, state.log, 0, NO_ORG, label)
         known = self._remembered(key)
         if known is None or known.revision != base:
             row = conn.execute(
@@ -352,24 +381,51 @@ class SqlStore(SqlRuntime):
             ).one_or_none()
             if row is None or row.revision != base:
                 raise RevisionConflictError(key)
-            conv_id = row.id
+            conv_id, org, stored_label = row.id, org_label(row.org_id), sealed_for(row.position)
+            known = None
         else:
-            conv_id = known.id
+            conv_id, org, stored_label = known.id, known.org, known.label
+        # Sealed with the key of the organisation the conversation has now: the
+        # first save after the access gate gave it one re-seals it all.
+        label = self._label(org)
         done = conn.execute(
             _UPDATE_IF_UNCHANGED,
-            {"k_id": conv_id, "k_revision": base, "revision": base + 1, **values},
+            {
+                "k_id": conv_id,
+                "k_revision": base,
+                "revision": base + 1,
+                **self._values(state, label, now),
+            },
         )
         if done.rowcount != 1:
             raise RevisionConflictError(key)
-        if known is not None and known.id == conv_id and known.revision == base:
+        if known is not None:
             same, start = _first_difference(known.log, state.log)
-            _write_tail(conn, conv_id, len(known.log), start, state.log)
-            return _Known(conv_id, base + 1, state.log, min(known.decoded, same))
-        _sync_log(conn, conv_id, state.log)
-        return _Known(conv_id, base + 1, state.log, 0)
+            if label != stored_label:
+                start = 0
+            self._write_tail(conn, conv_id, len(known.log), start, state.log, label)
+            return _Known(conv_id, base + 1, state.log, min(known.decoded, same), org, label)
+        self._sync_log(conn, conv_id, state.log, stored_label, label)
+        return _Known(conv_id, base + 1, state.log, 0, org, label)
+
+    def _label(self, org: str) -> str | None:
+        """Whose key seals a conversation of ``org`` (None: this store seals nothing)."""
+        return org if self._seal.active else None
+
+    def _values(self, state: State, label: str | None, now: datetime) -> dict[str, Any]:
+        """The conversation row's columns for ``state`` (the position sealed)."""
+        position = _position(state)
+        return {
+            "mode": state.mode.value,
+            "flow_id": state.flow,
+            "book_hash": state.book,
+            "position": position if label is None else self._seal.position(label, position),
+            "updated_at": now,
+        }
 
     def _insert_record(self, conn: Connection, record: NewRecord) -> str:
         record_id = record.record_id or uuid.uuid4().hex
+        org = org_label(record.org_id)
         conn.execute(
             insert(_records).values(
                 id=record_id,
@@ -379,8 +435,8 @@ class SqlStore(SqlRuntime):
                 flow_version=record.flow_version,
                 flow_hash=record.flow_hash,
                 case_code=record.case_code,
-                answers=dict(record.answers),
-                text=record.text,
+                answers=self._seal.json(org, "records.answers", dict(record.answers)),
+                text=self._seal.text(org, "records.text", record.text),
                 created_at=record.created_at,
                 step_key=record.step_key,
                 org_id=record.org_id,
@@ -404,15 +460,14 @@ class SqlStore(SqlRuntime):
         conn.execute(statement)
 
     def save(self, key: ConversationKey, state: State) -> None:
-        position = _position(state)
         now = datetime.now(UTC)
         try:
             try:
-                known = self._save(key, state, position, now, self._remembered(key))
+                known = self._save(key, state, now, self._remembered(key))
             except IntegrityError:
                 # Another process created this conversation between our look-up
                 # and our insert: it exists now, so save over it.
-                known = self._save(key, state, position, now, None)
+                known = self._save(key, state, now, None)
         except StatementError as err:
             self._forget(key)
             if not isinstance(err, DBAPIError) and isinstance(err.orig, TypeError | ValueError):
@@ -426,58 +481,55 @@ class SqlStore(SqlRuntime):
         self,
         key: ConversationKey,
         state: State,
-        position: dict[str, Any],
         now: datetime,
         known: _Known | None,
     ) -> _Known:
-        values = {
-            "mode": state.mode.value,
-            "flow_id": state.flow,
-            "book_hash": state.book,
-            "position": position,
-            "updated_at": now,
-        }
         with self._engine.begin() as conn:
             if known is not None:
+                label = self._label(known.org)
                 done = conn.execute(
                     _UPDATE_IF_UNCHANGED,
                     {
                         "k_id": known.id,
                         "k_revision": known.revision,
                         "revision": known.revision + 1,
-                        **values,
+                        **self._values(state, label, now),
                     },
                 )
                 if done.rowcount == 1:
                     same, start = _first_difference(known.log, state.log)
-                    _write_tail(conn, known.id, len(known.log), start, state.log)
+                    if label != known.label:
+                        start = 0
+                    self._write_tail(conn, known.id, len(known.log), start, state.log, label)
                     decoded = min(known.decoded, same)
-                    return _Known(known.id, known.revision + 1, state.log, decoded)
-            return self._save_uncached(conn, key, state, values, now)
+                    return _Known(
+                        known.id, known.revision + 1, state.log, decoded, known.org, label
+                    )
+            return self._save_uncached(conn, key, state, now)
 
     def _save_uncached(
-        self,
-        conn: Connection,
-        key: ConversationKey,
-        state: State,
-        values: dict[str, Any],
-        now: datetime,
+        self, conn: Connection, key: ConversationKey, state: State, now: datetime
     ) -> _Known:
         """Save without a remembered log: compare with the rows in the database."""
         query = _FIND_FOR_SAVE.with_for_update() if self._postgres else _FIND_FOR_SAVE
         row = conn.execute(query, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
         if row is None:
+            label = self._label(NO_ORG)
             conv_id = conn.execute(
                 _CREATE,
                 {"channel": key.channel, "chat": key.chat, "revision": 0, "created_at": now}
-                | values,
+                | self._values(state, label, now),
             ).scalar_one()
-            _write_tail(conn, conv_id, 0, 0, state.log)
-            return _Known(conv_id, 0, state.log, 0)
-        conv_id, revision = row
-        conn.execute(_UPDATE, {"k_id": conv_id, "revision": revision + 1, **values})
-        _sync_log(conn, conv_id, state.log)
-        return _Known(conv_id, revision + 1, state.log, 0)
+            self._write_tail(conn, conv_id, 0, 0, state.log, label)
+            return _Known(conv_id, 0, state.log, 0, NO_ORG, label)
+        org = org_label(row.org_id)
+        label = self._label(org)
+        conn.execute(
+            _UPDATE,
+            {"k_id": row.id, "revision": row.revision + 1, **self._values(state, label, now)},
+        )
+        self._sync_log(conn, row.id, state.log, sealed_for(row.position), label)
+        return _Known(row.id, row.revision + 1, state.log, 0, org, label)
 
     # ------------------------------------------------------------------ retention
 
@@ -549,6 +601,7 @@ class SqlStore(SqlRuntime):
                     r.answers,
                     r.text,
                     r.created_at,
+                    r.org_id,
                 )
                 .where(r.channel == key.channel, r.chat == key.chat)
                 .order_by(r.created_at, r.id)
@@ -561,8 +614,8 @@ class SqlStore(SqlRuntime):
                 flow_version=row.flow_version,
                 flow_hash=row.flow_hash,
                 case_code=row.case_code,
-                answers=row.answers,
-                text=row.text,
+                answers=self._seal.open_json(org_label(row.org_id), "records.answers", row.answers),
+                text=self._seal.open_text(org_label(row.org_id), "records.text", row.text),
                 created_at=row.created_at,
             )
             for row in rows
@@ -610,6 +663,92 @@ class SqlStore(SqlRuntime):
         with self._engine.begin() as conn:
             conn.execute(statement)
 
+    # ------------------------------------------------------------ the answer log
+
+    def _write_tail(
+        self,
+        conn: Connection,
+        conv_id: int,
+        stored: int,
+        start: int,
+        log: Sequence[LogEntry],
+        label: str | None,
+    ) -> None:
+        """Make rows ``start..`` of the answer log equal to ``log[start:]``, sealed
+        with ``label``'s key. ``stored`` is how many rows the database holds now."""
+        if start < stored:
+            conn.execute(_CUT_FROM, {"k_id": conv_id, "k_first": start})
+        if start < len(log):
+            conn.execute(
+                _APPEND,
+                [
+                    {
+                        "conversation_id": conv_id,
+                        "seq": seq,
+                        **dict(zip(_ENTRY_COLUMNS, self._seal_row(row, label), strict=True)),
+                    }
+                    for seq, row in enumerate(map(_entry_row, log[start:]), start)
+                ],
+            )
+
+    def _sync_log(
+        self,
+        conn: Connection,
+        conv_id: int,
+        log: Sequence[LogEntry],
+        stored_label: str | None,
+        label: str | None,
+    ) -> None:
+        """Make the stored answer log equal to ``log``, comparing with the rows held
+        (all of it rewritten when it is to be sealed with another key)."""
+        stored = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": 0}).all()
+        start = 0
+        if stored_label == label:
+            for row, entry in zip(stored, log, strict=False):
+                # As the database would return it: JSON types, keys as strings.
+                wanted = json.loads(dump_json(_entry_row(entry)))
+                if not _same_json(list(self._open_row(row, stored_label)), wanted):
+                    break
+                start += 1
+        self._write_tail(conn, conv_id, len(stored), start, log, label)
+
+    def _read_log(
+        self, conn: Connection, conv_id: int, first: int, label: str | None
+    ) -> tuple[LogEntry, ...]:
+        """The answer log of a conversation from entry ``first`` on."""
+        rows = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": first})
+        return tuple(LogEntry.from_json(_entry_json(*self._open_row(row, label))) for row in rows)
+
+    def _seal_row(self, row: tuple[Any, ...], label: str | None) -> tuple[Any, ...]:
+        """An answer row (``_ENTRY_COLUMNS``) with its value, stack and extra sealed."""
+        if label is None:
+            return row
+        path, value, kind, stack, at, extra = row
+        s = self._seal
+        return (
+            path,
+            s.json(label, "answers.value", value),
+            kind,
+            s.json(label, "answers.stack", stack),
+            at,
+            s.json(label, "answers.extra", extra),
+        )
+
+    def _open_row(self, row: Any, label: str | None) -> tuple[Any, ...]:
+        """An answer row as read, opened (plain rows from before sealing pass)."""
+        path, value, kind, stack, at, extra = row
+        if label is None:
+            return (path, value, kind, stack, at, extra)
+        s = self._seal
+        return (
+            path,
+            s.open_json(label, "answers.value", value),
+            kind,
+            s.open_json(label, "answers.stack", stack),
+            at,
+            s.open_json(label, "answers.extra", extra),
+        )
+
     # -------------------------------------------------------------------- cache
 
     def _remembered(self, key: ConversationKey) -> _Known | None:
@@ -633,9 +772,12 @@ class SqlStore(SqlRuntime):
             self._cache.pop(key, None)
 
 
-def create_store(url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE) -> SqlStore:
-    """A ``SqlStore`` on ``url`` (the schema must have been migrated)."""
-    return SqlStore(url, cache_size=cache_size)
+def create_store(
+    url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE, master: MasterKey | None = None
+) -> SqlStore:
+    """A ``SqlStore`` on ``url`` (the schema must have been migrated); with ``master``,
+    what could identify someone is sealed at rest."""
+    return SqlStore(url, cache_size=cache_size, master=master)
 
 
 def _position(state: State) -> dict[str, Any]:
@@ -666,42 +808,6 @@ def _first_difference(old: Sequence[LogEntry], new: Sequence[LogEntry]) -> tuple
     return same, start
 
 
-def _write_tail(
-    conn: Connection, conv_id: int, stored: int, start: int, log: Sequence[LogEntry]
-) -> None:
-    """Make rows ``start..`` of the answer log equal to ``log[start:]``.
-
-    ``stored`` is how many rows the database holds now.
-    """
-    if start < stored:
-        conn.execute(_CUT_FROM, {"k_id": conv_id, "k_first": start})
-    if start < len(log):
-        conn.execute(
-            _APPEND,
-            [
-                {
-                    "conversation_id": conv_id,
-                    "seq": seq,
-                    **dict(zip(_ENTRY_COLUMNS, row, strict=True)),
-                }
-                for seq, row in enumerate(map(_entry_row, log[start:]), start)
-            ],
-        )
-
-
-def _sync_log(conn: Connection, conv_id: int, log: Sequence[LogEntry]) -> None:
-    """Make the stored answer log equal to ``log``, comparing with the rows held."""
-    stored = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": 0}).all()
-    start = 0
-    for row, entry in zip(stored, log, strict=False):
-        # As the database would return it: JSON types, keys as strings.
-        wanted = json.loads(dump_json(_entry_row(entry)))
-        if not _same_json(list(row), wanted):
-            break
-        start += 1
-    _write_tail(conn, conv_id, len(stored), start, log)
-
-
 def conversation_lock_id(key: ConversationKey) -> int:
     """The PostgreSQL advisory lock id of a conversation (a signed 64-bit hash)."""
     digest = hashlib.blake2b(f"{key.channel}\0{key.chat}".encode(), digest_size=8).digest()
@@ -718,12 +824,6 @@ def _same_json(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
-
-
-def _read_log(conn: Connection, conv_id: int, first: int) -> tuple[LogEntry, ...]:
-    """The answer log of a conversation from entry ``first`` on."""
-    rows = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": first})
-    return tuple(LogEntry.from_json(_entry_json(*row)) for row in rows)
 
 
 def _entry_row(entry: LogEntry) -> tuple[Any, ...]:
