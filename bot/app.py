@@ -139,6 +139,7 @@ def create_app(
         offload=store.engine.dialect.name == "postgresql",
     )
     store.purge_hooks.update(people.purge_hooks())
+    store.default_retention_days = book.org.bewaartermijn_dagen  # others: per organisation
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
     schedule_retention(scheduler, service.purge_expired)

@@ -23,8 +23,10 @@ returns exactly what the database holds (lists, not tuples) and usually reads
 just the entries added since.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (a committed save survives
-a crash of the application, not necessarily a power cut) and with foreign keys
-enforced. PostgreSQL is reached through psycopg 3 and keeps JSON as JSONB.
+a crash of the application, not necessarily a power cut), with foreign keys
+enforced and ``secure_delete`` on; after a purge or an erasure ``scrub``
+checkpoints and empties the WAL, so what was deleted is gone from the files.
+PostgreSQL is reached through psycopg 3 and keeps JSON as JSONB.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +48,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    and_,
     bindparam,
     create_engine,
     delete,
@@ -79,6 +82,7 @@ from bot.store.models import (
     Conversation,
     FlowSnapshot,
     Job,
+    Organisation,
     OutboxMessage,
     Record,
     Setting,
@@ -110,6 +114,7 @@ _snapshots = _table(FlowSnapshot)
 _settings = _table(Setting)
 _jobs = _table(Job)
 _outbox = _table(OutboxMessage)
+_orgs = _table(Organisation)
 
 #: ``settings_kv`` names (SQL LIKE patterns) that hold a chat id: the retention
 #: purge deletes them when not changed for the retention period. Other
@@ -183,6 +188,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -239,6 +246,9 @@ class SqlStore(SqlRuntime):
         self.audit_writer: AuditWriter | None = _append_audit_entries
         #: Extra tables the retention purge must cover, by name (wired at start-up).
         self.purge_hooks: dict[str, PurgeHook] = {}
+        #: The retention the purge's ``before`` was computed from (the shipped
+        #: ``organisatie.yaml``); organisations with another one keep theirs.
+        self.default_retention_days: int | None = None
 
     @property
     def sealer(self) -> Sealer:
@@ -545,14 +555,20 @@ class SqlStore(SqlRuntime):
         before it, settings kept per chat (``PER_CHAT_SETTINGS``) not changed
         since, outbox messages made before it (delivered or not) and finished
         jobs. ``purge_hooks`` cover the tables of other parts.
+
+        An organisation whose settings have a ``bewaartermijn_dagen`` of their
+        own (other than ``default_retention_days``, which ``before`` was
+        computed from) has its conversations, records and waiting messages
+        deleted by its own period instead.
         """
         cutoff = before.astimezone(UTC)
         counts: dict[str, int] = {}
         with self._engine.begin() as conn:
-            counts["conversations"] = conn.execute(
-                delete(_conversations).where(_conversations.c.updated_at < cutoff)
-            ).rowcount
-            expiring = _records.c.created_at < cutoff.isoformat()
+            own = self._own_cutoffs(conn, cutoff)
+            c, r, o = _conversations.c, _records.c, _outbox.c
+            convs = _by_org(c.org_id, c.updated_at, cutoff, own, text=False)
+            counts["conversations"] = conn.execute(delete(_conversations).where(convs)).rowcount
+            expiring = _by_org(r.org_id, r.created_at, cutoff, own, text=False, iso=True)
             owned = conn.execute(
                 select(_records.c.id, _records.c.org_id).where(
                     expiring, _records.c.org_id.is_not(None)
@@ -568,7 +584,7 @@ class SqlStore(SqlRuntime):
                 )
             ).rowcount
             counts["outbox"] = conn.execute(
-                delete(_outbox).where(_outbox.c.created_at < cutoff)
+                delete(_outbox).where(_by_org(o.org_id, o.created_at, cutoff, own, text=True))
             ).rowcount
             counts["jobs"] = conn.execute(
                 delete(_jobs).where(_jobs.c.done_at.is_not(None), _jobs.c.done_at < cutoff)
@@ -577,7 +593,21 @@ class SqlStore(SqlRuntime):
                 counts[name] = hook(conn, cutoff)
         with self._cache_lock:
             self._cache.clear()
+        if any(counts.values()):
+            scrub(self._engine)
         return counts
+
+    def _own_cutoffs(self, conn: Connection, cutoff: datetime) -> dict[int, datetime]:
+        """The organisations with a retention period of their own, and their cutoffs."""
+        default = self.default_retention_days
+        if default is None:
+            return {}
+        own: dict[int, datetime] = {}
+        for org_id, settings in conn.execute(select(_orgs.c.id, _orgs.c.settings)):
+            days = (settings or {}).get("bewaartermijn_dagen")
+            if isinstance(days, int) and not isinstance(days, bool) and days != default:
+                own[org_id] = cutoff + timedelta(days=default - days)
+        return own
 
     # ------------------------------------------------------------------ records
 
@@ -772,6 +802,27 @@ class SqlStore(SqlRuntime):
             self._cache.pop(key, None)
 
 
+#: The tables whose deleted rows held content (what ``scrub`` vacuums on PostgreSQL).
+SCRUBBED_TABLES = ("answers", "conversations", "records", "outbox")
+
+
+def scrub(engine: Engine) -> None:
+    """Make deleted rows gone from the database files, not just unreachable.
+
+    SQLite (``secure_delete`` zeroes them in the database file): a checkpoint
+    that copies the WAL into the file and truncates it, so the old page images
+    in the WAL go too. PostgreSQL: ``VACUUM`` of the tables that held content,
+    so their space is reclaimed instead of waiting for autovacuum.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in SCRUBBED_TABLES:
+            conn.exec_driver_sql(f"VACUUM {table}")
+
+
 def create_store(
     url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE, master: MasterKey | None = None
 ) -> SqlStore:
@@ -785,6 +836,29 @@ def _position(state: State) -> dict[str, Any]:
     position = replace(state, log=()).to_json() if state.log else state.to_json()
     del position["log"]
     return position
+
+
+def _by_org(
+    org_column: Any,
+    time_column: Any,
+    cutoff: datetime,
+    own: Mapping[int, datetime],
+    *,
+    text: bool,
+    iso: bool = False,
+) -> Any:
+    """Older than ``cutoff``, or than its organisation's own cutoff in ``own``."""
+
+    def older(moment: datetime) -> Any:
+        return time_column < (moment.isoformat() if iso else moment)
+
+    def org(org_id: int) -> Any:
+        return org_column == (str(org_id) if text else org_id)
+
+    if not own:
+        return older(cutoff)
+    others = or_(org_column.is_(None), org_column.not_in([str(i) if text else i for i in own]))
+    return or_(and_(others, older(cutoff)), *(and_(org(i), older(t)) for i, t in own.items()))
 
 
 def _first_difference(old: Sequence[LogEntry], new: Sequence[LogEntry]) -> tuple[int, int]:
