@@ -19,6 +19,7 @@ from bot.cli.flows import flows
 from bot.cli.keys import keys
 from bot.cli.org import audit, invite, members, org, role
 from bot.cli.purge import purge
+from bot.cli.rights import case, export
 
 LAZY_COMMANDS = {
     "telegram": "bot.cli.telegram",
@@ -60,5 +61,7 @@ main.add_command(chat)
 main.add_command(flows)
 main.add_command(purge)
 main.add_command(keys)
+main.add_command(export)
+main.add_command(case)
 for _command in (org, invite, members, role, audit):
     main.add_command(_command)

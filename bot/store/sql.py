@@ -266,6 +266,11 @@ class SqlStore(SqlRuntime):
         with self._cache_lock:
             self._cache.clear()
 
+    def forget_cache(self) -> None:
+        """Forget every remembered answer log (after rows were deleted behind its back)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     # ------------------------------------------------------------ conversations
 
     def load(self, key: ConversationKey) -> State | None:
