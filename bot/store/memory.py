@@ -158,7 +158,7 @@ class MemoryStore:
             expired = [
                 rid
                 for rid, (_, text) in self._records.items()
-                if json.loads(text)["created_at"] < cutoff.isoformat()
+                if datetime.fromisoformat(json.loads(text)["created_at"]) < cutoff
             ]
             deleted = []
             for rid in expired:
@@ -407,7 +407,7 @@ def _record_text(record: NewRecord) -> str:
             "case_code": record.case_code,
             "answers": dict(record.answers),
             "text": record.text,
-            "created_at": record.created_at,
+            "created_at": record.created_at.astimezone(UTC).isoformat(),
             "org_id": record.org_id,
             "person_id": record.person_id,
         }
@@ -426,7 +426,7 @@ def _stored(record_id: str, key: ConversationKey, data: dict[str, object]) -> St
         case_code=None if data["case_code"] is None else str(data["case_code"]),
         answers=answers,
         text=str(data["text"]),
-        created_at=str(data["created_at"]),
+        created_at=datetime.fromisoformat(str(data["created_at"])),
     )
 
 

@@ -121,11 +121,8 @@ class Answer(Base):
 
 
 class Record(Base):
-    """A finished, confirmed vastlegging.
-
-    ``created_at`` is the engine's timestamp as given (ISO 8601), like every
-    other time the engine hands out, so a record reads back exactly as made.
-    """
+    """A finished, confirmed vastlegging (``text`` and ``answers`` sealed, see
+    ``bot.store.sealing``)."""
 
     __tablename__ = "records"
     __table_args__ = (
@@ -142,7 +139,7 @@ class Record(Base):
     case_code: Mapped[str | None] = mapped_column(String(64))
     answers: Mapped[dict[str, Any]] = mapped_column(JsonType)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(ISO_TIME_LEN))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
     # The organisation and person it belongs to (NULL before migration 0002).
     org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     person_id: Mapped[int | None] = mapped_column(Integer)

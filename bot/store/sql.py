@@ -87,7 +87,7 @@ from bot.store.models import (
     Record,
     Setting,
 )
-from bot.store.runtime import SqlRuntime
+from bot.store.runtime import SqlRuntime, utc
 from bot.store.sealing import NO_ORG, Sealer, SqlKeyStore, org_label, sealed_for
 
 T = TypeVar("T")
@@ -452,7 +452,7 @@ class SqlStore(SqlRuntime):
                 case_code=record.case_code,
                 answers=self._seal.json(org, "records.answers", dict(record.answers)),
                 text=self._seal.text(org, "records.text", record.text),
-                created_at=record.created_at,
+                created_at=record.created_at.astimezone(UTC),
                 step_key=record.step_key,
                 org_id=record.org_id,
                 person_id=record.person_id,
@@ -573,7 +573,7 @@ class SqlStore(SqlRuntime):
             c, r, o = _conversations.c, _records.c, _outbox.c
             convs = _by_org(c.org_id, c.updated_at, cutoff, own, text=False)
             counts["conversations"] = conn.execute(delete(_conversations).where(convs)).rowcount
-            expiring = _by_org(r.org_id, r.created_at, cutoff, own, text=False, iso=True)
+            expiring = _by_org(r.org_id, r.created_at, cutoff, own, text=False)
             owned = conn.execute(
                 select(_records.c.id, _records.c.org_id).where(
                     expiring, _records.c.org_id.is_not(None)
@@ -651,7 +651,7 @@ class SqlStore(SqlRuntime):
                 case_code=row.case_code,
                 answers=self._seal.open_json(org_label(row.org_id), "records.answers", row.answers),
                 text=self._seal.open_text(org_label(row.org_id), "records.text", row.text),
-                created_at=row.created_at,
+                created_at=utc(row.created_at),
             )
             for row in rows
         ]
@@ -850,12 +850,11 @@ def _by_org(
     own: Mapping[int, datetime],
     *,
     text: bool,
-    iso: bool = False,
 ) -> Any:
     """Older than ``cutoff``, or than its organisation's own cutoff in ``own``."""
 
     def older(moment: datetime) -> Any:
-        return time_column < (moment.isoformat() if iso else moment)
+        return time_column < moment
 
     def org(org_id: int) -> Any:
         return org_column == (str(org_id) if text else org_id)

@@ -48,7 +48,7 @@ def rid(code: str) -> str:
 
 
 def aged(r: NewRecord, days: int, org_id: int | None, code: str) -> NewRecord:
-    made = (NOW - timedelta(days=days)).isoformat()
+    made = NOW - timedelta(days=days)
     return replace(r, created_at=made, org_id=org_id, case_code=code, record_id=rid(code))
 
 
