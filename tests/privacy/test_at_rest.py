@@ -3,19 +3,25 @@ conversation goes on (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Connection, text
 
+from bot.cli import main
 from bot.crypto import MasterKey, SealError
 from bot.engine.messages import ChannelTraits, TextIn
 from bot.service.ports import ConversationKey, Notice, StepWrite
 from bot.store import rekey
 from bot.store.sql import SqlStore
 from tests.store.conftest import MASTER, Backend
+from tests.store.samples import record
+from tests.support.env import bot_env
 from tests.support.service import make_service
 
 KEY = ConversationKey("test", "chat-1")
@@ -108,3 +114,75 @@ def test_rotation_while_a_conversation_goes_on(sql_backend: Backend) -> None:
     finally:
         bot.close()
         cli.close()
+
+
+def test_a_bot_that_still_seals_with_the_old_key_is_caught_by_the_second_pass(
+    sql_backend: Backend,
+) -> None:
+    url = str(sql_backend.url)
+    bot = SqlStore(url, master=MASTER)  # notices a rotation only after 30 s
+    cli = SqlStore(url, master=MASTER)
+    try:
+        service = make_service(store=bot)
+        service.start_now(KEY, PRIVATE)
+        service.handle_now(KEY, TextIn(BEFORE[0]), PRIVATE)
+
+        def meanwhile(_seconds: float) -> None:  # the bots go on while the command waits
+            for line in BEFORE[1:]:
+                service.handle_now(KEY, TextIn(line), PRIVATE)
+            assert "enc1.1." in raw(bot)  # written with the key it still knows
+
+        rekey.rotate(cli, settle=1, sleep=meanwhile)
+        stored = raw(bot)
+        assert "enc1.1." not in stored and "enc1.2." in stored
+        state = bot.load(KEY)
+        assert state is not None and SECRET in [e.value for e in state.log]
+    finally:
+        bot.close()
+        cli.close()
+
+
+def test_a_conversation_is_sealed_with_its_organisations_key(sql_backend: Backend) -> None:
+    from tests.privacy.test_rights import send, setup
+
+    store = sql_backend.open()
+    assert isinstance(store, SqlStore)
+    service, _people, org_id, _anna = setup(store)
+    send(service, "start")  # made before the gate gave it its organisation
+    send(service, "1")
+    send(service, "C-9")
+    with store.engine.connect() as conn:
+        [position] = conn.execute(text("SELECT position FROM conversations")).scalars()
+        orgs = sorted(conn.execute(text("SELECT DISTINCT org FROM data_keys")).scalars())
+    if isinstance(position, str):
+        position = json.loads(position)
+    assert position["sealed_for"] == str(org_id)
+    assert str(org_id) in orgs
+    # Another organisation's key does not open it.
+    assert store.keys is not None
+    store.keys.seal("999", "x", "makes organisation 999 a key")
+    with pytest.raises(SealError):
+        store.keys.open("999", "conversations.position", position["sealed"])
+
+
+def test_the_rotate_command(tmp_path: Path) -> None:
+    from bot.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    upgrade(url)
+    store = SqlStore(url, master=MASTER)
+    store.add_record(record())
+    store.close()
+    env = bot_env(DATABASE_URL=url)
+    env["VOORKOMEN_MASTER_KEY"] = MASTER.encoded()
+    result = CliRunner().invoke(main, ["keys", "rotate", "--settle", "0"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Organisatie 0: nieuwe sleutel; opnieuw versleuteld: 1 vastlegging(en)" in result.output
+    store = SqlStore(url, master=MASTER)
+    try:
+        assert "enc1.2." in raw(store) and "enc1.1." not in raw(store)
+        assert [r.text for r in store.records(record().key)] == [record().text]
+    finally:
+        store.close()
+    new = CliRunner().invoke(main, ["keys", "new"])
+    assert MasterKey.decode(new.output, "test").secret != MASTER.secret
