@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.crypto import MasterKey
 from bot.flowspec.compile import ORG_FILE
 from bot.flowspec.errors import FlowLoadError
 from bot.flowspec.graph import FlowBook
@@ -145,11 +146,21 @@ def organisation_knowledge(knowledge: KnowledgeBase, org: Organisation) -> Knowl
         return None
 
 
-def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now) -> App:
-    """Load and check the content, migrate the database, and build the service."""
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = dutch_now,
+    master: MasterKey | None = None,
+) -> App:
+    """Load and check the content, migrate the database, and build the service.
+
+    ``master`` seals what is stored (``bot.store.sealing``); by default it comes
+    from the environment, and without one this raises ``MasterKeyMissingError``.
+    """
+    master = master or MasterKey.from_environment()
     book, knowledge = load_content(settings)
     upgrade(settings.database_url)
-    store = create_store(settings.database_url)
+    store = create_store(settings.database_url, master=master)
     people = SqlPeopleStore(store.engine)
     gate = AccessGate(people, clock, telegram_bot=settings.telegram_bot_username)
     followup = SqlFollowupStore(store.engine)
@@ -183,6 +194,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = dutch_now)
         audit=people.append_audit,
     )
     gate.word_handlers.append(words)
+    store.default_retention_days = book.org.bewaartermijn_dagen  # others: per organisation
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
     schedule_retention(scheduler, service.purge_expired)

@@ -10,10 +10,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The per-user data directory (XDG): ``$XDG_DATA_HOME/voorkomen``, else
+    ``~/.local/share/voorkomen``. Not the working directory, so the database is
+    found again wherever the bot is started, and not left in a project folder."""
+    e = os.environ if env is None else env
+    base = e.get("XDG_DATA_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "voorkomen"
+
+
+def default_database_url(env: Mapping[str, str] | None = None) -> str:
+    """SQLite in the data directory (the store makes the folder, owner-only, on first use)."""
+    return f"sqlite:///{data_dir(env) / 'voorkomen.db'}"
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -26,7 +41,7 @@ def _flag(value: str | None, default: bool) -> bool:
 class Settings:
     """How this bot instance runs. Build with :meth:`from_env`."""
 
-    database_url: str = "sqlite:///voorkomen.db"
+    database_url: str = field(default_factory=default_database_url)
     flows_dir: Path = PROJECT_ROOT / "flows"
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     main_flow: str = "dilemma"
@@ -58,7 +73,7 @@ class Settings:
             return value if value else None
 
         return cls(
-            database_url=get("DATABASE_URL") or "sqlite:///voorkomen.db",
+            database_url=get("DATABASE_URL") or default_database_url(e),
             flows_dir=Path(get("FLOWS_DIR") or PROJECT_ROOT / "flows"),
             knowledge_dir=Path(get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge"),
             main_flow=get("MAIN_FLOW") or "dilemma",

@@ -9,3 +9,10 @@ pytest_plugins = ["tests.peers.postgres", "tests.peers.telegram.fixture"]
 # seconds to load) are loaded once, by tests/identify, which also tests the
 # app's loading of them (load_name_check).
 os.environ.setdefault("VOORKOMEN_NAME_CHECK", "off")
+
+# Every bot the tests start seals its data with this session's master key (a bot
+# without one refuses to start: tests/privacy tests that).
+if not os.environ.get("VOORKOMEN_MASTER_KEY"):
+    from bot.crypto import MasterKey
+
+    os.environ["VOORKOMEN_MASTER_KEY"] = MasterKey.generate().encoded()

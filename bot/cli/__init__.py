@@ -16,9 +16,11 @@ import click
 from bot.cli import flowtools  # noqa: F401  (adds graph/test/schema/diff to `flows`)
 from bot.cli.chat import chat
 from bot.cli.flows import flows
+from bot.cli.keys import keys
 from bot.cli.org import audit, invite, members, org, role
 from bot.cli.overview import overzicht
 from bot.cli.purge import purge
+from bot.cli.rights import case, export
 
 LAZY_COMMANDS = {
     "telegram": "bot.cli.telegram",
@@ -59,5 +61,8 @@ def main(verbose: bool) -> None:
 main.add_command(chat)
 main.add_command(flows)
 main.add_command(purge)
+main.add_command(keys)
+main.add_command(export)
+main.add_command(case)
 for _command in (org, invite, members, role, audit, overzicht):
     main.add_command(_command)

@@ -43,7 +43,7 @@ def chat(
     new: bool, flow_id: str | None, as_name: str | None, user: str | None, join_code: str | None
 ) -> None:
     """Chat in de terminal. Elke regel is een antwoord; einde invoer bewaart het gesprek."""
-    app = build_app()
+    app = build_app(console=True)
     name = as_name or user or _default_user()
     key = console_key(name)
     sender = Sender(CONSOLE, name, name)

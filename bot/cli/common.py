@@ -7,14 +7,20 @@ import sys
 import click
 
 from bot.app import App, create_app
+from bot.cli.keys import master_key
 from bot.flowspec.errors import FlowLoadError
 from bot.settings import Settings
 
 
-def build_app(settings: Settings | None = None) -> App:
-    """Create the app, or print every flow problem as ``path:line:column: message`` and exit 1."""
+def build_app(settings: Settings | None = None, *, console: bool = False) -> App:
+    """Create the app, or print every flow problem as ``path:line:column: message`` and exit 1.
+
+    Without a master key it says what to set and exits 2; only the console demo
+    (``console``) makes a local key of its own (``bot.cli.keys.master_key``)."""
+    settings = settings or Settings.from_env()
+    master = master_key(settings, console=console)
     try:
-        return create_app(settings or Settings.from_env())
+        return create_app(settings, master=master)
     except FlowLoadError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,6 +73,11 @@ class MemoryKeyStore:
             self.keys[(key.org, key.version)] = key
 
 
+#: Seconds a process trusts its idea of an organisation's newest key version; a
+#: rotation by another process is picked up within this time.
+REFRESH_AFTER = 30.0
+
+
 def _wrap_context(org: str, version: int) -> bytes:
     return f"voorkomen data key\x1f{org}\x1f{version}".encode()
 
@@ -83,11 +89,15 @@ def _value_context(org: str, field: str) -> bytes:
 class KeyRing:
     """Seals and opens values of each organisation with its newest data key."""
 
-    def __init__(self, master: MasterKey, store: KeyStore) -> None:
+    def __init__(
+        self, master: MasterKey, store: KeyStore, *, refresh_after: float = REFRESH_AFTER
+    ) -> None:
         self._master = master
         self._store = store
         self._keys: dict[tuple[str, int], bytes] = {}
         self._newest: dict[str, int] = {}
+        self._checked: dict[str, float] = {}
+        self._refresh_after = refresh_after
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ values
@@ -119,6 +129,7 @@ class KeyRing:
             version = current + 1
             self._create(org, version)
             self._newest[org] = version
+            self._checked[org] = time.monotonic()
             return version
 
     def rewrap(self, master: MasterKey) -> KeyRing:
@@ -130,16 +141,24 @@ class KeyRing:
                 for k, secret in unwrapped
             ]
         )
-        return KeyRing(master, self._store)
+        return KeyRing(master, self._store, refresh_after=self._refresh_after)
+
+    def newest_version(self, org: str) -> int:
+        """The key version new values of ``org`` are sealed with (made on first use)."""
+        return self._newest_version(org)
 
     def _newest_version(self, org: str) -> int:
         with self._lock:
-            if org not in self._newest:
+            now = time.monotonic()
+            if org not in self._newest or now - self._checked[org] >= self._refresh_after:
+                # Another process (``voorkomen keys rotate``) may have added a newer
+                # version: look again now and then, so this one starts using it.
                 newest = self._load(org)
                 if newest == 0:
                     self._create(org, 1)
                     newest = 1
                 self._newest[org] = newest
+                self._checked[org] = now
             return self._newest[org]
 
     def _load(self, org: str) -> int:

@@ -106,6 +106,10 @@ class AuditAction(StrEnum):
     ROLE_TAKEN = "role.taken"
     CHANNEL_LINKED = "channel.linked"
     ORG_CREATED = "org.created"
+    MEMBER_EXPORTED = "member.exported"
+    MEMBER_ERASED = "member.erased"
+    CASE_EXPORTED = "case.exported"
+    CASE_ERASED = "case.erased"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.org.model import (
     roles_text,
 )
 from bot.service.ports import ConversationKey, Sender
+from bot.service.privacy import privacy_word
 
 # ---------------------------------------------------------------- texts (B1 Dutch)
 
@@ -350,6 +351,8 @@ class AccessGate:
     def _member_word(
         self, word: str, rest: str, member: Membership, sender: Sender, now: datetime
     ) -> Answered | None:
+        if (said := privacy_word(self.people, word, rest, member, now)) is not None:
+            return Answered(said)
         if word == "organisatie":  # a member of one organisation: nothing to pick
             return Answered([Say(ONE_ORGANISATION.format(org=member.org.name))])
         if word == "naam" and len(rest.split()) <= NAME_WORDS:

@@ -16,10 +16,7 @@ from bot.service.ports import ConversationKey, NewRecord
 def record_created(record: NewRecord, record_id: str) -> AuditEntry:
     """The audit line for a record kept (its id only, never its text)."""
     assert record.org_id is not None
-    try:
-        at = datetime.fromisoformat(record.created_at)
-    except ValueError:
-        at = datetime.now(UTC)
+    at = record.created_at
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return AuditEntry(

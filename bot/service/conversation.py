@@ -388,7 +388,7 @@ class ConversationService:
                     case_code=effect.case_code,
                     answers=effect.answers,
                     text=document.text,
-                    created_at=ctx.now.astimezone(UTC).isoformat(),
+                    created_at=ctx.now.astimezone(UTC),
                     step_key=step_key(loaded_step, index),
                     record_id=uuid.uuid4().hex,
                     org_id=None if owner is None else owner.org.id,

@@ -357,7 +357,7 @@ def plan_followup(
     if record.org_id is None or record.person_id is None:
         return []
     zone = zone_of(settings)
-    made = datetime.fromisoformat(record.created_at)
+    made = record.created_at
     if made.tzinfo is None:
         made = made.replace(tzinfo=UTC)
     made_on = made.astimezone(zone).date()

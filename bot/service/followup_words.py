@@ -225,7 +225,7 @@ class FollowupWords:
         text = stored.text.rstrip("\n")
         if status:
             text += "\n\n" + "\n".join([STATUS_HEAD, *status])
-        day = stored.created_at[:10]
+        day = stored.created_at.date().isoformat()
         code = re.sub(r"[^A-Za-z0-9_-]+", "-", stored.case_code or "").strip("-")
         stem = "vastlegging" + (f"-{code}" if code else "") + (f"-{day}" if day else "")
         title = f"Vastlegging: {self.titles.get(flow_id, flow_id)}"

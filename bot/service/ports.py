@@ -44,8 +44,8 @@ class Sender:
 
 
 @dataclass(frozen=True)
-class NewRecord:
-    """A finished, confirmed vastlegging to keep."""
+class RecordData:
+    """What a vastlegging holds, kept (``NewRecord``) or read back (``StoredRecord``)."""
 
     key: ConversationKey
     flow_id: str
@@ -54,7 +54,14 @@ class NewRecord:
     case_code: str | None
     answers: Mapping[str, object]
     text: str
-    created_at: str
+    created_at: datetime
+    """When it was made (timezone-aware; stored and read back in UTC)."""
+
+
+@dataclass(frozen=True)
+class NewRecord(RecordData):
+    """A finished, confirmed vastlegging to keep."""
+
     # Whose record it is (set when the access gate admitted the sender).
     org_id: int | None = None
     person_id: int | None = None
@@ -66,19 +73,11 @@ class NewRecord:
     in the same transaction can name it); None: the store makes one."""
 
 
-@dataclass(frozen=True)
-class StoredRecord:
+@dataclass(frozen=True, kw_only=True)
+class StoredRecord(RecordData):
     """A record as read back from the store."""
 
     id: str
-    key: ConversationKey
-    flow_id: str
-    flow_version: str
-    flow_hash: str
-    case_code: str | None
-    answers: Mapping[str, object]
-    text: str
-    created_at: str
 
 
 # ------------------------------------------------------------------ one step, one transaction
@@ -163,9 +162,7 @@ class ConversationStore(StepStore, Protocol):
 
     def purge(self, before: datetime) -> tuple[int, int]:
         """Delete conversations untouched since ``before`` (with their answers) and
-        records made before it; returns how many (conversations, records).
-
-        Records store ``created_at`` as an ISO time in UTC, so they compare as text."""
+        records made before it; returns how many (conversations, records)."""
 
     def purge_all(self, before: datetime) -> dict[str, int]:
         """Delete everything older than ``before`` that holds chat or person ids

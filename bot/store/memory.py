@@ -158,7 +158,7 @@ class MemoryStore:
             expired = [
                 rid
                 for rid, (_, text) in self._records.items()
-                if json.loads(text)["created_at"] < cutoff.isoformat()
+                if datetime.fromisoformat(json.loads(text)["created_at"]) < cutoff
             ]
             deleted = []
             for rid in expired:
@@ -334,6 +334,28 @@ class MemoryStore:
         # The SQL store's order: oldest first, ties broken by id.
         return sorted(found, key=lambda r: (r.created_at, r.id))
 
+    def erase_person(self, keys: Sequence[ConversationKey], person_id: int) -> dict[str, int]:
+        """``vergeet mij`` (with ``MemoryPeopleStore.erase_member``): the conversations
+        at ``keys`` and every record and waiting message of ``person_id``."""
+        with self._lock:
+            gone = [k for k in keys if k in self._states]
+            for key in gone:
+                del self._states[key]
+                self._touched.pop(key, None)
+                self._revisions.pop(key, None)
+            records = [
+                rid
+                for rid, (_, text) in self._records.items()
+                if json.loads(text).get("person_id") == person_id
+            ]
+            for rid in records:
+                del self._records[rid]
+            self._step_keys = {k: rid for k, rid in self._step_keys.items() if rid in self._records}
+            messages = [i for i, m in self._outbox.items() if m.person_id == str(person_id)]
+            for i in messages:
+                del self._outbox[i]
+        return {"conversations": len(gone), "records": len(records), "outbox": len(messages)}
+
     # ---------------------------------------------------------------- snapshots
 
     def put_flow_snapshot(self, book_hash: str, sources: Mapping[str, str]) -> None:
@@ -407,7 +429,7 @@ def _record_text(record: NewRecord) -> str:
             "case_code": record.case_code,
             "answers": dict(record.answers),
             "text": record.text,
-            "created_at": record.created_at,
+            "created_at": record.created_at.astimezone(UTC).isoformat(),
             "org_id": record.org_id,
             "person_id": record.person_id,
         }
@@ -426,7 +448,7 @@ def _stored(record_id: str, key: ConversationKey, data: dict[str, object]) -> St
         case_code=None if data["case_code"] is None else str(data["case_code"]),
         answers=answers,
         text=str(data["text"]),
-        created_at=str(data["created_at"]),
+        created_at=datetime.fromisoformat(str(data["created_at"])),
     )
 
 

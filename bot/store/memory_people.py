@@ -282,6 +282,33 @@ class MemoryPeopleStore:
                 e for e in self._audit if e.org_id == org_id and (since is None or e.at >= since)
             ]
 
+    # ------------------------------------------------------------ rights
+
+    def erase_member(self, person_id: int, now: datetime) -> dict[str, int]:
+        """``vergeet mij``: what ``SqlPeopleStore.erase_member`` erases, with the same counts."""
+        with self._lock:
+            orgs = sorted({o for o, p in self._roles if p == person_id})
+            keys = [k for k, (_, p) in self._owners.items() if p == person_id]
+            counts = {"conversations": 0, "records": 0, "outbox": 0}
+            if self._conversations is not None:
+                counts = self._conversations.erase_person(keys, person_id)
+            for key in keys:
+                del self._owners[key]
+            ids = [i for i, identity in self._ids.items() if identity.person_id == person_id]
+            for i in ids:
+                del self._ids[i]
+            for org_person in [k for k in self._roles if k[1] == person_id]:
+                del self._roles[org_person]
+            self._codes = {
+                h: c for h, c in self._codes.items() if person_id not in (c.person_id, c.created_by)
+            }
+            self._people.pop(person_id, None)
+            subject = f"person:{person_id}"
+            self._audit.extend(
+                AuditEntry(o, AuditAction.MEMBER_ERASED, now, None, subject) for o in orgs
+            )
+        return {**counts, "identities": len(ids), "memberships": len(orgs)}
+
     # ------------------------------------------------------------ conversations
 
     def claim_conversation(self, key: ConversationKey, org_id: int, person_id: int) -> None:

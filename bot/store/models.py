@@ -121,11 +121,8 @@ class Answer(Base):
 
 
 class Record(Base):
-    """A finished, confirmed vastlegging.
-
-    ``created_at`` is the engine's timestamp as given (ISO 8601), like every
-    other time the engine hands out, so a record reads back exactly as made.
-    """
+    """A finished, confirmed vastlegging (``text`` and ``answers`` sealed, see
+    ``bot.store.sealing``)."""
 
     __tablename__ = "records"
     __table_args__ = (
@@ -142,7 +139,7 @@ class Record(Base):
     case_code: Mapped[str | None] = mapped_column(String(64))
     answers: Mapped[dict[str, Any]] = mapped_column(JsonType)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String(ISO_TIME_LEN))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
     # The organisation and person it belongs to (NULL before migration 0002).
     org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     person_id: Mapped[int | None] = mapped_column(Integer)
@@ -334,6 +331,26 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(Timestamp)
     delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
     last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+# ---------------------------------------------------------------- encryption at rest
+# The organisations' data keys (bot.crypto), each wrapped by the master key,
+# which never enters the database.
+
+
+class DataKey(Base):
+    """One version of an organisation's data key, wrapped by the master key.
+
+    ``org`` is the key ring's name for the organisation (its id as text; ``"0"``
+    for what belongs to no organisation yet).
+    """
+
+    __tablename__ = "data_keys"
+
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wrapped: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 

@@ -491,6 +491,14 @@ class SqlPeopleStore:
             for r in rows
         ]
 
+    # ------------------------------------------------------------ rights
+
+    def erase_member(self, person_id: int, now: datetime) -> dict[str, int]:
+        """``vergeet mij``: erase everything of this person (``bot.store.rights``)."""
+        from bot.store.rights import erase_member_in
+
+        return erase_member_in(self._engine, person_id, now)
+
     # ------------------------------------------------------------ conversations
 
     def claim_conversation(self, key: ConversationKey, org_id: int, person_id: int) -> None:

@@ -30,6 +30,7 @@ from bot.engine.messages import Choice
 from bot.service.ports import Job, Notice, QueuedMessage
 from bot.store.models import Job as JobRow
 from bot.store.models import OutboxMessage
+from bot.store.sealing import Sealer, org_label
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,14 @@ def _job(row: Any) -> Job:
     )
 
 
-def _message(row: Any) -> QueuedMessage:
+def _message(row: Any, seal: Sealer) -> QueuedMessage:
     actions = tuple(Choice(key, label) for key, label in row.actions)
+    text = seal.open_text(org_label(row.org_id), "outbox.text", row.text)
     return QueuedMessage(
         id=row.id,
         org_id=row.org_id,
         person_id=row.person_id,
-        notice=Notice(row.text, actions),
+        notice=Notice(text, actions),
         attempts=row.attempts,
         created_at=utc(row.created_at),
     )
@@ -81,6 +83,7 @@ class SqlRuntime:
 
     _engine: Engine
     _postgres: bool
+    _seal: Sealer
 
     # ------------------------------------------------------------------ jobs
 
@@ -171,7 +174,7 @@ class SqlRuntime:
                 .values(
                     org_id=org_id,
                     person_id=person_id,
-                    text=notice.text,
+                    text=self._seal.text(org_label(org_id), "outbox.text", notice.text),
                     actions=[[c.key, c.label] for c in notice.actions],
                     attempts=0,
                     next_attempt_at=utc(now),
@@ -203,7 +206,7 @@ class SqlRuntime:
                         .returning(*_MESSAGE_COLUMNS)
                     ).one_or_none()
                     if row is not None:
-                        claimed.append(_message(row))
+                        claimed.append(_message(row, self._seal))
         except OperationalError as err:
             log.info("could not claim outbox messages now: %s", err)
             return []
@@ -232,4 +235,4 @@ class SqlRuntime:
                 .where(_o.person_id == person_id, _o.delivered_at.is_(None))
                 .order_by(_o.created_at, _o.id)
             ).all()
-        return [_message(row) for row in rows]
+        return [_message(row, self._seal) for row in rows]

@@ -23,8 +23,10 @@ returns exactly what the database holds (lists, not tuples) and usually reads
 just the entries added since.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (a committed save survives
-a crash of the application, not necessarily a power cut) and with foreign keys
-enforced. PostgreSQL is reached through psycopg 3 and keeps JSON as JSONB.
+a crash of the application, not necessarily a power cut), with foreign keys
+enforced and ``secure_delete`` on; after a purge or an erasure ``scrub``
+checkpoints and empties the WAL, so what was deleted is gone from the files.
+PostgreSQL is reached through psycopg 3 and keeps JSON as JSONB.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -45,6 +48,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    and_,
     bindparam,
     create_engine,
     delete,
@@ -59,6 +63,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
+from bot.crypto import KeyRing, MasterKey
+from bot.crypto.keyring import REFRESH_AFTER
 from bot.engine.state import LogEntry, State
 from bot.service.audit import audit_entries, record_created, record_deleted
 from bot.service.ports import (
@@ -76,12 +82,14 @@ from bot.store.models import (
     Conversation,
     FlowSnapshot,
     Job,
+    Organisation,
     OutboxMessage,
     Record,
     Setting,
 )
 from bot.store.outage import report_outages
-from bot.store.runtime import SqlRuntime
+from bot.store.runtime import SqlRuntime, utc
+from bot.store.sealing import NO_ORG, Sealer, SqlKeyStore, org_label, sealed_for
 
 T = TypeVar("T")
 
@@ -107,6 +115,7 @@ _snapshots = _table(FlowSnapshot)
 _settings = _table(Setting)
 _jobs = _table(Job)
 _outbox = _table(OutboxMessage)
+_orgs = _table(Organisation)
 
 #: ``settings_kv`` names (SQL LIKE patterns) that hold a chat id: the retention
 #: purge deletes them when not changed for the retention period. Other
@@ -121,8 +130,8 @@ _ENTRY_COLUMNS = ("path", "value", "kind", "stack", "at", "extra")
 # other parameter names).
 _c, _a = _conversations.c, _answers.c
 _by_key = (_c.channel == bindparam("k_channel"), _c.chat == bindparam("k_chat"))
-_FIND = select(_c.id, _c.revision, _c.position).where(*_by_key)
-_FIND_FOR_SAVE = select(_c.id, _c.revision).where(*_by_key)
+_FIND = select(_c.id, _c.revision, _c.position, _c.org_id).where(*_by_key)
+_FIND_FOR_SAVE = select(_c.id, _c.revision, _c.org_id, _c.position).where(*_by_key)
 _CREATE = insert(_conversations).returning(_c.id)
 _UPDATE = update(_conversations).where(_c.id == bindparam("k_id"))
 _UPDATE_IF_UNCHANGED = _UPDATE.where(_c.revision == bindparam("k_revision"))
@@ -163,6 +172,11 @@ def make_engine(url: str | URL) -> Engine:
         report_outages(engine)
         return engine
     if backend == "sqlite":
+        if u.database and u.database != ":memory:" and not u.database.startswith("file:"):
+            # The default lives in the per-user data directory: make it on first use.
+            folder = Path(u.database).expanduser().parent
+            if not folder.exists():
+                folder.mkdir(mode=0o700, parents=True)
         engine = create_engine(u, json_serializer=dump_json, json_deserializer=json.loads)
         event.listen(engine, "connect", _sqlite_pragmas)
         report_outages(engine)
@@ -178,6 +192,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -188,13 +204,17 @@ class _Known:
 
     ``log`` is the answer log as last saved or loaded; its first ``decoded``
     entries are objects read back from the database (so equal to what a load
-    would return), the rest are the objects the caller saved.
+    would return), the rest are the objects the caller saved. ``org`` is the
+    conversation's organisation (as the key ring names it) when last read;
+    ``label`` whose key sealed what is stored (None: stored plain).
     """
 
     id: int
     revision: int
     log: tuple[LogEntry, ...]
     decoded: int
+    org: str = NO_ORG
+    label: str | None = None
 
 
 class SqlStore(SqlRuntime):
@@ -203,11 +223,26 @@ class SqlStore(SqlRuntime):
     The schema must exist: run ``bot.store.migrate.upgrade(url)`` first.
     ``cache_size`` bounds how many conversations' answer logs are remembered
     to make ``save`` cheap (0 turns that off; correctness does not depend on it).
+    With a ``master`` key, answers, positions, records and the outbox are sealed
+    per organisation (``bot.store.sealing``); ``key_refresh``: seconds before a
+    key rotation by another process is noticed.
     """
 
-    def __init__(self, url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        master: MasterKey | None = None,
+        key_refresh: float = REFRESH_AFTER,
+    ) -> None:
         self._engine = make_engine(url)
         self._postgres = self._engine.dialect.name == "postgresql"
+        self.key_store = SqlKeyStore(self._engine)
+        self.keys: KeyRing | None = (
+            None if master is None else KeyRing(master, self.key_store, refresh_after=key_refresh)
+        )
+        self._seal = Sealer(self.keys, dump_json)
         self._cache_size = cache_size
         self._cache: OrderedDict[ConversationKey, _Known] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -215,6 +250,14 @@ class SqlStore(SqlRuntime):
         self.audit_writer: AuditWriter | None = _append_audit_entries
         #: Extra tables the retention purge must cover, by name (wired at start-up).
         self.purge_hooks: dict[str, PurgeHook] = {}
+        #: The retention the purge's ``before`` was computed from (the shipped
+        #: ``organisatie.yaml``); organisations with another one keep theirs.
+        self.default_retention_days: int | None = None
+
+    @property
+    def sealer(self) -> Sealer:
+        """What seals and opens this store's values (``bot.store.rekey`` uses it)."""
+        return self._seal
 
     @property
     def engine(self) -> Engine:
@@ -224,6 +267,11 @@ class SqlStore(SqlRuntime):
     def close(self) -> None:
         """Close every pooled connection; the store can not be used afterwards."""
         self._engine.dispose()
+        with self._cache_lock:
+            self._cache.clear()
+
+    def forget_cache(self) -> None:
+        """Forget every remembered answer log (after rows were deleted behind its back)."""
         with self._cache_lock:
             self._cache.clear()
 
@@ -240,15 +288,16 @@ class SqlStore(SqlRuntime):
         row = conn.execute(_FIND, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
         if row is None:
             return LoadedStep(None, None)
-        conv_id, revision, position = row
+        conv_id, revision, stored, org_id = row
+        position, label = self._seal.open_position(stored)
         known = self._remembered(key)
         if known is not None and known.id == conv_id and known.revision == revision:
             log = known.log[: known.decoded]
             if known.decoded < len(known.log):
-                log += _read_log(conn, conv_id, known.decoded)
+                log += self._read_log(conn, conv_id, known.decoded, label)
         else:
-            log = _read_log(conn, conv_id, 0)
-        self._remember(key, _Known(conv_id, revision, log, len(log)))
+            log = self._read_log(conn, conv_id, 0, label)
+        self._remember(key, _Known(conv_id, revision, log, len(log), org_label(org_id), label))
         state = State.from_json(position)
         return LoadedStep(replace(state, log=log) if log else state, revision)
 
@@ -331,14 +380,9 @@ class SqlStore(SqlRuntime):
         self, conn: Connection, key: ConversationKey, base: int | None, state: State
     ) -> _Known:
         now = datetime.now(UTC)
-        values = {
-            "mode": state.mode.value,
-            "flow_id": state.flow,
-            "book_hash": state.book,
-            "position": _position(state),
-            "updated_at": now,
-        }
         if base is None:
+            label = self._label(NO_ORG)
+            values = self._values(state, label, now)
             try:
                 conv_id = conn.execute(
                     _CREATE,
@@ -347,8 +391,8 @@ class SqlStore(SqlRuntime):
                 ).scalar_one()
             except IntegrityError as err:
                 raise RevisionConflictError(key) from err
-            _write_tail(conn, conv_id, 0, 0, state.log)
-            return _Known(conv_id, 0, state.log, 0)
+            self._write_tail(conn, conv_id, 0, 0, state.log, label)
+            return _Known(conv_id, 0, state.log, 0, NO_ORG, label)
         known = self._remembered(key)
         if known is None or known.revision != base:
             row = conn.execute(
@@ -356,24 +400,51 @@ class SqlStore(SqlRuntime):
             ).one_or_none()
             if row is None or row.revision != base:
                 raise RevisionConflictError(key)
-            conv_id = row.id
+            conv_id, org, stored_label = row.id, org_label(row.org_id), sealed_for(row.position)
+            known = None
         else:
-            conv_id = known.id
+            conv_id, org, stored_label = known.id, known.org, known.label
+        # Sealed with the key of the organisation the conversation has now: the
+        # first save after the access gate gave it one re-seals it all.
+        label = self._label(org)
         done = conn.execute(
             _UPDATE_IF_UNCHANGED,
-            {"k_id": conv_id, "k_revision": base, "revision": base + 1, **values},
+            {
+                "k_id": conv_id,
+                "k_revision": base,
+                "revision": base + 1,
+                **self._values(state, label, now),
+            },
         )
         if done.rowcount != 1:
             raise RevisionConflictError(key)
-        if known is not None and known.id == conv_id and known.revision == base:
+        if known is not None:
             same, start = _first_difference(known.log, state.log)
-            _write_tail(conn, conv_id, len(known.log), start, state.log)
-            return _Known(conv_id, base + 1, state.log, min(known.decoded, same))
-        _sync_log(conn, conv_id, state.log)
-        return _Known(conv_id, base + 1, state.log, 0)
+            if label != stored_label:
+                start = 0
+            self._write_tail(conn, conv_id, len(known.log), start, state.log, label)
+            return _Known(conv_id, base + 1, state.log, min(known.decoded, same), org, label)
+        self._sync_log(conn, conv_id, state.log, stored_label, label)
+        return _Known(conv_id, base + 1, state.log, 0, org, label)
+
+    def _label(self, org: str) -> str | None:
+        """Whose key seals a conversation of ``org`` (None: this store seals nothing)."""
+        return org if self._seal.active else None
+
+    def _values(self, state: State, label: str | None, now: datetime) -> dict[str, Any]:
+        """The conversation row's columns for ``state`` (the position sealed)."""
+        position = _position(state)
+        return {
+            "mode": state.mode.value,
+            "flow_id": state.flow,
+            "book_hash": state.book,
+            "position": position if label is None else self._seal.position(label, position),
+            "updated_at": now,
+        }
 
     def _insert_record(self, conn: Connection, record: NewRecord) -> str:
         record_id = record.record_id or uuid.uuid4().hex
+        org = org_label(record.org_id)
         conn.execute(
             insert(_records).values(
                 id=record_id,
@@ -383,9 +454,9 @@ class SqlStore(SqlRuntime):
                 flow_version=record.flow_version,
                 flow_hash=record.flow_hash,
                 case_code=record.case_code,
-                answers=dict(record.answers),
-                text=record.text,
-                created_at=record.created_at,
+                answers=self._seal.json(org, "records.answers", dict(record.answers)),
+                text=self._seal.text(org, "records.text", record.text),
+                created_at=record.created_at.astimezone(UTC),
                 step_key=record.step_key,
                 org_id=record.org_id,
                 person_id=record.person_id,
@@ -408,15 +479,14 @@ class SqlStore(SqlRuntime):
         conn.execute(statement)
 
     def save(self, key: ConversationKey, state: State) -> None:
-        position = _position(state)
         now = datetime.now(UTC)
         try:
             try:
-                known = self._save(key, state, position, now, self._remembered(key))
+                known = self._save(key, state, now, self._remembered(key))
             except IntegrityError:
                 # Another process created this conversation between our look-up
                 # and our insert: it exists now, so save over it.
-                known = self._save(key, state, position, now, None)
+                known = self._save(key, state, now, None)
         except StatementError as err:
             self._forget(key)
             if not isinstance(err, DBAPIError) and isinstance(err.orig, TypeError | ValueError):
@@ -430,58 +500,55 @@ class SqlStore(SqlRuntime):
         self,
         key: ConversationKey,
         state: State,
-        position: dict[str, Any],
         now: datetime,
         known: _Known | None,
     ) -> _Known:
-        values = {
-            "mode": state.mode.value,
-            "flow_id": state.flow,
-            "book_hash": state.book,
-            "position": position,
-            "updated_at": now,
-        }
         with self._engine.begin() as conn:
             if known is not None:
+                label = self._label(known.org)
                 done = conn.execute(
                     _UPDATE_IF_UNCHANGED,
                     {
                         "k_id": known.id,
                         "k_revision": known.revision,
                         "revision": known.revision + 1,
-                        **values,
+                        **self._values(state, label, now),
                     },
                 )
                 if done.rowcount == 1:
                     same, start = _first_difference(known.log, state.log)
-                    _write_tail(conn, known.id, len(known.log), start, state.log)
+                    if label != known.label:
+                        start = 0
+                    self._write_tail(conn, known.id, len(known.log), start, state.log, label)
                     decoded = min(known.decoded, same)
-                    return _Known(known.id, known.revision + 1, state.log, decoded)
-            return self._save_uncached(conn, key, state, values, now)
+                    return _Known(
+                        known.id, known.revision + 1, state.log, decoded, known.org, label
+                    )
+            return self._save_uncached(conn, key, state, now)
 
     def _save_uncached(
-        self,
-        conn: Connection,
-        key: ConversationKey,
-        state: State,
-        values: dict[str, Any],
-        now: datetime,
+        self, conn: Connection, key: ConversationKey, state: State, now: datetime
     ) -> _Known:
         """Save without a remembered log: compare with the rows in the database."""
         query = _FIND_FOR_SAVE.with_for_update() if self._postgres else _FIND_FOR_SAVE
         row = conn.execute(query, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
         if row is None:
+            label = self._label(NO_ORG)
             conv_id = conn.execute(
                 _CREATE,
                 {"channel": key.channel, "chat": key.chat, "revision": 0, "created_at": now}
-                | values,
+                | self._values(state, label, now),
             ).scalar_one()
-            _write_tail(conn, conv_id, 0, 0, state.log)
-            return _Known(conv_id, 0, state.log, 0)
-        conv_id, revision = row
-        conn.execute(_UPDATE, {"k_id": conv_id, "revision": revision + 1, **values})
-        _sync_log(conn, conv_id, state.log)
-        return _Known(conv_id, revision + 1, state.log, 0)
+            self._write_tail(conn, conv_id, 0, 0, state.log, label)
+            return _Known(conv_id, 0, state.log, 0, NO_ORG, label)
+        org = org_label(row.org_id)
+        label = self._label(org)
+        conn.execute(
+            _UPDATE,
+            {"k_id": row.id, "revision": row.revision + 1, **self._values(state, label, now)},
+        )
+        self._sync_log(conn, row.id, state.log, sealed_for(row.position), label)
+        return _Known(row.id, row.revision + 1, state.log, 0, org, label)
 
     # ------------------------------------------------------------------ retention
 
@@ -497,14 +564,20 @@ class SqlStore(SqlRuntime):
         before it, settings kept per chat (``PER_CHAT_SETTINGS``) not changed
         since, outbox messages made before it (delivered or not) and finished
         jobs. ``purge_hooks`` cover the tables of other parts.
+
+        An organisation whose settings have a ``bewaartermijn_dagen`` of their
+        own (other than ``default_retention_days``, which ``before`` was
+        computed from) has its conversations, records and waiting messages
+        deleted by its own period instead.
         """
         cutoff = before.astimezone(UTC)
         counts: dict[str, int] = {}
         with self._engine.begin() as conn:
-            counts["conversations"] = conn.execute(
-                delete(_conversations).where(_conversations.c.updated_at < cutoff)
-            ).rowcount
-            expiring = _records.c.created_at < cutoff.isoformat()
+            own = self._own_cutoffs(conn, cutoff)
+            c, r, o = _conversations.c, _records.c, _outbox.c
+            convs = _by_org(c.org_id, c.updated_at, cutoff, own, text=False)
+            counts["conversations"] = conn.execute(delete(_conversations).where(convs)).rowcount
+            expiring = _by_org(r.org_id, r.created_at, cutoff, own, text=False)
             owned = conn.execute(
                 select(_records.c.id, _records.c.org_id).where(
                     expiring, _records.c.org_id.is_not(None)
@@ -520,7 +593,7 @@ class SqlStore(SqlRuntime):
                 )
             ).rowcount
             counts["outbox"] = conn.execute(
-                delete(_outbox).where(_outbox.c.created_at < cutoff)
+                delete(_outbox).where(_by_org(o.org_id, o.created_at, cutoff, own, text=True))
             ).rowcount
             counts["jobs"] = conn.execute(
                 delete(_jobs).where(_jobs.c.done_at.is_not(None), _jobs.c.done_at < cutoff)
@@ -529,7 +602,21 @@ class SqlStore(SqlRuntime):
                 counts[name] = hook(conn, cutoff)
         with self._cache_lock:
             self._cache.clear()
+        if any(counts.values()):
+            scrub(self._engine)
         return counts
+
+    def _own_cutoffs(self, conn: Connection, cutoff: datetime) -> dict[int, datetime]:
+        """The organisations with a retention period of their own, and their cutoffs."""
+        default = self.default_retention_days
+        if default is None:
+            return {}
+        own: dict[int, datetime] = {}
+        for org_id, settings in conn.execute(select(_orgs.c.id, _orgs.c.settings)):
+            days = (settings or {}).get("bewaartermijn_dagen")
+            if isinstance(days, int) and not isinstance(days, bool) and days != default:
+                own[org_id] = cutoff + timedelta(days=default - days)
+        return own
 
     # ------------------------------------------------------------------ records
 
@@ -553,6 +640,7 @@ class SqlStore(SqlRuntime):
                     r.answers,
                     r.text,
                     r.created_at,
+                    r.org_id,
                 )
                 .where(r.channel == key.channel, r.chat == key.chat)
                 .order_by(r.created_at, r.id)
@@ -565,9 +653,9 @@ class SqlStore(SqlRuntime):
                 flow_version=row.flow_version,
                 flow_hash=row.flow_hash,
                 case_code=row.case_code,
-                answers=row.answers,
-                text=row.text,
-                created_at=row.created_at,
+                answers=self._seal.open_json(org_label(row.org_id), "records.answers", row.answers),
+                text=self._seal.open_text(org_label(row.org_id), "records.text", row.text),
+                created_at=utc(row.created_at),
             )
             for row in rows
         ]
@@ -614,6 +702,92 @@ class SqlStore(SqlRuntime):
         with self._engine.begin() as conn:
             conn.execute(statement)
 
+    # ------------------------------------------------------------ the answer log
+
+    def _write_tail(
+        self,
+        conn: Connection,
+        conv_id: int,
+        stored: int,
+        start: int,
+        log: Sequence[LogEntry],
+        label: str | None,
+    ) -> None:
+        """Make rows ``start..`` of the answer log equal to ``log[start:]``, sealed
+        with ``label``'s key. ``stored`` is how many rows the database holds now."""
+        if start < stored:
+            conn.execute(_CUT_FROM, {"k_id": conv_id, "k_first": start})
+        if start < len(log):
+            conn.execute(
+                _APPEND,
+                [
+                    {
+                        "conversation_id": conv_id,
+                        "seq": seq,
+                        **dict(zip(_ENTRY_COLUMNS, self._seal_row(row, label), strict=True)),
+                    }
+                    for seq, row in enumerate(map(_entry_row, log[start:]), start)
+                ],
+            )
+
+    def _sync_log(
+        self,
+        conn: Connection,
+        conv_id: int,
+        log: Sequence[LogEntry],
+        stored_label: str | None,
+        label: str | None,
+    ) -> None:
+        """Make the stored answer log equal to ``log``, comparing with the rows held
+        (all of it rewritten when it is to be sealed with another key)."""
+        stored = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": 0}).all()
+        start = 0
+        if stored_label == label:
+            for row, entry in zip(stored, log, strict=False):
+                # As the database would return it: JSON types, keys as strings.
+                wanted = json.loads(dump_json(_entry_row(entry)))
+                if not _same_json(list(self._open_row(row, stored_label)), wanted):
+                    break
+                start += 1
+        self._write_tail(conn, conv_id, len(stored), start, log, label)
+
+    def _read_log(
+        self, conn: Connection, conv_id: int, first: int, label: str | None
+    ) -> tuple[LogEntry, ...]:
+        """The answer log of a conversation from entry ``first`` on."""
+        rows = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": first})
+        return tuple(LogEntry.from_json(_entry_json(*self._open_row(row, label))) for row in rows)
+
+    def _seal_row(self, row: tuple[Any, ...], label: str | None) -> tuple[Any, ...]:
+        """An answer row (``_ENTRY_COLUMNS``) with its value, stack and extra sealed."""
+        if label is None:
+            return row
+        path, value, kind, stack, at, extra = row
+        s = self._seal
+        return (
+            path,
+            s.json(label, "answers.value", value),
+            kind,
+            s.json(label, "answers.stack", stack),
+            at,
+            s.json(label, "answers.extra", extra),
+        )
+
+    def _open_row(self, row: Any, label: str | None) -> tuple[Any, ...]:
+        """An answer row as read, opened (plain rows from before sealing pass)."""
+        path, value, kind, stack, at, extra = row
+        if label is None:
+            return (path, value, kind, stack, at, extra)
+        s = self._seal
+        return (
+            path,
+            s.open_json(label, "answers.value", value),
+            kind,
+            s.open_json(label, "answers.stack", stack),
+            at,
+            s.open_json(label, "answers.extra", extra),
+        )
+
     # -------------------------------------------------------------------- cache
 
     def _remembered(self, key: ConversationKey) -> _Known | None:
@@ -637,9 +811,33 @@ class SqlStore(SqlRuntime):
             self._cache.pop(key, None)
 
 
-def create_store(url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE) -> SqlStore:
-    """A ``SqlStore`` on ``url`` (the schema must have been migrated)."""
-    return SqlStore(url, cache_size=cache_size)
+#: The tables whose deleted rows held content (what ``scrub`` vacuums on PostgreSQL).
+SCRUBBED_TABLES = ("answers", "conversations", "records", "outbox")
+
+
+def scrub(engine: Engine) -> None:
+    """Make deleted rows gone from the database files, not just unreachable.
+
+    SQLite (``secure_delete`` zeroes them in the database file): a checkpoint
+    that copies the WAL into the file and truncates it, so the old page images
+    in the WAL go too. PostgreSQL: ``VACUUM`` of the tables that held content,
+    so their space is reclaimed instead of waiting for autovacuum.
+    """
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in SCRUBBED_TABLES:
+            conn.exec_driver_sql(f"VACUUM {table}")
+
+
+def create_store(
+    url: str | URL, *, cache_size: int = DEFAULT_CACHE_SIZE, master: MasterKey | None = None
+) -> SqlStore:
+    """A ``SqlStore`` on ``url`` (the schema must have been migrated); with ``master``,
+    what could identify someone is sealed at rest."""
+    return SqlStore(url, cache_size=cache_size, master=master)
 
 
 def _position(state: State) -> dict[str, Any]:
@@ -647,6 +845,28 @@ def _position(state: State) -> dict[str, Any]:
     position = replace(state, log=()).to_json() if state.log else state.to_json()
     del position["log"]
     return position
+
+
+def _by_org(
+    org_column: Any,
+    time_column: Any,
+    cutoff: datetime,
+    own: Mapping[int, datetime],
+    *,
+    text: bool,
+) -> Any:
+    """Older than ``cutoff``, or than its organisation's own cutoff in ``own``."""
+
+    def older(moment: datetime) -> Any:
+        return time_column < moment
+
+    def org(org_id: int) -> Any:
+        return org_column == (str(org_id) if text else org_id)
+
+    if not own:
+        return older(cutoff)
+    others = or_(org_column.is_(None), org_column.not_in([str(i) if text else i for i in own]))
+    return or_(and_(others, older(cutoff)), *(and_(org(i), older(t)) for i, t in own.items()))
 
 
 def _first_difference(old: Sequence[LogEntry], new: Sequence[LogEntry]) -> tuple[int, int]:
@@ -670,42 +890,6 @@ def _first_difference(old: Sequence[LogEntry], new: Sequence[LogEntry]) -> tuple
     return same, start
 
 
-def _write_tail(
-    conn: Connection, conv_id: int, stored: int, start: int, log: Sequence[LogEntry]
-) -> None:
-    """Make rows ``start..`` of the answer log equal to ``log[start:]``.
-
-    ``stored`` is how many rows the database holds now.
-    """
-    if start < stored:
-        conn.execute(_CUT_FROM, {"k_id": conv_id, "k_first": start})
-    if start < len(log):
-        conn.execute(
-            _APPEND,
-            [
-                {
-                    "conversation_id": conv_id,
-                    "seq": seq,
-                    **dict(zip(_ENTRY_COLUMNS, row, strict=True)),
-                }
-                for seq, row in enumerate(map(_entry_row, log[start:]), start)
-            ],
-        )
-
-
-def _sync_log(conn: Connection, conv_id: int, log: Sequence[LogEntry]) -> None:
-    """Make the stored answer log equal to ``log``, comparing with the rows held."""
-    stored = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": 0}).all()
-    start = 0
-    for row, entry in zip(stored, log, strict=False):
-        # As the database would return it: JSON types, keys as strings.
-        wanted = json.loads(dump_json(_entry_row(entry)))
-        if not _same_json(list(row), wanted):
-            break
-        start += 1
-    _write_tail(conn, conv_id, len(stored), start, log)
-
-
 def conversation_lock_id(key: ConversationKey) -> int:
     """The PostgreSQL advisory lock id of a conversation (a signed 64-bit hash)."""
     digest = hashlib.blake2b(f"{key.channel}\0{key.chat}".encode(), digest_size=8).digest()
@@ -722,12 +906,6 @@ def _same_json(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
-
-
-def _read_log(conn: Connection, conv_id: int, first: int) -> tuple[LogEntry, ...]:
-    """The answer log of a conversation from entry ``first`` on."""
-    rows = conn.execute(_LOG_FROM, {"k_id": conv_id, "k_first": first})
-    return tuple(LogEntry.from_json(_entry_json(*row)) for row in rows)
 
 
 def _entry_row(entry: LogEntry) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.crypto import MasterKey
 from bot.engine import texts
 from bot.engine.messages import Ask, ChannelTraits, Say, TextIn
 from bot.service.ports import ConversationKey
@@ -43,7 +44,7 @@ def own_postgres() -> Iterator[PostgresServer]:
 
 
 def answers(url: str, key: ConversationKey) -> dict[str, object]:
-    store = SqlStore(url)
+    store = SqlStore(url, master=MasterKey.from_environment())  # the bots' key
     try:
         state = store.load(key)
     finally:

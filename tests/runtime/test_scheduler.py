@@ -166,9 +166,7 @@ def test_the_retention_purge_is_a_recurring_job_covering_every_table(store: Stor
     now = datetime.now(UTC)
     service.clock = lambda: now
     store.save(KEY, state(log(2)))
-    store.add_record(
-        NewRecord(KEY, "demo", "1", "h", "C-1", {}, "tekst", created_at=now.isoformat())
-    )
+    store.add_record(NewRecord(KEY, "demo", "1", "h", "C-1", {}, "tekst", created_at=now))
     store.set_value("telegram.group_told.-100123", "1")
     store.set_value("matrix:@bot:example.org:last:!kamer:example.org", "$event")
     store.set_value("matrix:@bot:example.org:device_id", "DEVICE")

@@ -3,7 +3,8 @@
 ``store_backend`` is parametrised over the in-memory twin, SQLite (a temp
 file, with and without the store's log cache) and PostgreSQL (the session's
 throwaway server, one database per test copied from a migrated template).
-PostgreSQL is only started when a PostgreSQL case runs.
+PostgreSQL is only started when a PostgreSQL case runs. The SQL stores seal
+what they keep (``MASTER``), as the bot's do.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol
 
 import pytest
 
+from bot.crypto import MasterKey
 from bot.service.ports import ConversationStore, KeyValueStore
 from bot.store.memory import MemoryStore
 from bot.store.migrate import upgrade
@@ -22,6 +24,9 @@ from bot.store.sql import SqlStore
 from tests.peers.postgres import PostgresServer
 
 TEMPLATE_DB = "voorkomen_store_template"
+
+#: The master key of every SQL store the store tests open.
+MASTER = MasterKey.generate()
 
 
 class Store(ConversationStore, KeyValueStore, Protocol):
@@ -81,7 +86,7 @@ def _backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Itera
         url = f"sqlite:///{tmp_path / 'voorkomen.db'}"
         upgrade(url)
         cache_size = 0 if name.endswith("nocache") else 4096
-        backend = Backend(name, url, lambda: SqlStore(url, cache_size=cache_size))
+        backend = Backend(name, url, lambda: SqlStore(url, cache_size=cache_size, master=MASTER))
         yield backend
         backend.close()
         return
@@ -89,7 +94,7 @@ def _backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Itera
     server: PostgresServer = request.getfixturevalue("postgres_server")
     template = request.getfixturevalue("postgres_template")
     url = server.create_database(template=template)
-    backend = Backend(name, url, lambda: SqlStore(url))
+    backend = Backend(name, url, lambda: SqlStore(url, master=MASTER))
     yield backend
     backend.close()
     server.drop_database(url.rsplit("/", 1)[1])

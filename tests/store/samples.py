@@ -8,12 +8,16 @@ without changing them.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from bot.engine.state import EntryKind, LogEntry, State
 from bot.service.ports import ConversationKey, NewRecord
 
 KEY = ConversationKey("telegram", "123456789")
+#: When the sample record was made (Dutch winter time; stores keep it in UTC).
+MADE = datetime(2024, 3, 1, 11, 0, tzinfo=timezone(timedelta(hours=1)))
+assert MADE.astimezone(UTC).hour == 10
 
 MAIN_FRAME: dict[str, Any] = {
     "block": "dilemma",
@@ -94,7 +98,7 @@ def state(entries: tuple[LogEntry, ...] = (), **changes: Any) -> State:
     return State.from_json(data)
 
 
-def record(key: ConversationKey = KEY, created_at: str = "2024-03-01T11:00:00+01:00") -> NewRecord:
+def record(key: ConversationKey = KEY, created_at: datetime = MADE) -> NewRecord:
     return NewRecord(
         key=key,
         flow_id="dilemma",

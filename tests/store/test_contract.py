@@ -10,6 +10,7 @@ import dataclasses
 import math
 import re
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -145,8 +146,8 @@ def test_tuples_come_back_as_lists(store: Store) -> None:
 
 def test_records_are_kept_per_chat_oldest_first(store: Store) -> None:
     other = ConversationKey("matrix", "!kamer:voorbeeld.nl")
-    late = store.add_record(record(KEY, "2024-03-02T09:00:00+01:00"))
-    early = store.add_record(record(KEY, "2024-03-01T09:00:00+01:00"))
+    late = store.add_record(record(KEY, datetime.fromisoformat("2024-03-02T09:00:00+01:00")))
+    early = store.add_record(record(KEY, datetime.fromisoformat("2024-03-01T09:00:00+01:00")))
     elsewhere = store.add_record(record(other))
     assert len({late, early, elsewhere}) == 3
     assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in (late, early, elsewhere))
@@ -154,7 +155,7 @@ def test_records_are_kept_per_chat_oldest_first(store: Store) -> None:
     mine = store.records(KEY)
     assert [r.id for r in mine] == [early, late]
     first = mine[0]
-    expected = record(KEY, "2024-03-01T09:00:00+01:00")
+    expected = record(KEY, datetime.fromisoformat("2024-03-01T09:00:00+01:00"))
     assert first.key == KEY
     assert (first.flow_id, first.flow_version, first.flow_hash, first.case_code) == (
         expected.flow_id,
@@ -235,11 +236,11 @@ def test_any_history_of_log_edits_round_trips(
 
 
 def test_purge_deletes_what_is_older_than_the_retention(store: Store) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     store.save(KEY, state(log(3)))
-    old = record(KEY, created_at="2020-01-01T00:00:00+00:00")
-    new = record(KEY, created_at="2999-01-01T00:00:00+00:00")
+    old = record(KEY, created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    new = record(KEY, created_at=datetime(2999, 1, 1, tzinfo=UTC))
     store.add_record(old)
     store.add_record(new)
     assert store.purge(datetime(2000, 1, 1, tzinfo=UTC)) == (0, 0)
