@@ -67,7 +67,7 @@ class Reviewer(Presenter):
         # Klaar first: what most people do; the parts follow, to look at or change.
         choices = [Choice(DONE_KEY, texts.REVIEW_DONE_LABEL)]
         choices += [
-            Choice(f"deel-{n}", _short(part.title, 44)) for n, part in enumerate(parts, start=1)
+            Choice(f"deel-{n}", _label(part.title)) for n, part in enumerate(parts, start=1)
         ]
         return Ask(
             str(state.serial),
@@ -83,18 +83,21 @@ class Reviewer(Presenter):
         parts = self.sections(state)
         part = parts[min(state.section, len(parts)) - 1]
         answered = self.answered(state)
+        # The lines (question → answer) go in the message; the buttons stay short
+        # enough for a phone ("Wijzig 2"), numbered as the lines are.
         choices = []
-        for n in part.answers:
+        lines = []
+        for position, n in enumerate(part.answers, start=1):
             question, answer = self.question_and_answer(state, answered[n - 1])
-            choices.append(
-                Choice(f"antwoord-{n}", f"{_short(question, 38)} → {_short(answer, 26)}")
-            )
+            lines.append(f"{position}. {_short(question, 40)} → {_short(answer, 28)}")
+            choices.append(Choice(f"antwoord-{n}", texts.SECTION_CHANGE_LABEL.format(n=position)))
         choices.append(Choice(BACK_KEY, texts.REVIEW_BACK_LABEL))
+        title = texts.SECTION_QUESTION.format(title=part.title.rsplit(" (", 1)[0])
         return Ask(
             str(state.serial),
             SECTION_STEP,
             QuestionKind.SINGLE,
-            texts.SECTION_QUESTION.format(title=part.title.rsplit(" (", 1)[0]),
+            "\n".join([title, "", *lines]),
             tuple(choices),
             hint=texts.SECTION_HINT,
             error=error,
@@ -123,3 +126,16 @@ class Reviewer(Presenter):
 def _short(text: str, limit: int) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+#: What a phone shows of a button (about 20–25 characters).
+LABEL_LIMIT = 24
+
+
+def _label(title: str) -> str:
+    """A part's title as a button: shortened, keeping its count ("Vier ogen (3)")."""
+    name, _, count = title.rpartition(" (")
+    if not name:
+        return _short(title, LABEL_LIMIT)
+    suffix = f" ({count}"
+    return _short(name, LABEL_LIMIT - len(suffix)) + suffix

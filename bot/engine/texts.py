@@ -121,10 +121,11 @@ REVIEW_QUESTION = (
 )
 REVIEW_HINT = "Typ het nummer van een deel, of klaar."
 REVIEW_GENERAL = "Algemeen"
-REVIEW_DONE_LABEL = "Klaar, maak de vastlegging"
+REVIEW_DONE_LABEL = "Klaar, maak vastlegging"
 REVIEW_BACK_LABEL = "Terug naar het overzicht"
 SECTION_QUESTION = "{title}. Kies een antwoord om het te wijzigen."
-SECTION_HINT = "Typ het nummer van een antwoord, of klaar om af te ronden."
+SECTION_CHANGE_LABEL = "Wijzig {n}"
+SECTION_HINT = "Typ het nummer van een antwoord, of klaar."
 REVIEW_BAD_NUMBER = "Er is geen antwoord met nummer {n}. Kies een nummer van 1 tot {max}."
 WIJZIG_ONLY_IN_REVIEW = (
     "Wijzigen kan aan het eind, bij het overzicht. Typ terug om een vraag terug te gaan."

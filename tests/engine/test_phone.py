@@ -361,7 +361,9 @@ def test_the_review_is_a_short_list_of_sections_then_the_vastlegging_once() -> N
     assert section.step == SECTION_STEP
     assert section.text.startswith("Het overleg.")
     labels = [ch.label for ch in section.choices]
-    assert labels[0].startswith("Zijn jullie het eens? → Ja, we zijn het eens")
+    assert "1. Zijn jullie het eens? → Ja, we zijn het eens" in section.text
+    assert labels[0] == "Wijzig 1"
+    assert all(len(label) <= 24 for label in labels)
     assert labels[-1] == texts.REVIEW_BACK_LABEL
     c.say("terug")
     assert c.ask.step == REVIEW_STEP

@@ -330,7 +330,7 @@ def test_finishing_shows_a_short_review_then_the_vastlegging_once() -> None:
     finish_default(c)
     assert c.documents == []  # no draft: the vastlegging comes once, at klaar
     assert [ch.label for ch in c.ask.choices] == [
-        "Klaar, maak de vastlegging",
+        "Klaar, maak vastlegging",
         "Algemeen (1/2)",
         "Algemeen (2/2)",
         "Deelflow (1)",

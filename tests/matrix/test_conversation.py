@@ -285,7 +285,7 @@ async def _walk_overleg(walk: Walk) -> Document:
     await walk.say("morgen")
     assert walk.ask.step == REVIEW_STEP
     review = walk.received[-1].body
-    assert "Klaar, maak de vastlegging" in review
+    assert "Klaar, maak vastlegging" in review
     await walk.say("klaar")
     final = [r for r in walk.replies if isinstance(r, Document)]
     assert len(final) == 1

@@ -209,16 +209,18 @@ def test_a_whole_dilemma_with_buttons_and_typed_answers(telegram_bot: BotProcess
     assert not any(m.document for m in review)  # no draft: the vastlegging comes once
     overview = review[-1]
     parts = [b.text for b in overview.buttons]
-    assert parts[0] == "Klaar, maak de vastlegging"
+    assert parts[0] == "Klaar, maak vastlegging"
     assert len(parts) > 1  # the answers are one tap away, in parts
+    assert all(len(label) <= 24 for label in parts)  # what a phone shows of a button
     user.callback_answer(user.press(overview, parts[1]))
     part = user.expect("Kies een antwoord om het te wijzigen.")[-1]
-    listed = [b.text for b in part.buttons]
-    assert f"Wat is je casuscode? → {TRICKY_CODE}" in listed
-    assert "Wie moet dit weten? → School, Veilig Thuis" in listed
+    # the answers are lines of the message; the buttons only say which to change
+    assert f"Wat is je casuscode? → {TRICKY_CODE}" in part.text
+    assert "Wie moet dit weten? → School, Veilig Thuis" in part.text
+    assert [b.text for b in part.buttons][:2] == ["Wijzig 1", "Wijzig 2"]
     user.callback_answer(user.press(part, "Terug naar het overzicht"))
     overview = user.expect_question("Klopt alles?")
-    user.callback_answer(user.press(overview, "Klaar, maak de vastlegging"))
+    user.callback_answer(user.press(overview, "Klaar, maak vastlegging"))
 
     final = user.wait_until(lambda new: any(m.document for m in new), "the vastlegging file")
     (document,) = [m for m in final if m.document]
@@ -333,12 +335,16 @@ def test_terug_and_wijzig(telegram_bot: BotProcess) -> None:
 
 
 def first_part_answers(user: TelegramUser, overview: BotMessage) -> list[str]:
-    """Open the first part of the overview; its answers (one button each), then back."""
+    """Open the first part of the overview; its answers ("question → answer", one
+    line each, a short "Wijzig N" button each), then back."""
     parts = [b.text for b in overview.buttons]
-    assert parts[0] == "Klaar, maak de vastlegging"
+    assert parts[0] == "Klaar, maak vastlegging"
     user.callback_answer(user.press(overview, parts[1]))
     part = user.expect("Kies een antwoord om het te wijzigen.")[-1]
-    answers = [b.text for b in part.buttons]
+    answers = [line.split(". ", 1)[1] for line in part.text.splitlines() if " → " in line]
+    assert [b.text for b in part.buttons][:-1] == [
+        f"Wijzig {n}" for n in range(1, len(answers) + 1)
+    ]
     assert user.message(overview.message_id).buttons == []  # the pressed overview went
     user.callback_answer(user.press(part, "Terug naar het overzicht"))
     user.expect_question("Klopt alles?")
@@ -445,7 +451,7 @@ def test_organisation_can_forbid_free_text_on_telegram(strict_telegram_bot: BotP
     texts = "\n".join(m.text for m in review)
     assert "vrije tekst over de casus niet toegestaan" in texts
     assert "Vertel kort wat er speelt." not in [m.text for m in review]
-    user.callback_answer(user.press(review[-1], "Klaar, maak de vastlegging"))
+    user.callback_answer(user.press(review[-1], "Klaar, maak vastlegging"))
     final = user.wait_until(lambda new: any(m.document for m in new), "the vastlegging file")
     (document,) = [m for m in final if m.document]
     content = user.document_content(document)
