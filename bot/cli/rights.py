@@ -82,6 +82,7 @@ def case_erase(org_name: str, code: str, sure: bool) -> None:
     with open_rights() as (_store, people, rights):
         counts = rights.erase_case(_org(people, org_name).id, code, datetime.now(UTC))
     click.echo(
-        f"Casuscode {code}: {counts['records']} vastlegging(en) en "
-        f"{counts['conversations']} gesprek(ken) gewist. Dit staat in het auditlog."
+        f"Casuscode {code}: {counts['records']} vastlegging(en), "
+        f"{counts['conversations']} gesprek(ken) en {counts['actions']} afspraak/afspraken "
+        "gewist. Dit staat in het auditlog."
     )

@@ -72,6 +72,8 @@ def erased_text(counts: Mapping[str, int]) -> str:
         f"{counts.get('outbox', 0)} wachtend(e) bericht(en)",
         f"{counts.get('identities', 0)} gekoppelde app(s)",
     ]
+    if actions := counts.get("actions", 0):
+        parts.insert(2, f"{actions} {'afspraak' if actions == 1 else 'afspraken'}")
     orgs = counts.get("memberships", 0)
     return (
         "Gewist: " + ", ".join(parts) + f", je lidmaatschap van {orgs} organisatie(s) en je naam."

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Table, delete, or_, select
 from bot.org.model import AuditAction, AuditEntry
 from bot.store import models
 from bot.store.audit import append_audit_in
+from bot.store.followup_models import FollowupAction, FollowupRecord
 from bot.store.sealing import Sealer, org_label
 from bot.store.sql import SqlStore, scrub
 
@@ -45,6 +46,8 @@ _answers = _t(models.Answer)
 _records = _t(models.Record)
 _outbox = _t(models.OutboxMessage)
 _audit = _t(models.AuditLog)
+_actions = _t(FollowupAction)
+_record_index = _t(FollowupRecord)
 
 
 def _iso(moment: Any) -> Any:
@@ -140,6 +143,21 @@ class SqlRights:
                         .order_by(_records.c.created_at)
                     )
                 ],
+                "afspraken": [
+                    {
+                        "casuscode": r.case_code,
+                        "afspraak": r.description,
+                        "wie": r.owner,
+                        "datum": r.due_on,
+                        "stand": r.state,
+                        "gedaan_op": r.done_on,
+                    }
+                    for r in conn.execute(
+                        select(_actions)
+                        .where(_actions.c.person_id == person_id)
+                        .order_by(_actions.c.due_on)
+                    )
+                ],
                 "berichten": [
                     {
                         "tekst": self._seal.open_text(org_label(r.org_id), "outbox.text", r.text),
@@ -197,13 +215,22 @@ class SqlRights:
             conversations = (
                 conn.execute(delete(_convs).where(_convs.c.id.in_(ids))).rowcount if ids else 0
             )
-            records = conn.execute(
-                delete(_records).where(_records.c.org_id == org_id, _records.c.case_code == code)
+            of_case = (_records.c.org_id == org_id) & (_records.c.case_code == code)
+            record_ids = list(conn.execute(select(_records.c.id).where(of_case)).scalars())
+            records = conn.execute(delete(_records).where(of_case)).rowcount
+            actions = conn.execute(
+                delete(_actions).where(_actions.c.org_id == org_id, _actions.c.case_code == code)
             ).rowcount
+            if record_ids:
+                conn.execute(
+                    delete(_record_index).where(
+                        _record_index.c.record_id.in_([str(i) for i in record_ids])
+                    )
+                )
             append_audit_in(conn, [AuditEntry(org_id, AuditAction.CASE_ERASED, now, actor, code)])
         self._store.forget_cache()
         scrub(self._engine)
-        return {"records": records, "conversations": conversations}
+        return {"records": records, "conversations": conversations, "actions": actions}
 
     def _case_conversations(
         self, conn: Connection, org_id: int, code: str
@@ -243,9 +270,13 @@ def erase_member_in(engine: Engine, person_id: int, now: datetime) -> dict[str, 
                 delete(_records).where(_records.c.person_id == person_id)
             ).rowcount,
             "outbox": conn.execute(delete(_outbox).where(_outbox.c.person_id == pid)).rowcount,
+            "actions": conn.execute(
+                delete(_actions).where(_actions.c.person_id == person_id)
+            ).rowcount,
             "identities": conn.execute(delete(_ids).where(_ids.c.person_id == person_id)).rowcount,
             "memberships": len(orgs),
         }
+        conn.execute(delete(_record_index).where(_record_index.c.person_id == person_id))
         conn.execute(delete(_roles).where(_roles.c.person_id == person_id))
         conn.execute(
             delete(_codes).where(

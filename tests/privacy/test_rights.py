@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from bot.channels.text import reply_text
 from bot.cli import main
@@ -18,6 +18,7 @@ from bot.service import privacy
 from bot.service.access import AccessGate
 from bot.service.conversation import ConversationService
 from bot.service.ports import ConversationKey, Notice, Sender
+from bot.store.followup_models import FollowupAction
 from bot.store.people import SqlPeopleStore
 from bot.store.rights import SqlRights
 from bot.store.sql import SqlStore
@@ -104,9 +105,26 @@ def test_a_member_gets_their_data_and_a_case_is_found_exported_and_erased(
     send(service, "1")
     send(service, "C-9")  # the same case, a conversation in progress
     send(service, "3")
+    with store.engine.begin() as conn:  # an agreed step of the record (the follow-up part)
+        conn.execute(
+            insert(FollowupAction.__table__).values(
+                org_id=org_id,
+                person_id=anna,
+                record_id="1",
+                case_code="C-9",
+                description="Huisarts informeren",
+                owner="ik",
+                due_on="2026-11-30",
+                urgent=False,
+                state="open",
+                reminded=0,
+                created_at=NOW,
+            )
+        )
     rights = SqlRights(store)
     mine = rights.export_member(anna, NOW)
     assert mine is not None
+    assert [a["afspraak"] for a in mine["afspraken"]] == ["Huisarts informeren"]
     assert mine["persoon"]["naam"] == "Anna"
     assert [r["casuscode"] for r in mine["vastleggingen"]] == ["C-9"]
     assert mine["vastleggingen"][0]["antwoorden"]["toelichting"] == "Een lastige afweging"
@@ -115,7 +133,11 @@ def test_a_member_gets_their_data_and_a_case_is_found_exported_and_erased(
     case = rights.export_case(org_id, "C-9", NOW)
     assert len(case["vastleggingen"]) == 1 and len(case["gesprekken"]) == 1
     assert rights.export_case(org_id, "C-77", NOW)["vastleggingen"] == []
-    assert rights.erase_case(org_id, "C-9", NOW) == {"records": 1, "conversations": 1}
+    assert rights.erase_case(org_id, "C-9", NOW) == {
+        "records": 1,
+        "conversations": 1,
+        "actions": 1,
+    }
     assert rights.export_case(org_id, "C-9", NOW) == {
         "casuscode": "C-9",
         "vastleggingen": [],
