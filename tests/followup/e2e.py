@@ -28,7 +28,7 @@ def due_step(
             case_code="E2E-1",
             answers={},
             text=RECORD_TEXT,
-            created_at=now.isoformat(),
+            created_at=now,
             org_id=org_id,
             person_id=person_id,
             record_id="e2e0000000000000000000000000001",
