@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 
 TEST_PREREQS :=
 
+# The suite runs on as many pytest-xdist workers as CI has cores; each worker
+# starts its own peers (free ports), tests of one module stay on one worker.
+TEST_WORKERS ?= 2
+
 .PHONY: run test lint typecheck contracts pytest clean
 
 run: $(STAMP)
@@ -34,7 +38,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(STAMP) $(TEST_PREREQS)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 clean:
 	rm -rf $(VENV) .venv-synapse .mypy_cache .ruff_cache .pytest_cache

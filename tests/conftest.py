@@ -2,7 +2,11 @@ import os
 
 # The peers' session fixtures live here once: a second import in a test folder
 # would start a second server.
-pytest_plugins = ["tests.peers.postgres", "tests.peers.telegram.fixture"]
+pytest_plugins = [
+    "tests.peers.postgres",
+    "tests.peers.telegram.fixture",
+    "tests.reporting",
+]
 
 # Every bot the tests start (in-process or as a subprocess, which inherits this)
 # checks free text with the patterns alone: the name lists (deduce, ~1 GB and

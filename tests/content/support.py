@@ -303,7 +303,3 @@ def question_counts(p: Play) -> tuple[int, int]:
         if s.question is QuestionKind.TEXT:
             typed += 1
     return questions, typed
-
-
-# (example, questions, typed) for the summary at the end of a pytest run.
-BUDGET_REPORT: list[tuple[str, int, int]] = []

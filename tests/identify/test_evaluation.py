@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bot.identify import Detector, Finding, Kind
-from tests.identify.conftest import REPORT
+from tests.reporting import Report
 
 SENTENCES = yaml.safe_load((Path(__file__).parent / "sentences.yaml").read_text("utf-8"))
 NUMBERS = {Kind.BSN, Kind.PHONE, Kind.EMAIL}
@@ -70,17 +70,24 @@ def _ratio(part: int, whole: int) -> float:
 
 @pytest.fixture(scope="module")
 def scores(detector: Detector) -> tuple[Counter[Kind], Counter[Kind], Counter[Kind], list[str]]:
-    right, missed, wrong, notes = _score(detector)
-    REPORT.append(f"{len(SENTENCES)} sentences; per kind: recall, precision (right/missed/wrong)")
+    return _score(detector)
+
+
+def test_the_figures_are_reported(
+    scores: tuple[Counter[Kind], Counter[Kind], Counter[Kind], list[str]], report: Report
+) -> None:
+    right, missed, wrong, notes = scores
+    lines = [f"{len(SENTENCES)} sentences; per kind: recall, precision (right/missed/wrong)"]
     for kind in Kind:
         r, m, w = right[kind], missed[kind], wrong[kind]
         if r + m + w:
-            REPORT.append(
+            lines.append(
                 f"  {kind.value:14} recall {_ratio(r, r + m):.2f}  precision "
                 f"{_ratio(r, r + w):.2f}  ({r}/{m}/{w})"
             )
-    REPORT.extend(f"  {note}" for note in notes)
-    return right, missed, wrong, notes
+    lines.extend(f"  {note}" for note in notes)
+    report("identifying data: precision and recall", *lines)
+    assert sum(right.values()) > 0  # the detector found something at all
 
 
 def test_the_set_is_large_and_mixed() -> None:
