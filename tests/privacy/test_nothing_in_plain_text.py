@@ -1,5 +1,6 @@
 """A whole conversation that typed a BSN, a phone number, an e-mail address and a name:
-none of them is in the database file, its WAL or journal, or the log output.
+none of them is in the database's files (SQLite: the file, its WAL and journal;
+PostgreSQL: the database's own files and the server's WAL), or the log output.
 
 Names come from the name lists (deduce, a gigabyte: loaded once by tests/identify);
 here a small fake finds the one name typed, next to the real patterns for numbers.
@@ -9,10 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.channels.text import reply_text
 from bot.engine.messages import ChannelTraits, Reply, TextIn
@@ -20,7 +19,7 @@ from bot.identify import PatternDetector
 from bot.identify.findings import Finding, Kind, merge
 from bot.service.ports import ConversationKey
 from bot.store.sql import SqlStore
-from tests.privacy.test_retention import files_of
+from tests.privacy.bytescan import database_files, found_in, wal_files
 from tests.store.conftest import Backend
 from tests.support.service import make_service
 
@@ -50,7 +49,7 @@ def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]
 
 
 def test_nothing_identifying_is_kept_in_plain_text(
-    sql_backend: Backend, logs: pytest.LogCaptureFixture
+    sql_backend: Backend, logs: pytest.LogCaptureFixture, request: pytest.FixtureRequest
 ) -> None:
     store = sql_backend.open()
     assert isinstance(store, SqlStore)
@@ -82,24 +81,11 @@ def test_nothing_identifying_is_kept_in_plain_text(
     assert record.answers["toelichting"] == "[naam] belde van [telefoon] over zijn zorgen"
     store.close()  # as a copied file would be: every connection closed
 
-    if str(sql_backend.url).startswith("sqlite"):
-        files = files_of(str(sql_backend.url))
-        data = b"".join(p.read_bytes() for p in files)
-        assert data and Path(str(sql_backend.url).removeprefix("sqlite:///")) in files
-        assert [t for t in TYPED if t.encode() in data] == []
-        assert b"C-9" in data  # the scan reads what is stored in plain text (the case code)
-    else:
-        reader = SqlStore(str(sql_backend.url))
-        try:
-            with reader.engine.connect() as conn:
-                rows = "\n".join(
-                    repr(row)
-                    for table in ("conversations", "answers", "records", "outbox")
-                    for row in conn.execute(text(f"SELECT * FROM {table}"))
-                )
-        finally:
-            reader.close()
-        assert [t for t in TYPED if t in rows] == [] and "C-9" in rows
+    files = database_files(sql_backend, request)
+    assert found_in(files, TYPED) == []
+    assert found_in(files, ["C-9"]) == ["C-9"]  # the scan reads what is stored in plain text
+    # The WAL (on PostgreSQL the server's, shared with other tests): the whole values.
+    assert found_in(wal_files(sql_backend, request), [NAME, PHONE, BSN, EMAIL]) == []
     logged = logs.text + "\n".join(r.getMessage() for r in logs.records)
     assert "INSERT INTO answers" in logged  # the statements and their values were logged
     assert [t for t in TYPED if t in logged] == []

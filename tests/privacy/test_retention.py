@@ -1,13 +1,14 @@
 """Retention per organisation on the scheduler, and deleted data gone from the files:
-a byte scan of the SQLite database, its WAL and its journal after the purge."""
+a byte scan after the purge of the SQLite database, its WAL and its journal, or of
+the PostgreSQL database's own files (``tests/privacy/bytescan.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.service.conversation import ConversationService
@@ -15,31 +16,12 @@ from bot.service.ports import ConversationKey, NewRecord
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import SqlStore
+from tests.privacy.bytescan import database_files, found_in, sealed_rows
 from tests.store.conftest import Backend
 from tests.store.samples import record
 from tests.support.service import make_service
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-def files_of(url: str) -> list[Path]:
-    """The SQLite database file and whatever WAL and journal it has now."""
-    db = Path(url.removeprefix("sqlite:///"))
-    return [p for p in (db, Path(f"{db}-wal"), Path(f"{db}-journal")) if p.exists()]
-
-
-def found_in_files(url: str, needles: list[str]) -> list[str]:
-    """Which ``needles`` are in the database's files, as bytes."""
-    data = b"".join(p.read_bytes() for p in files_of(url))
-    return [n for n in needles if n.encode() in data]
-
-
-def sealed_rows(store: SqlStore) -> list[str]:
-    """The sealed values and the case codes of the records, as stored."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(text("SELECT text, answers, case_code FROM records")).all()
-    found = [str(v) for row in rows for v in row]
-    return [v.strip('"')[:60] for v in found]
 
 
 def rid(code: str) -> str:
@@ -53,7 +35,7 @@ def aged(r: NewRecord, days: int, org_id: int | None, code: str) -> NewRecord:
 
 
 def test_retention_per_organisation_runs_on_the_scheduler_and_leaves_no_bytes(
-    sql_backend: Backend,
+    sql_backend: Backend, request: pytest.FixtureRequest
 ) -> None:
     store = sql_backend.open()
     assert isinstance(store, SqlStore)
@@ -80,20 +62,20 @@ def test_retention_per_organisation_runs_on_the_scheduler_and_leaves_no_bytes(
     with store.engine.connect() as conn:
         left = sorted(conn.execute(text("SELECT id FROM records")).scalars())
     assert left == sorted([rid("GEWOON-10"), rid("KORT-3")])
-    if sql_backend.url and sql_backend.url.startswith("sqlite"):
-        assert found_in_files(sql_backend.url, gone) == []
-        assert found_in_files(sql_backend.url, ["KORT-3", "GEWOON-10"]) != []
+    files = database_files(sql_backend, request)
+    assert found_in(files, gone) == []
+    assert found_in(files, ["KORT-3", "GEWOON-10"]) == ["KORT-3", "GEWOON-10"]
 
 
-def test_the_byte_scan_sees_what_is_not_purged(sql_backend: Backend) -> None:
+def test_the_byte_scan_sees_what_is_not_purged(
+    sql_backend: Backend, request: pytest.FixtureRequest
+) -> None:
     """The scan finds stored values before a purge (so an empty scan means something);
     the audit log keeps record ids (never content), so the scan looks for the rest."""
-    if not (sql_backend.url or "").startswith("sqlite"):
-        return
     store = sql_backend.open()
     assert isinstance(store, SqlStore)
     store.add_record(aged(record(), 1, None, "ZICHTBAAR-1"))
     values = sealed_rows(store)
-    assert found_in_files(str(sql_backend.url), values) == values
+    assert found_in(database_files(sql_backend, request), values) == values
     store.purge_all(NOW + timedelta(days=1))
-    assert found_in_files(str(sql_backend.url), values) == []
+    assert found_in(database_files(sql_backend, request), values) == []

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, text
 
@@ -22,6 +23,7 @@ from bot.store.followup_models import FollowupAction
 from bot.store.people import SqlPeopleStore
 from bot.store.rights import SqlRights
 from bot.store.sql import SqlStore
+from tests.privacy.bytescan import database_files, found_in, sealed_rows
 from tests.store.conftest import MASTER, Backend
 from tests.support.chat import FIXTURES, fixture_book
 from tests.support.env import bot_env
@@ -92,7 +94,7 @@ def test_vergeet_mij_erases_everything_of_the_member_after_a_confirmation(
 
 
 def test_a_member_gets_their_data_and_a_case_is_found_exported_and_erased(
-    sql_backend: Backend,
+    sql_backend: Backend, request: pytest.FixtureRequest
 ) -> None:
     store = sql_backend.open()
     assert isinstance(store, SqlStore)
@@ -133,11 +135,14 @@ def test_a_member_gets_their_data_and_a_case_is_found_exported_and_erased(
     case = rights.export_case(org_id, "C-9", NOW)
     assert len(case["vastleggingen"]) == 1 and len(case["gesprekken"]) == 1
     assert rights.export_case(org_id, "C-77", NOW)["vastleggingen"] == []
+    stored = [*sealed_rows(store)[:2], "Huisarts informeren"]  # record text, answers, step
+    assert found_in(database_files(sql_backend, request), stored) == stored
     assert rights.erase_case(org_id, "C-9", NOW) == {
         "records": 1,
         "conversations": 1,
         "actions": 1,
     }
+    assert found_in(database_files(sql_backend, request), stored) == []  # gone from the files
     assert rights.export_case(org_id, "C-9", NOW) == {
         "casuscode": "C-9",
         "vastleggingen": [],
