@@ -48,7 +48,7 @@ async def test_a_reminder_is_answered_and_the_record_sent_again_on_matrix(
     (done,) = await pro.expect(room, bot.user_id)
     assert done.body.startswith("Genoteerd: gedaan op 23-11-2026.")
     await app.scheduler.run_due(FIXED_NOW)
-    assert await pro.settle(room, bot.user_id, quiet=0.5) == []  # reminded once
+    assert await pro.settle(room, bot.user_id, quiet=0.5, at_least=0) == []  # reminded once
 
     await pro.send(room, "mijn vastleggingen 1")
     message, attachment = await pro.expect(room, bot.user_id, count=2)

@@ -597,9 +597,26 @@ class MatrixUser:
         self._seen[room_id + sender] = seen + count
         return new
 
-    async def settle(self, room_id: str, sender: str, quiet: float = 1.0) -> list[Received]:
-        """All further messages from ``sender`` until it was quiet for ``quiet`` seconds."""
+    async def settle(
+        self,
+        room_id: str,
+        sender: str,
+        quiet: float = 1.0,
+        *,
+        at_least: int = 1,
+        timeout: float = 30,
+    ) -> list[Received]:
+        """All further messages from ``sender`` until it was quiet for ``quiet`` seconds,
+        after waiting (up to ``timeout``) for the first ``at_least`` of them: a busy
+        machine may take longer than ``quiet`` to answer at all. ``at_least=0``
+        checks that nothing more comes."""
         seen = self._seen.get(room_id + sender, 0)
+        if at_least:
+            await self._wait(
+                lambda: len(self.from_user(room_id, sender)) >= seen + at_least,
+                timeout,
+                f"{at_least} message(s) from {sender}",
+            )
         count = -1
         while count != len(self.from_user(room_id, sender)):
             count = len(self.from_user(room_id, sender))
