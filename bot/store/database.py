@@ -5,13 +5,12 @@ a crash of the application, not necessarily a power cut), with foreign keys
 enforced and ``secure_delete`` on; after a purge or an erasure ``scrub``
 checkpoints and empties the WAL, so what was deleted is gone from the files.
 PostgreSQL is reached through psycopg 3 and keeps JSON as JSONB. Both read
-and write JSON with the same strict ``dump_json``.
+and write JSON with the same strict ``dump_json`` (``bot.store.json_text``).
 """
 
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,8 @@ from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 
+from bot.store.json_text import dump_json
 from bot.store.outage import report_outages
-
-#: Compact, readable (Dutch text stays UTF-8) and strict: NaN and Infinity are
-#: not JSON, and PostgreSQL would refuse them, so every backend refuses them.
-dump_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 #: The tables whose deleted rows held content (what ``scrub`` vacuums on PostgreSQL).
 SCRUBBED_TABLES = ("answers", "conversations", "records", "outbox")

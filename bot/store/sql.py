@@ -44,7 +44,8 @@ from bot.store.answer_log import AnswerLog, first_difference
 from bot.store.answer_log import entry_json as _entry_json
 from bot.store.answer_log import entry_row as _entry_row
 from bot.store.audit import append_audit_in
-from bot.store.database import dump_json, make_engine, scrub
+from bot.store.database import make_engine, scrub
+from bot.store.json_text import dump_json
 from bot.store.key_values import SqlKeyValues
 from bot.store.log_cache import DEFAULT_CACHE_SIZE, KnownLog, LogCache
 from bot.store.records import SqlRecords
