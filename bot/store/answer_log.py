@@ -12,13 +12,13 @@ sealed with the key of the conversation's organisation (``bot.store.sealing``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from bot.engine.state import LogEntry
-from bot.store.database import dump_json
+from bot.store.json_text import dump_json
 from bot.store.sealing import Sealer
 from bot.store.tables import answers
 
@@ -101,33 +101,27 @@ class AnswerLog:
 
     def _seal_row(self, row: tuple[Any, ...], label: str | None) -> tuple[Any, ...]:
         """An answer row (``ENTRY_COLUMNS``) with its value, stack and extra sealed."""
-        if label is None:
-            return row
-        path, value, kind, stack, at, extra = row
-        s = self._seal
-        return (
-            path,
-            s.json(label, "answers.value", value),
-            kind,
-            s.json(label, "answers.stack", stack),
-            at,
-            s.json(label, "answers.extra", extra),
-        )
+        return row if label is None else _each_sealed(row, label, self._seal.json)
 
     def _open_row(self, row: Any, label: str | None) -> tuple[Any, ...]:
         """An answer row as read, opened (plain rows from before sealing pass)."""
-        path, value, kind, stack, at, extra = row
-        if label is None:
-            return (path, value, kind, stack, at, extra)
-        s = self._seal
-        return (
-            path,
-            s.open_json(label, "answers.value", value),
-            kind,
-            s.open_json(label, "answers.stack", stack),
-            at,
-            s.open_json(label, "answers.extra", extra),
-        )
+        return tuple(row) if label is None else _each_sealed(row, label, self._seal.open_json)
+
+
+def _each_sealed(
+    row: Sequence[Any], label: str, change: Callable[[str, str, Any], Any]
+) -> tuple[Any, ...]:
+    """``row`` with ``change(label, field, value)`` applied to the sealed columns
+    (value, stack, extra); the path, kind and time stay as they are."""
+    path, value, kind, stack, at, extra = row
+    return (
+        path,
+        change(label, "answers.value", value),
+        kind,
+        change(label, "answers.stack", stack),
+        at,
+        change(label, "answers.extra", extra),
+    )
 
 
 def first_difference(old: Sequence[LogEntry], new: Sequence[LogEntry]) -> tuple[int, int]:
