@@ -1,21 +1,22 @@
 """What the SQL store remembers of each conversation, so a save need not read the log back.
 
 To find the first entry that differs without reading the answer log on every
-save, the store remembers (bounded, least recently used first out) the log it
-last loaded or saved for each conversation, with the conversation's
-``revision``. The update of the conversation row is conditional on that
-revision; if another process saved in between, the update matches no row and
-the save compares against the rows in the database instead. ``load`` reuses
-only remembered entries that were themselves read from the database, so it
-returns exactly what the database holds and usually reads just the entries
+save, the store remembers (bounded, least recently used first out: cachetools'
+``LRUCache``) the log it last loaded or saved for each conversation, with the
+conversation's ``revision``. The update of the conversation row is conditional
+on that revision; if another process saved in between, the update matches no
+row and the save compares against the rows in the database instead. ``load``
+reuses only remembered entries that were themselves read from the database, so
+it returns exactly what the database holds and usually reads just the entries
 added since. Correctness never depends on this cache.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from cachetools import LRUCache
 
 from bot.engine.state import LogEntry
 from bot.service.ports import ConversationKey
@@ -52,24 +53,19 @@ class LogCache:
 
     def __init__(self, size: int = DEFAULT_CACHE_SIZE) -> None:
         self._size = size
-        self._known: OrderedDict[ConversationKey, KnownLog] = OrderedDict()
+        # cachetools' LRU is not thread-safe by itself: every use holds the lock.
+        self._known: LRUCache[ConversationKey, KnownLog] = LRUCache(maxsize=max(size, 1))
         self._lock = threading.Lock()
 
     def get(self, key: ConversationKey) -> KnownLog | None:
         with self._lock:
-            known = self._known.get(key)
-            if known is not None:
-                self._known.move_to_end(key)
-            return known
+            return self._known.get(key)  # a hit makes it the most recently used
 
     def put(self, key: ConversationKey, known: KnownLog) -> None:
         if self._size <= 0:
             return
         with self._lock:
             self._known[key] = known
-            self._known.move_to_end(key)
-            while len(self._known) > self._size:
-                self._known.popitem(last=False)
 
     def forget(self, key: ConversationKey) -> None:
         with self._lock:
