@@ -7,7 +7,8 @@ changed (position, answer log, records, flow snapshot, audit entries) in one
 transaction. If another process saved the conversation meanwhile, the store
 refuses the write and the message is handled again on fresh state. Every
 channel calls :meth:`ConversationService.handle`; the console may call
-:meth:`handle_now` directly since it has one user and no event loop.
+:meth:`handle_now` directly since it has one user and no event loop. What one
+step changes is planned by ``bot.service.planning``.
 """
 
 from __future__ import annotations
