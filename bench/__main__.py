@@ -6,11 +6,12 @@ writes nowhere unless ``--output`` is given.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+import click
 
 from bench.report import render
 from bench.run import Config, run
@@ -22,26 +23,38 @@ def _log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--smoke", action="store_true", help="tiny rounds, to check the harness")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds")
-    parser.add_argument("--no-postgres", action="store_true", help="skip (e), PostgreSQL")
-    parser.add_argument("--postgres-url", help="an empty PostgreSQL database for (e)")
-    parser.add_argument("--output", type=Path, help=f"where to write (default {RESULTS})")
-    args = parser.parse_args(argv)
-    config = Config.smoke() if args.smoke else Config()
-    if args.rounds:
-        config = replace(config, rounds=args.rounds)
-    if args.no_postgres:
+@click.command(name="python -m bench", help=__doc__)
+@click.option("--smoke", is_flag=True, help="tiny rounds, to check the harness")
+@click.option("--rounds", type=int, help="interleaved rounds")
+@click.option("--no-postgres", is_flag=True, help="skip (e), PostgreSQL")
+@click.option("--postgres-url", help="an empty PostgreSQL database for (e)")
+@click.option(
+    "--output", type=click.Path(path_type=Path), help=f"where to write (default {RESULTS})"
+)
+def command(
+    smoke: bool,
+    rounds: int | None,
+    no_postgres: bool,
+    postgres_url: str | None,
+    output: Path | None,
+) -> None:
+    config = Config.smoke() if smoke else Config()
+    if rounds:
+        config = replace(config, rounds=rounds)
+    if no_postgres:
         config = replace(config, postgres=False)
-    results = asyncio.run(run(config, postgres_url=args.postgres_url, log=_log))
+    results = asyncio.run(run(config, postgres_url=postgres_url, log=_log))
     text = render(results)
-    output = args.output or (None if args.smoke else RESULTS)
+    output = output or (None if smoke else RESULTS)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         _log(f"wrote {output}")
     print(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (else the process's); 0 when done."""
+    command.main(args=argv, standalone_mode=False)
     return 0
 
 

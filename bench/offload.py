@@ -10,13 +10,14 @@ That is why SQLite keeps the inline path and only PostgreSQL offloads.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import click
 
 from bot.engine.messages import ChannelTraits, TextIn
 from bot.flowspec.loader import load_book
@@ -72,16 +73,20 @@ def measure(rounds: int = 7, conversations: int = 20) -> tuple[float, float, flo
     return statistics.median(inline), statistics.median(offloaded), statistics.median(ratios)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.offload", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--conversations", type=int, default=20)
-    args = parser.parse_args(argv)
-    inline, offloaded, ratio = measure(args.rounds, args.conversations)
+@click.command(name="python -m bench.offload", help=__doc__)
+@click.option("--rounds", type=int, default=7, show_default=True)
+@click.option("--conversations", type=int, default=20, show_default=True)
+def command(rounds: int, conversations: int) -> None:
+    inline, offloaded, ratio = measure(rounds, conversations)
     print(
         f"SQLite, per message: inline {inline * 1e6:.0f} µs, in a worker thread "
         f"{offloaded * 1e6:.0f} µs; ratio {ratio:.2f}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (else the process's); 0 when done."""
+    command.main(args=argv, standalone_mode=False)
     return 0
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,7 +77,7 @@ class StoredDatabase:
         cls, folder: Path, count: int, flow_id: str, rng: random.Random
     ) -> StoredDatabase:
         url = f"sqlite:///{folder / f'stored-{count}.db'}"
-        app = create_app(replace(Settings.from_env({}), database_url=url))
+        app = create_app(Settings.from_env({}).model_copy(update={"database_url": url}))
         template = ConversationKey(CHANNEL, "template")
         replies = await app.service.start(template, TRAITS, flow_id)
         for _ in range(HALFWAY):

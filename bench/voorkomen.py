@@ -14,7 +14,7 @@ flows that are there, so it keeps working when their texts change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class VoorkomenBot:
 
     @classmethod
     def create(cls, database_url: str) -> VoorkomenBot:
-        settings = replace(Settings.from_env({}), database_url=database_url)
+        settings = Settings.from_env({}).model_copy(update={"database_url": database_url})
         app = create_app(settings)
         channel = TelegramChannel(app.service, app.kv)
         session = LocalSession()

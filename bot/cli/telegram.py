@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from dataclasses import replace
 from functools import partial
 
 import click
@@ -53,7 +52,7 @@ def command(api_url: str | None, webhook: bool | None) -> None:
     """Start de Telegram-bot (stoppen met Ctrl-C)."""
     settings = Settings.from_env()
     if api_url:
-        settings = replace(settings, telegram_api_url=api_url)
+        settings = settings.model_copy(update={"telegram_api_url": api_url})
     token = settings.telegram_token
     if not token:
         click.echo(

@@ -15,7 +15,8 @@ new conversations start on the new one.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from bot.engine.context import KnowledgeLike
 from bot.flowspec.compile import compile_book
@@ -32,8 +33,9 @@ class BookShelf:
         #: An organisation's own articles with the shipped ones (None: the service's).
         self.knowledge: KnowledgeLike | None = None
         self._store = store
-        self._keep = keep
-        self._older: OrderedDict[str, FlowBook] = OrderedDict()
+        #: Older versions, compiled; the least recently used goes first when full.
+        #: Not thread-safe by itself: used under ``_lock``.
+        self._older: LRUCache[str, FlowBook] = LRUCache(maxsize=max(keep, 1))
         self._saved: set[str] = set()
         # Steps may run in worker threads (PostgreSQL): one compiles at a time.
         self._lock = threading.Lock()
@@ -44,11 +46,8 @@ class BookShelf:
         with self._lock:
             old = self.current
             if book.hash != old.hash:
-                self._older[old.hash] = old
-                self._older.move_to_end(old.hash)
                 self._older.pop(book.hash, None)
-                if len(self._older) > self._keep:
-                    self._older.popitem(last=False)
+                self._older[old.hash] = old
                 self.current = book
             return old
 
@@ -60,9 +59,8 @@ class BookShelf:
             return self._get_older(book_hash)
 
     def _get_older(self, book_hash: str) -> FlowBook | None:
-        found = self._older.get(book_hash)
+        found = self._older.get(book_hash)  # a hit makes it the most recently used
         if found is not None:
-            self._older.move_to_end(book_hash)
             return found
         sources = self._store.get_flow_snapshot(book_hash)
         if sources is None:
@@ -72,8 +70,6 @@ class BookShelf:
         except FlowLoadError:
             return None
         self._older[book_hash] = found
-        if len(self._older) > self._keep:
-            self._older.popitem(last=False)
         return found
 
     def is_saved(self, book: FlowBook) -> bool:

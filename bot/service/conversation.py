@@ -7,7 +7,8 @@ changed (position, answer log, records, flow snapshot, audit entries) in one
 transaction. If another process saved the conversation meanwhile, the store
 refuses the write and the message is handled again on fresh state. Every
 channel calls :meth:`ConversationService.handle`; the console may call
-:meth:`handle_now` directly since it has one user and no event loop.
+:meth:`handle_now` directly since it has one user and no event loop. What one
+step changes is planned by ``bot.service.planning``.
 """
 
 from __future__ import annotations
@@ -15,25 +16,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.engine import texts
-from bot.engine.context import Context, FindsIdentifiers, KnowledgeLike, NoKnowledge
+from bot.engine.context import FindsIdentifiers, KnowledgeLike, NoKnowledge
 from bot.engine.messages import (
     ChannelTraits,
-    Document,
-    DocumentRequest,
     Incoming,
     Reply,
     Say,
-    StepResult,
     TextIn,
 )
 from bot.engine.runner import begin, step
-from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
 from bot.identify import PatternDetector
 from bot.org.model import Membership, Organisation
@@ -41,12 +37,12 @@ from bot.service.access import AccessGate, Admitted
 from bot.service.audit import records_audit
 from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
+from bot.service.planning import AuditFor, EngineWork, StepPlanner, step_key
 from bot.service.ports import (
     ConversationKey,
     ConversationStore,
     DocumentRenderer,
     LoadedStep,
-    NewRecord,
     RevisionConflictError,
     Sender,
     StepWrite,
@@ -64,10 +60,6 @@ MAX_ATTEMPTS = 5
 #: one chat then holds up only its own reply. Keep it below the engine's
 #: connection pool (5 + 10 overflow) so threads do not queue for connections.
 STORE_THREADS = 8
-
-#: Makes the audit entries of a step from the records it made (wired by the
-#: organisation model); they are written in the step's transaction.
-AuditFor = Callable[[ConversationKey, Sequence[NewRecord]], Sequence[object]]
 
 
 class ConversationService:
@@ -270,7 +262,7 @@ class ConversationService:
         self,
         key: ConversationKey,
         traits: ChannelTraits,
-        work: Callable[[FlowBook, State, Context], StepResult],
+        work: EngineWork,
         *,
         fresh: bool = False,
         owner: Membership | None = None,
@@ -290,7 +282,7 @@ class ConversationService:
         self,
         key: ConversationKey,
         traits: ChannelTraits,
-        work: Callable[[FlowBook, State, Context], StepResult],
+        work: EngineWork,
         *,
         fresh: bool,
         owner: Membership | None = None,
@@ -307,113 +299,28 @@ class ConversationService:
         self,
         key: ConversationKey,
         traits: ChannelTraits,
-        work: Callable[[FlowBook, State, Context], StepResult],
+        work: EngineWork,
         *,
         fresh: bool,
         owner: Membership | None,
     ) -> list[Reply]:
         planned: list[FlowBook] = []
         books = self._shelf(owner)
+        planner = StepPlanner(
+            self.renderer, self.clock, self.knowledge, self.identifiers, self.audit_for
+        )
 
         def plan(loaded: LoadedStep) -> tuple[StepWrite, list[Reply]]:
             planned.clear()
-            write, replies, snapshot_of = self._plan(
-                key, traits, work, loaded, fresh=fresh, owner=owner, books=books
-            )
-            if snapshot_of is not None:
-                planned.append(snapshot_of)
-            return write, replies
+            step = planner.plan(key, traits, work, loaded, fresh=fresh, owner=owner, books=books)
+            if step.snapshot_of is not None:
+                planned.append(step.snapshot_of)
+            return step.write, step.replies
 
         replies = self.store.run_step(key, plan)
         for book in planned:
             books.mark_saved(book)
         return replies
-
-    def _plan(
-        self,
-        key: ConversationKey,
-        traits: ChannelTraits,
-        work: Callable[[FlowBook, State, Context], StepResult],
-        loaded_step: LoadedStep,
-        *,
-        fresh: bool,
-        owner: Membership | None,
-        books: BookShelf,
-    ) -> tuple[StepWrite, list[Reply], FlowBook | None]:
-        """What one message changes (pure but for rendering): the write and the replies."""
-        loaded = loaded_step.state
-        replies: list[Reply] = []
-        if loaded is None and not traits.end_to_end_encrypted:
-            replies.append(Say(texts.NOTICE_NOT_ENCRYPTED))
-        state = loaded or State()
-        book = books.current if fresh else books.get(state.book)
-        if book is None or (state.flow is not None and state.flow not in book.flows):
-            replies.append(Say(texts.FLOW_CHANGED))
-            state = State(serial=state.serial + 1)
-            book = books.current
-        ctx = Context(
-            now=self.clock(),
-            traits=traits,
-            knowledge=books.knowledge or self.knowledge,
-            identifiers=self.identifiers,
-        )
-        result = work(book, state, ctx)
-        new_state = result.state
-        snapshot_of: FlowBook | None = None
-        if (
-            new_state.book == book.hash
-            and new_state.mode is not Mode.IDLE
-            and not books.is_saved(book)
-        ):
-            snapshot_of = book
-        rendered: dict[int, Document] = {}
-        for reply in result.replies:
-            if isinstance(reply, DocumentRequest):
-                document = self.renderer.render(reply, book.sources)
-                rendered[id(reply)] = document
-                replies.append(document)
-            else:
-                replies.append(reply)
-        records: list[NewRecord] = []
-        for index, effect in enumerate(result.effects):
-            document = rendered.get(id(effect.document)) or self.renderer.render(
-                effect.document, book.sources
-            )
-            records.append(
-                NewRecord(
-                    key=key,
-                    flow_id=effect.flow_id,
-                    flow_version=effect.flow_version,
-                    flow_hash=effect.flow_hash,
-                    case_code=effect.case_code,
-                    answers=effect.answers,
-                    text=document.text,
-                    created_at=ctx.now.astimezone(UTC),
-                    step_key=step_key(loaded_step, index),
-                    record_id=uuid.uuid4().hex,
-                    org_id=None if owner is None else owner.org.id,
-                    person_id=None if owner is None else owner.person.id,
-                )
-            )
-        audit: tuple[object, ...] = ()
-        if self.audit_for is not None:
-            audit = tuple(self.audit_for(key, tuple(records)))
-        write = StepWrite(
-            key=key,
-            base_revision=loaded_step.revision,
-            state=new_state if new_state != loaded or records else None,
-            records=tuple(records),
-            snapshot=None if snapshot_of is None else (book.hash, dict(book.sources)),
-            audit=audit,
-        )
-        return write, replies, snapshot_of
-
-
-def step_key(loaded: LoadedStep, index: int = 0) -> str:
-    """The idempotency key of the ``index``-th record a step makes: the revision
-    the step was based on and the question it answered (``State.serial``)."""
-    serial = 0 if loaded.state is None else loaded.state.serial
-    return f"r{loaded.revision}:s{serial}:{index}"
 
 
 def store_away(key: ConversationKey) -> list[Reply]:
@@ -421,3 +328,13 @@ def store_away(key: ConversationKey) -> list[Reply]:
     saved, everything before it was; send it again in a moment."""
     log.warning("the database is unreachable: a message on %s was not handled", key.channel)
     return [Say(texts.STORE_AWAY)]
+
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "STORE_THREADS",
+    "AuditFor",
+    "ConversationService",
+    "step_key",
+    "store_away",
+]

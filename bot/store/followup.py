@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from bot.service.followup import (
     DONE,
@@ -30,17 +30,11 @@ from bot.service.followup import (
 from bot.service.ports import ConversationKey
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
 from bot.store.sql import AuditWriter, PurgeHook
+from bot.store.tables import table_of
 
-
-def _table(model: type[FollowupAction] | type[FollowupRecord] | type[FollowupFact]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_actions = _table(FollowupAction)
-_records = _table(FollowupRecord)
-_facts = _table(FollowupFact)
+_actions = table_of(FollowupAction)
+_records = table_of(FollowupRecord)
+_facts = table_of(FollowupFact)
 _a, _r, _f = _actions.c, _records.c, _facts.c
 
 

@@ -11,44 +11,37 @@ same behaviour.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.engine.state import State
 from bot.org.model import AuditEntry
 from bot.service.audit import record_created, record_deleted
 from bot.service.ports import (
     ConversationKey,
-    Job,
     LoadedStep,
     NewRecord,
-    Notice,
-    QueuedMessage,
     RevisionConflictError,
     StepWrite,
     StoredRecord,
 )
+from bot.store.json_text import dump_json as _dumps
+from bot.store.memory_runtime import MemoryRuntime
 
 T = TypeVar("T")
 
 # ``bot.store.sql.PER_CHAT_SETTINGS`` as shell patterns (this module imports no SQLAlchemy).
 _PER_CHAT_SETTINGS = ("telegram.group_told.*", "matrix:*:last:*")
 
-# The same strictness as the SQL store's JSON columns (bot.store.sql.dump_json).
-_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
-
-class MemoryStore:
+class MemoryStore(MemoryRuntime):
     """``ConversationStore``, ``KeyValueStore``, ``JobStore`` and ``OutboxStore`` in memory."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._states: dict[ConversationKey, str] = {}
         self._touched: dict[ConversationKey, datetime] = {}
         self._records: dict[str, tuple[ConversationKey, str]] = {}
@@ -66,10 +59,6 @@ class MemoryStore:
         self.audit_writer: Callable[[Sequence[object]], None] | None = None
         #: Extra purges of other parts' data (wired at start-up), by name.
         self.purge_hooks: dict[str, Callable[[datetime], int]] = {}
-        self._jobs: dict[int, _JobRow] = {}
-        self._job_ids = 0
-        self._outbox: dict[int, _MessageRow] = {}
-        self._outbox_ids = 0
 
     # ------------------------------------------------------------ conversations
 
@@ -185,132 +174,6 @@ class MemoryStore:
             counts[name] = hook(cutoff)
         return counts
 
-    def _purge_runtime(self, cutoff: datetime) -> dict[str, int]:
-        """Outbox messages made before ``cutoff`` and jobs finished before it."""
-        old_messages = [i for i, m in self._outbox.items() if m.created_at < cutoff]
-        for message_id in old_messages:
-            del self._outbox[message_id]
-        old_jobs = [
-            i for i, j in self._jobs.items() if j.done_at is not None and j.done_at < cutoff
-        ]
-        for job_id in old_jobs:
-            del self._jobs[job_id]
-        return {"outbox": len(old_messages), "jobs": len(old_jobs)}
-
-    # ------------------------------------------------------------------ jobs
-
-    def add_job(
-        self,
-        kind: str,
-        payload: Mapping[str, Any],
-        due_at: datetime,
-        *,
-        name: str | None = None,
-    ) -> bool:
-        text = _dumps(dict(payload))
-        with self._lock:
-            if name is not None and any(j.name == name for j in self._jobs.values()):
-                return False
-            self._job_ids += 1
-            job_id = self._job_ids
-            self._jobs[job_id] = _JobRow(job_id, name, kind, text, due_at.astimezone(UTC))
-        return True
-
-    def claim_jobs(self, now: datetime, lease_until: datetime, limit: int) -> list[Job]:
-        with self._lock:
-            due = sorted(
-                (
-                    j
-                    for j in self._jobs.values()
-                    if j.done_at is None
-                    and j.due_at <= now
-                    and (j.locked_until is None or j.locked_until < now)
-                ),
-                key=lambda j: (j.due_at, j.id),
-            )[:limit]
-            for row in due:
-                row.locked_until = lease_until
-                row.attempts += 1
-            return [row.job() for row in due]
-
-    def finish_job(self, job_id: int, now: datetime, next_due: datetime | None = None) -> None:
-        with self._lock:
-            row = self._jobs[job_id]
-            row.locked_until, row.last_error = None, None
-            if next_due is None:
-                row.done_at = now
-            else:
-                row.due_at, row.attempts = next_due, 0
-
-    def retry_job(self, job_id: int, error: str, retry_at: datetime, *, give_up: bool) -> None:
-        with self._lock:
-            row = self._jobs[job_id]
-            row.locked_until, row.last_error = None, error
-            if give_up:
-                row.done_at = retry_at
-            else:
-                row.due_at = retry_at
-
-    def pending_jobs(self) -> list[Job]:
-        with self._lock:
-            rows = sorted(
-                (j for j in self._jobs.values() if j.done_at is None),
-                key=lambda j: (j.due_at, j.id),
-            )
-            return [row.job() for row in rows]
-
-    # ------------------------------------------------------------------ outbox
-
-    def queue_message(self, org_id: str, person_id: str, notice: Notice, now: datetime) -> int:
-        with self._lock:
-            self._outbox_ids += 1
-            message_id = self._outbox_ids
-            self._outbox[message_id] = _MessageRow(
-                message_id, org_id, person_id, notice, now.astimezone(UTC), now.astimezone(UTC)
-            )
-        return message_id
-
-    def claim_messages(
-        self, now: datetime, lease_until: datetime, limit: int, *, person_id: str | None = None
-    ) -> list[QueuedMessage]:
-        with self._lock:
-            due = sorted(
-                (
-                    m
-                    for m in self._outbox.values()
-                    if m.delivered_at is None
-                    and m.next_attempt_at <= now
-                    and (person_id is None or m.person_id == person_id)
-                ),
-                key=lambda m: (m.created_at, m.id),
-            )[:limit]
-            for row in due:
-                row.next_attempt_at = lease_until
-                row.attempts += 1
-            return [row.message() for row in due]
-
-    def message_delivered(self, message_id: int, now: datetime) -> None:
-        with self._lock:
-            row = self._outbox[message_id]
-            row.delivered_at, row.last_error = now, None
-
-    def message_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
-        with self._lock:
-            row = self._outbox[message_id]
-            row.next_attempt_at, row.last_error = retry_at, error
-
-    def waiting_messages(self, person_id: str) -> list[QueuedMessage]:
-        with self._lock:
-            rows = sorted(
-                (
-                    m
-                    for m in self._outbox.values()
-                    if m.person_id == person_id and m.delivered_at is None
-                ),
-                key=lambda m: (m.created_at, m.id),
-            )
-            return [row.message() for row in rows]
-
     # ------------------------------------------------------------------ records
 
     def add_record(self, record: NewRecord) -> str:
@@ -382,42 +245,6 @@ class MemoryStore:
         with self._lock:
             self._values[name] = value
             self._value_times[name] = datetime.now(UTC)
-
-
-@dataclass
-class _JobRow:
-    id: int
-    name: str | None
-    kind: str
-    payload: str
-    due_at: datetime
-    attempts: int = 0
-    locked_until: datetime | None = None
-    done_at: datetime | None = None
-    last_error: str | None = None
-
-    def job(self) -> Job:
-        return Job(
-            self.id, self.kind, json.loads(self.payload), self.due_at, self.attempts, self.name
-        )
-
-
-@dataclass
-class _MessageRow:
-    id: int
-    org_id: str
-    person_id: str
-    notice: Notice
-    next_attempt_at: datetime
-    created_at: datetime
-    attempts: int = 0
-    delivered_at: datetime | None = None
-    last_error: str | None = None
-
-    def message(self) -> QueuedMessage:
-        return QueuedMessage(
-            self.id, self.org_id, self.person_id, self.notice, self.attempts, self.created_at
-        )
 
 
 def _record_text(record: NewRecord) -> str:

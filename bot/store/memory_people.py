@@ -22,8 +22,8 @@ from bot.org.model import (
     Role,
     clean_name,
 )
-from bot.service.access import Redeemed, parked_chat
 from bot.service.audit import audit_entries
+from bot.service.people_port import Redeemed, parked_chat
 from bot.service.ports import ConversationKey, Sender
 from bot.store.memory import MemoryStore, has_conversation, move_conversation
 

@@ -24,24 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, select, update
+from sqlalchemy import and_, select, update
 
 from bot.crypto.keyring import REFRESH_AFTER
-from bot.store.models import Answer, Conversation, OutboxMessage, Record
 from bot.store.sealing import NO_ORG, sealed_for
 from bot.store.sql import SqlStore
-
-
-def _t(model: Any) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_records = _t(Record)
-_outbox = _t(OutboxMessage)
-_convs = _t(Conversation)
-_answers = _t(Answer)
+from bot.store.tables import answers as _answers
+from bot.store.tables import conversations as _convs
+from bot.store.tables import outbox as _outbox
+from bot.store.tables import records as _records
 
 #: How often a conversation that changed while it was being re-sealed is tried again.
 ATTEMPTS = 5

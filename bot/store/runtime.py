@@ -23,26 +23,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, and_, insert, or_, select, update
+from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.engine.messages import Choice
 from bot.service.ports import Job, Notice, QueuedMessage
-from bot.store.models import Job as JobRow
-from bot.store.models import OutboxMessage
 from bot.store.sealing import Sealer, org_label
+from bot.store.tables import jobs as _jobs
+from bot.store.tables import outbox as _outbox
 
 log = logging.getLogger(__name__)
 
 
-def _table(model: type[JobRow] | type[OutboxMessage]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_jobs = _table(JobRow)
-_outbox = _table(OutboxMessage)
 _j = _jobs.c
 _o = _outbox.c
 _JOB_COLUMNS = (_j.id, _j.kind, _j.payload, _j.due_at, _j.attempts, _j.name)

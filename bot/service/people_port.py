@@ -1,0 +1,124 @@
+"""The port of the people store: organisations, people, memberships, codes, counters, audit.
+
+``SqlPeopleStore`` and ``MemoryPeopleStore`` implement it (the same contract
+tests run on both); the access gate, the member words and the command line
+use it. ``Redeemed`` is what using a code made of the sender; ``parked_chat``
+names where another owner's conversation waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.org.codes import Code, CodeKind
+from bot.org.model import AuditEntry, Membership, Organisation, Person, Role
+from bot.service.ports import ConversationKey, Sender
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """A code that was used: who the sender is now, and the organisation joined."""
+
+    kind: CodeKind
+    person: Person
+    org: Organisation | None
+    already_member: bool = False
+
+
+def parked_chat(chat: str, org_id: int | None, person_id: int | None) -> str:
+    """Where a conversation of another owner waits while this chat is used by someone else."""
+    return f"{chat}|{org_id}.{person_id}"
+
+
+class PeopleStore(Protocol):
+    """Organisations, people, memberships, codes, counters and the audit log."""
+
+    def organisations(self) -> list[Organisation]:
+        """Every organisation, by name."""
+
+    def organisation(self, name: str) -> Organisation | None:
+        """The organisation called ``name``."""
+
+    def create_organisation(
+        self,
+        name: str,
+        *,
+        settings: Mapping[str, object] | None = None,
+        flows_dir: str | None = None,
+        now: datetime,
+    ) -> Organisation:
+        """A new organisation; ``ValueError`` if the name is taken."""
+
+    def identity(self, channel: str, external_id: str) -> tuple[Person, int | None] | None:
+        """The person behind a channel's user id and their active organisation id."""
+
+    def memberships(self, person_id: int) -> list[Membership]:
+        """The person's memberships."""
+
+    def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
+        """An organisation's members (with ``role`` only, when given)."""
+
+    def enrol(
+        self,
+        org_id: int,
+        name: str,
+        roles: frozenset[Role],
+        *,
+        identity: tuple[str, str] | None = None,
+        now: datetime,
+        actor: int | None = None,
+    ) -> Person:
+        """Make someone a member directly (console bootstrap, command line)."""
+
+    def rename(self, person_id: int, name: str) -> str:
+        """Set a display name; returns it as kept."""
+
+    def grant(
+        self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
+    ) -> bool:
+        """Give a member a role."""
+
+    def take(
+        self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
+    ) -> bool:
+        """Take a role (never the last)."""
+
+    def remove_member(
+        self, org_id: int, person_id: int, *, now: datetime, actor: int | None = None
+    ) -> bool:
+        """End a membership."""
+
+    def set_active_org(self, channel: str, external_id: str, org_id: int | None) -> None:
+        """The organisation this identity acts in from now on."""
+
+    def seen(self, sender: Sender, key: ConversationKey, now: datetime) -> None:
+        """Remember the chat the person last wrote from."""
+
+    def last_address(self, person_id: int) -> ConversationKey | None:
+        """The channel and chat the person last used."""
+
+    def add_code(self, code: Code, *, now: datetime) -> None:
+        """Keep a new code (by its hash)."""
+
+    def redeem(
+        self, code_hash: str, sender: Sender, key: ConversationKey, now: datetime
+    ) -> Redeemed | None:
+        """Use a code, in one transaction; None if unknown, used up or expired."""
+
+    def count(self, key: str, now: datetime, window: timedelta, *, add: int = 1) -> int:
+        """A durable counter in a time window."""
+
+    def reset_count(self, key: str) -> None:
+        """Forget a counter (a stranger who joined is no stranger any more)."""
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append audit lines."""
+
+    def audit(self, org_id: int, since: datetime | None = None) -> list[AuditEntry]:
+        """One organisation's audit log, oldest first."""
+
+    def claim_conversation(self, key: ConversationKey, org_id: int, person_id: int) -> None:
+        """Make the conversation at ``key`` this member's (park another owner's)."""

@@ -1,0 +1,312 @@
+"""Organisations, people and their memberships in SQL (a part of ``SqlPeopleStore``).
+
+A person is a display name they chose and the channel identities they write
+from; a membership gives them roles in an organisation. Granting and taking
+roles and ending a membership write their audit lines in the same
+transaction. Nothing is cached: removing a member ends their access on the
+very next message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.org.model import (
+    AuditAction,
+    AuditEntry,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    clean_name,
+)
+from bot.service.ports import ConversationKey, Sender
+from bot.store.audit import append_audit_in
+from bot.store.tables import identities as _ids
+from bot.store.tables import member_roles as _roles
+from bot.store.tables import organisations as _orgs
+from bot.store.tables import people as _people
+
+
+def organisation_of(row: Any) -> Organisation:
+    """An ``organisations`` row as the model's value."""
+    return Organisation(row.id, row.name, dict(row.settings or {}), row.flows_dir)
+
+
+class SqlMembers:
+    """Organisations, people, identities and roles over ``self._engine``."""
+
+    _engine: Engine
+
+    # ------------------------------------------------------------ organisations
+
+    def organisations(self) -> list[Organisation]:
+        with self._engine.connect() as conn:
+            return [organisation_of(r) for r in conn.execute(select(_orgs).order_by(_orgs.c.name))]
+
+    def organisation(self, name: str) -> Organisation | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_orgs).where(_orgs.c.name == name)).one_or_none()
+        return None if row is None else organisation_of(row)
+
+    def create_organisation(
+        self,
+        name: str,
+        *,
+        settings: Mapping[str, object] | None = None,
+        flows_dir: str | None = None,
+        now: datetime,
+    ) -> Organisation:
+        """A new organisation; ``ValueError`` if the name is taken."""
+        try:
+            with self._engine.begin() as conn:
+                org_id = conn.execute(
+                    insert(_orgs)
+                    .values(
+                        name=name,
+                        settings=dict(settings or {}),
+                        flows_dir=flows_dir,
+                        created_at=now,
+                    )
+                    .returning(_orgs.c.id)
+                ).scalar_one()
+                append_audit_in(conn, [AuditEntry(org_id, AuditAction.ORG_CREATED, now)])
+        except IntegrityError as err:
+            msg = f"organisation {name!r} exists"
+            raise ValueError(msg) from err
+        return Organisation(org_id, name, dict(settings or {}), flows_dir)
+
+    # ------------------------------------------------------------ people
+
+    def identity(self, channel: str, external_id: str) -> tuple[Person, int | None] | None:
+        """The person behind a channel's user id, and the organisation they act in now."""
+        query = (
+            select(_people.c.id, _people.c.name, _ids.c.active_org_id)
+            .join(_ids, _ids.c.person_id == _people.c.id)
+            .where(_ids.c.channel == channel, _ids.c.external_id == external_id)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else (Person(row.id, row.name), row.active_org_id)
+
+    def memberships(self, person_id: int) -> list[Membership]:
+        return self._memberships(and_(_roles.c.person_id == person_id))
+
+    def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
+        """The members of an organisation (only those with ``role`` when given)."""
+        members = self._memberships(and_(_roles.c.org_id == org_id))
+        return [m for m in members if role is None or role in m.roles]
+
+    def _memberships(self, where: Any) -> list[Membership]:
+        query = (
+            select(_orgs, _people.c.id.label("pid"), _people.c.name.label("pname"), _roles.c.role)
+            .select_from(_roles)
+            .join(_orgs, _orgs.c.id == _roles.c.org_id)
+            .join(_people, _people.c.id == _roles.c.person_id)
+            .where(where)
+            .order_by(_orgs.c.name, _people.c.name, _people.c.id)
+        )
+        found: dict[tuple[int, int], tuple[Organisation, Person, set[Role]]] = {}
+        with self._engine.connect() as conn:
+            for row in conn.execute(query):
+                entry = found.setdefault(
+                    (row.id, row.pid), (organisation_of(row), Person(row.pid, row.pname), set())
+                )
+                entry[2].add(Role(row.role))
+        return [Membership(o, p, frozenset(r)) for o, p, r in found.values()]
+
+    def enrol(
+        self,
+        org_id: int,
+        name: str,
+        roles: frozenset[Role],
+        *,
+        identity: tuple[str, str] | None = None,
+        now: datetime,
+        actor: int | None = None,
+    ) -> Person:
+        """Make someone a member directly (the console's local user, the command line)."""
+        with self._engine.begin() as conn:
+            person = self._person_for(conn, identity, name, now)
+            self._grant_in(conn, org_id, person.id, roles, now, actor, joined=True)
+            if identity is not None:
+                conn.execute(
+                    update(_ids)
+                    .where(_ids.c.channel == identity[0], _ids.c.external_id == identity[1])
+                    .values(active_org_id=org_id)
+                )
+        return person
+
+    def _person_for(
+        self, conn: Connection, identity: tuple[str, str] | None, name: str, now: datetime
+    ) -> Person:
+        if identity is not None:
+            row = conn.execute(
+                select(_people.c.id, _people.c.name)
+                .join(_ids, _ids.c.person_id == _people.c.id)
+                .where(_ids.c.channel == identity[0], _ids.c.external_id == identity[1])
+            ).one_or_none()
+            if row is not None:
+                return Person(row.id, row.name)
+        clean = clean_name(name)
+        person_id = conn.execute(
+            insert(_people).values(name=clean, created_at=now).returning(_people.c.id)
+        ).scalar_one()
+        if identity is not None:
+            conn.execute(
+                insert(_ids).values(
+                    channel=identity[0], external_id=identity[1], person_id=person_id
+                )
+            )
+        return Person(person_id, clean)
+
+    def _grant_in(
+        self,
+        conn: Connection,
+        org_id: int,
+        person_id: int,
+        roles: frozenset[Role],
+        now: datetime,
+        actor: int | None,
+        *,
+        joined: bool,
+    ) -> list[Role]:
+        have = set(
+            conn.execute(
+                select(_roles.c.role).where(
+                    _roles.c.org_id == org_id, _roles.c.person_id == person_id
+                )
+            ).scalars()
+        )
+        new = sorted((r for r in roles if r.value not in have), key=lambda r: r.value)
+        if new:
+            conn.execute(
+                insert(_roles),
+                [
+                    {"org_id": org_id, "person_id": person_id, "role": r.value, "granted_at": now}
+                    for r in new
+                ],
+            )
+        subject = f"person:{person_id}"
+        entries = []
+        if joined and not have:
+            entries.append(AuditEntry(org_id, AuditAction.MEMBER_JOINED, now, actor, subject))
+        entries += [
+            AuditEntry(org_id, AuditAction.ROLE_GRANTED, now, actor, f"{subject} {r.value}")
+            for r in new
+        ]
+        append_audit_in(conn, entries)
+        return new
+
+    def rename(self, person_id: int, name: str) -> str:
+        clean = clean_name(name)
+        with self._engine.begin() as conn:
+            conn.execute(update(_people).where(_people.c.id == person_id).values(name=clean))
+        return clean
+
+    def grant(
+        self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
+    ) -> bool:
+        """Give a member another role; False if they had it (or are no member)."""
+        with self._engine.begin() as conn:
+            if not self._is_member(conn, org_id, person_id):
+                return False
+            return bool(
+                self._grant_in(conn, org_id, person_id, frozenset({role}), now, actor, joined=False)
+            )
+
+    def take(
+        self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
+    ) -> bool:
+        """Take a role away; never the last one (remove the member instead)."""
+        with self._engine.begin() as conn:
+            have = set(
+                conn.execute(
+                    select(_roles.c.role).where(
+                        _roles.c.org_id == org_id, _roles.c.person_id == person_id
+                    )
+                ).scalars()
+            )
+            if role.value not in have or len(have) == 1:
+                return False
+            conn.execute(
+                delete(_roles).where(
+                    _roles.c.org_id == org_id,
+                    _roles.c.person_id == person_id,
+                    _roles.c.role == role.value,
+                )
+            )
+            append_audit_in(
+                conn,
+                [
+                    AuditEntry(
+                        org_id, AuditAction.ROLE_TAKEN, now, actor, f"person:{person_id} {role}"
+                    )
+                ],
+            )
+        return True
+
+    def remove_member(
+        self, org_id: int, person_id: int, *, now: datetime, actor: int | None = None
+    ) -> bool:
+        """End a membership at once; False if there was none."""
+        with self._engine.begin() as conn:
+            gone = conn.execute(
+                delete(_roles).where(_roles.c.org_id == org_id, _roles.c.person_id == person_id)
+            ).rowcount
+            if not gone:
+                return False
+            conn.execute(
+                update(_ids)
+                .where(_ids.c.person_id == person_id, _ids.c.active_org_id == org_id)
+                .values(active_org_id=None)
+            )
+            append_audit_in(
+                conn,
+                [AuditEntry(org_id, AuditAction.MEMBER_REMOVED, now, actor, f"person:{person_id}")],
+            )
+        return True
+
+    @staticmethod
+    def _is_member(conn: Connection, org_id: int, person_id: int) -> bool:
+        return (
+            conn.execute(
+                select(_roles.c.role)
+                .where(_roles.c.org_id == org_id, _roles.c.person_id == person_id)
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def set_active_org(self, channel: str, external_id: str, org_id: int | None) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(_ids)
+                .where(_ids.c.channel == channel, _ids.c.external_id == external_id)
+                .values(active_org_id=org_id)
+            )
+
+    def seen(self, sender: Sender, key: ConversationKey, now: datetime) -> None:
+        """Remember the chat a person last wrote from (for ``last_address``)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(_ids)
+                .where(_ids.c.channel == sender.channel, _ids.c.external_id == sender.external_id)
+                .values(last_chat=key.chat, last_seen_at=now)
+            )
+
+    def last_address(self, person_id: int) -> ConversationKey | None:
+        """The channel and chat the person last used, or None if they never wrote."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(_ids.c.channel, _ids.c.last_chat)
+                .where(_ids.c.person_id == person_id, _ids.c.last_chat.is_not(None))
+                .order_by(_ids.c.last_seen_at.desc())
+                .limit(1)
+            ).one_or_none()
+        return None if row is None else ConversationKey(row.channel, row.last_chat)
