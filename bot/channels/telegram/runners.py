@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -31,6 +30,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.webhook_secret import derived_webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +167,11 @@ async def run_webhook(
 ) -> None:
     """Serve the webhook until SIGINT/SIGTERM (or ``stop`` is set).
 
-    Without a configured secret a random one is made for this run: the bot
-    registers it with ``setWebhook`` itself, so nothing else needs to know it.
+    Without a configured secret one is derived from the bot token, the same in
+    every worker (:mod:`bot.channels.telegram.webhook_secret`); the bot
+    registers it with ``setWebhook`` itself.
     """
-    secret = config.secret or secrets.token_urlsafe(32)
+    secret = config.secret or derived_webhook_secret(bot.token)
     dispatcher = channel.dispatcher()
     me = await introduce(bot)
     app = webhook_app(bot, dispatcher, secret, config.path, extra_routes)
