@@ -109,7 +109,7 @@ def serve_proxy(proxy: FanOutProxy) -> tuple[ThreadingHTTPServer, str]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
