@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Engine, String, Table, delete, insert, or_, select, update
+from sqlalchemy import Engine, String, Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -170,12 +170,6 @@ def acquire(
                 raise LeaseHeldError(name, current.holder, _aware(current.expires_at)) from None
     log.info("lease %r taken by %s until %s", name, holder, until.isoformat())
     return HeldLease(engine, name, holder, seconds, clock)
-
-
-def forget(engine: Engine, name: str) -> None:
-    """Remove the lease row (an operator's last resort; normally never needed)."""
-    with engine.begin() as conn:
-        conn.execute(delete(_LEASES).where(_LEASES.c.name == name))
 
 
 async def keep_while(
