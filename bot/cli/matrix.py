@@ -4,11 +4,16 @@ Reads the account from ``VOORKOMEN_MATRIX_*`` (see docs/matrix.md), builds
 the app, and runs :class:`bot.channels.matrix.MatrixChannel`. SIGINT and
 SIGTERM finish the batch being handled, so the saved sync token is exact and
 a restart neither repeats nor misses a message.
+
+One process per bot account: it holds the database lease ``matrix:<user id>``
+(:mod:`bot.store.lease`) while it runs; a second process on the same account
+is refused and exits with 3.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 
@@ -18,6 +23,9 @@ from bot.channels.matrix import MatrixChannel, MatrixConfig, MatrixConfigError, 
 from bot.channels.matrix.sender import MatrixSender
 from bot.cli.common import build_app
 from bot.settings import Settings
+from bot.store.lease import LeaseHeldError, LeaseLostError, acquire, keep_while
+
+log = logging.getLogger(__name__)
 
 
 async def _run_until_signal(channel: MatrixChannel) -> None:
@@ -41,12 +49,25 @@ def command() -> None:
         click.echo(f"Matrix is niet ingesteld: {exc}", err=True)
         sys.exit(2)
     app = build_app(settings)
+    try:
+        lease = acquire(app.store.engine, f"matrix:{config.user_id}")
+    except LeaseHeldError as exc:
+        app.close()
+        log.error("matrix: not starting for %s: %s", config.user_id, exc)
+        click.echo(
+            f"Not starting: Matrix account {config.user_id} is already running; {exc}.", err=True
+        )
+        sys.exit(3)
     channel = MatrixChannel(config, app.service, app.kv)
     app.notifier.add_sender(MatrixSender(channel))
+    running = keep_while(lease, _run_until_signal(channel), on_lost=channel.stop)
     try:
-        asyncio.run(app.with_background(_run_until_signal(channel)))
+        asyncio.run(app.with_background(running))
     except MatrixLoginError as exc:
         click.echo(f"Inloggen bij de Matrix-server lukte niet: {exc}", err=True)
         sys.exit(1)
+    except LeaseLostError as exc:
+        click.echo(f"Stopped: {exc}.", err=True)
+        sys.exit(3)
     finally:
         app.close()

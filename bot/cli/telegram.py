@@ -32,6 +32,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.cli.common import build_app
 from bot.ops.web import add_ops_routes
 from bot.settings import Settings
+from bot.store.seen import SqlUpdateLedger
 
 
 @click.command(name="telegram")
@@ -89,7 +90,9 @@ def command(api_url: str | None, webhook: bool | None) -> None:
     try:
         if config is not None:
             routes = partial(add_ops_routes, health=app.ops.health, metrics=app.ops.metrics)
-            asyncio.run(app.with_background(run_webhook(channel, bot, config, extra_routes=routes)))
+            once = SqlUpdateLedger(app.store.engine, "telegram")  # several workers: once each
+            serve = run_webhook(channel, bot, config, extra_routes=routes, once=once)
+            asyncio.run(app.with_background(serve))
         else:
             asyncio.run(app.with_background(run_polling(channel, bot)))
     except TelegramUnauthorizedError:

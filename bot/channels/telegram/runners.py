@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -31,6 +30,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.once import UpdateLedger, handle_once
+from bot.channels.telegram.webhook_secret import derived_webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -164,14 +165,21 @@ async def run_webhook(
     *,
     stop: asyncio.Event | None = None,
     extra_routes: ExtraRoutes | None = None,
+    once: UpdateLedger | None = None,
 ) -> None:
     """Serve the webhook until SIGINT/SIGTERM (or ``stop`` is set).
 
-    Without a configured secret a random one is made for this run: the bot
-    registers it with ``setWebhook`` itself, so nothing else needs to know it.
+    With ``once`` (the workers' shared ledger) an update delivered twice, to
+    this worker or another, is handled once (:mod:`bot.channels.telegram.once`).
+
+    Without a configured secret one is derived from the bot token, the same in
+    every worker (:mod:`bot.channels.telegram.webhook_secret`); the bot
+    registers it with ``setWebhook`` itself.
     """
-    secret = config.secret or secrets.token_urlsafe(32)
+    secret = config.secret or derived_webhook_secret(bot.token)
     dispatcher = channel.dispatcher()
+    if once is not None:
+        handle_once(dispatcher, once)
     me = await introduce(bot)
     app = webhook_app(bot, dispatcher, secret, config.path, extra_routes)
     runner = web.AppRunner(app, handle_signals=False)

@@ -9,7 +9,8 @@
 // (4) sendDocument, setMyCommands, getMyCommands and setMyDescription do not exist; (5) the edit
 // methods and answerCallbackQuery answer `null` where the Bot API answers `true`,
 // and removing a keyboard is ignored; (6) it listens on `localhost` (may be ::1)
-// and turns port 0 into 9000. Our own routes are installed *before* the emulator's
+// and turns port 0 into 9000; (7) presses sent at once to a webhook shared one
+// callback query id. Our own routes are installed *before* the emulator's
 // (express matches in order), so nothing in node_modules is edited.
 //
 // Usage: node launch-emulator.js [--port N]   (default 0: the OS picks a free port)
@@ -369,6 +370,19 @@ TelegramServer.prototype.addUserUpdate = async function addUserUpdate(update) {
   }
   this.storage.userMessages.push(update);
   this.updateId += 1;
+};
+
+// (7) Button presses sent at once to a webhook got the same callback query id: the
+// library numbers a press only after the webhook answered. Number it first.
+TelegramServer.prototype.addUserCallback = async function addUserCallback(callbackQuery) {
+  const callbackId = this.callbackId;
+  this.callbackId += 1;
+  await this.addUserUpdate({
+    ...this.getCommonFields(callbackQuery.botToken),
+    callbackQuery,
+    callbackId,
+  });
+  this.emit('AddedUserCallbackQuery');
 };
 
 async function main() {
