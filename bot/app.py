@@ -44,8 +44,11 @@ from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
+from bot.service.together.confirm import ConfirmCounts, schedule_confirm_reminders
+from bot.service.together.confirm_words import ConfirmWords, display_name
 from bot.settings import Settings
 from bot.store import stats
+from bot.store.confirm import SqlConfirmStore
 from bot.store.followup import SqlFollowupStore
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
@@ -194,6 +197,14 @@ def create_app(
         audit=people.append_audit,
     )
     gate.word_handlers.append(words)
+    # A colleague confirms the vier-ogen overleg (issue 10).
+    confirm = SqlConfirmStore(store.engine, store.sealer)
+    store.purge_hooks["confirmations"] = confirm.purge_hook()
+    gate.word_handlers.append(
+        ConfirmWords(
+            confirm, followup, store.records, people, store, settings_of, audit=people.append_audit
+        )
+    )
     store.default_retention_days = book.org.bewaartermijn_dagen  # others: per organisation
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
@@ -203,6 +214,9 @@ def create_app(
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
     schedule_reminders(scheduler, followup, notifier)
+    schedule_confirm_reminders(
+        scheduler, confirm, notifier, lambda org_id, pid: display_name(people, org_id, pid)
+    )
     reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
     ops = Ops(
         HealthCheck(
@@ -233,10 +247,9 @@ def create_app(
 
 def count_sources(store: SqlStore) -> list[CountSource]:
     """More counts for ``overzicht`` (chat and CSV) from other parts: escalations
-    and their outcomes, confirmations given. Each part adds its own source here;
-    none yet, so those rows are absent (counted as nothing)."""
-    del store  # the sources read their own tables on the store's engine
-    return []
+    and their outcomes, confirmations given. Each part adds its own source here
+    (the sources read their own tables on the store's engine)."""
+    return [ConfirmCounts(SqlConfirmStore(store.engine, store.sealer))]
 
 
 def org_settings(
