@@ -252,10 +252,10 @@ ASK_CLOSED = (
     "Dit kanaal is niet versleuteld, dus de inhoud staat hier niet. "
     "Open een versleuteld gesprek of kijk samen op het scherm."
 )
-ASK_FOOT = "Klopt dit? Typ: klopt {code}, of: klopt niet {code}."
+ASK_FOOT = "Klopt dit, of klopt het niet helemaal?"
 REMINDER = (
     "{colleague} heeft het vier-ogen overleg{case} nog niet bevestigd. "
-    "Iemand anders vragen? Typ: bevestigen. Verder zonder? Typ: zonder bevestiging."
+    "Wil je iemand anders vragen, of ga je verder zonder bevestiging?"
 )
 TOLD_CONFIRMED = "{colleague} heeft het vier-ogen overleg{case} bevestigd."
 TOLD_NOT_QUITE = "{colleague} vindt dat het vier-ogen overleg{case} niet helemaal klopt."
@@ -282,9 +282,11 @@ def answer_choices(request: Confirmation) -> tuple[Choice, ...]:
 
 
 def ask_text(asker: str, request: Confirmation, part: Sequence[str], show: bool) -> str:
-    """What the colleague reads: who asks, the case code, the part (when allowed)."""
+    """What the colleague reads: who asks, the case code, the part (when allowed).
+    The answer words ("klopt b12") are the notice's quick replies: a channel
+    without buttons lists them under the text."""
     head = ASK_HEAD.format(asker=asker, case=case_text(request.case_code))
-    foot = ASK_FOOT.format(code=request.code)
+    foot = ASK_FOOT
     if not show:
         return f"{head}\n{ASK_CLOSED}\n{foot}"[:MAX_TEXT]
     room = MAX_TEXT - len(head) - len(foot) - 4

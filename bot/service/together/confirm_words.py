@@ -65,10 +65,7 @@ NO_RECORD = (
     "Maak die eerst (kies Vier-ogen overleg in het menu)."
 )
 PICK_HEAD = "Welke collega bevestigt het vier-ogen overleg{case}?"
-PICK_HINT = (
-    "Typ bijvoorbeeld: bevestigen 1, of bevestigen en een deel van de naam. "
-    "Staat je collega naast je? Typ: bevestigcode."
-)
+PICK_HINT = "Je kunt ook typen: bevestigen en een deel van de naam."
 NO_COLLEAGUES = "Er zijn nog geen collega's van {org} bij de bot. Typ: bevestigcode."
 UNKNOWN_COLLEAGUE = "Die collega ken ik niet bij {org}. Typ: bevestigen, voor de lijst."
 SEVERAL = "Meer collega's passen bij die naam: {names}. Typ meer van de naam."
