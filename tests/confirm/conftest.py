@@ -20,7 +20,16 @@ BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.pee
 
 @pytest.fixture(params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConfirmWorld]:
-    name = request.param
+    yield from _world(request, tmp_path, request.param)
+
+
+@pytest.fixture(params=BACKENDS[1:])
+def sql_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ConfirmWorld]:
+    """SQLite and PostgreSQL only (rights and key rotation are the SQL store's)."""
+    yield from _world(request, tmp_path, request.param)
+
+
+def _world(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> Iterator[ConfirmWorld]:
     url: str | None = None
     database = None
     if name == "sqlite":
