@@ -105,6 +105,7 @@ class ConfirmWords:
         settings_of: Callable[[int | None], Mapping[str, Any]],
         *,
         audit: Callable[[Sequence[AuditEntry]], None] | None = None,
+        queued: Callable[[str], None] | None = None,
     ) -> None:
         self.store = store
         self.followup = followup
@@ -113,6 +114,9 @@ class ConfirmWords:
         self.outbox = outbox
         self.settings_of = settings_of
         self.audit = audit
+        self.queued = queued
+        """Called with the receiver's channel after a notice went into the outbox:
+        delivery may start now (``bot.app.DeliverSoon``), not at the next round."""
 
     def __call__(self, text: str, member: Membership, now: datetime) -> Answered | None:
         words = " ".join(text.lower().split())
@@ -343,6 +347,9 @@ class ConfirmWords:
     def _send(self, person_id: int, org_id: int, notice: Notice, now: datetime) -> None:
         """Into the outbox: the next scheduler round delivers it on their channel."""
         self.outbox.queue_message(str(org_id), str(person_id), notice, now)
+        channel = _channel_of(self.people, person_id)
+        if self.queued is not None and channel is not None:
+            self.queued(channel)
 
     def _audit(
         self, member: Membership, action: AuditAction, record_id: str, now: datetime
