@@ -215,6 +215,7 @@ def create_app(
             settings_of,
             audit=people.append_audit,
             queued=deliver_soon,
+            identifiers=lambda: service.identifiers,
         )
     )
     store.default_retention_days = book.org.bewaartermijn_dagen  # others: per organisation

@@ -125,6 +125,8 @@ def test_not_quite_asks_a_remark_that_joins_the_record(world: ConfirmWorld) -> N
     assert ASK_CLOSED in notice.text and "Dilemma" not in notice.text
 
     assert "Wat klopt er niet helemaal?" in cees.say("klopt niet")  # one request: no code
+    refused = cees.say("Bel de moeder eerst, 06-12345678.")  # identifying: asked again
+    assert "iemand kunt herkennen" in refused and "Dank je" not in refused
     remark = "Het overleg was op woensdag, niet op donderdag."
     assert "krijgt je opmerking" in cees.say(remark)
     line = f"Niet helemaal bevestigd door Cees, 27-11-2026: {remark}"

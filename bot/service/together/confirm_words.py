@@ -24,7 +24,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.engine.context import FindsIdentifiers
 from bot.engine.messages import Choice, Reply, Say
+from bot.identify import PatternDetector
+from bot.identify.findings import describe
 from bot.org.model import AuditAction, AuditEntry, Membership
 from bot.service.access import Answered, PeopleStore
 from bot.service.followup import FollowupStore, zone_of
@@ -81,6 +84,10 @@ WRONG_CODE = "Deze code klopt niet, is al gebruikt of is verlopen. Vraag je coll
 OWN_CODE = "Dit is je eigen code. Laat een collega die typen op de eigen telefoon."
 UNKNOWN_REQUEST = "Dat verzoek ken ik niet, of het is al beantwoord."
 ASK_REMARK = "Wat klopt er niet helemaal? Schrijf het kort in één bericht, zonder namen."
+REMARK_IDENTIFYING = (
+    "In je opmerking staat iets waaraan je iemand kunt herkennen ({found}). "
+    "Schrijf de opmerking opnieuw, zonder die gegevens."
+)
 THANKS = "Dank je. {asker} hoort dat het klopt."
 THANKS_REMARK = "Dank je. {asker} krijgt je opmerking bij de vastlegging."
 WITHOUT_TEXT = "Genoteerd: je gaat verder zonder bevestiging."
@@ -88,6 +95,7 @@ NOTHING_OPEN = "Er staat geen vraag om bevestiging open."
 LIST_MAX = 5
 REMARK_MAX = 300
 
+_PATTERNS = PatternDetector()
 _ANSWER = re.compile(r"^klopt(?P<not>\s+niet(?:\s+helemaal)?)?(?:\s+b(?P<id>\d{1,9}))?$")
 _CODE = re.compile(r"^bevestig\s+([a-z2-7]{4}-?[a-z2-7]{4})$")
 
@@ -106,6 +114,7 @@ class ConfirmWords:
         *,
         audit: Callable[[Sequence[AuditEntry]], None] | None = None,
         queued: Callable[[str], None] | None = None,
+        identifiers: Callable[[], FindsIdentifiers] | None = None,
     ) -> None:
         self.store = store
         self.followup = followup
@@ -115,6 +124,9 @@ class ConfirmWords:
         self.settings_of = settings_of
         self.audit = audit
         self.queued = queued
+        self.identifiers = identifiers or (lambda: _PATTERNS)
+        """What keeps names, phone numbers and the like out of a remark (the
+        service's detector: ``ConversationService.identifiers``)."""
         """Called with the receiver's channel after a notice went into the outbox:
         delivery may start now (``bot.app.DeliverSoon``), not at the next round."""
 
@@ -319,6 +331,8 @@ class ConfirmWords:
         ]
         if not waiting:
             return None
+        if found := self.identifiers().find(text):
+            return _say(REMARK_IDENTIFYING.format(found=describe(found)))
         return self._finish(member, waiting[0], text[:REMARK_MAX], now)
 
     def _finish(
