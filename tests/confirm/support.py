@@ -64,6 +64,7 @@ class ConfirmWorld(World):
                 memory.purge_hooks["followup"] = followup.purge_hook()
                 self._memory = (memory, people, followup)
                 self._confirm_memory = MemoryConfirmStore(memory)
+                memory.purge_hooks["confirmations"] = self._confirm_memory.purge_before
             conversations, people_store, followup_store = self._memory
             assert self._confirm_memory is not None
             confirm: ConfirmStore = self._confirm_memory

@@ -196,3 +196,15 @@ def test_the_coffee_machine_code(world: ConfirmWorld) -> None:
     late = ann.say("bevestigcode").split("Je code: ")[1].split()[0]
     world.clock.now = T0 + timedelta(minutes=16)
     assert "verlopen" in cees.say(f"bevestig {late}")  # 15 minutes
+
+
+def test_requests_go_with_the_records_after_the_retention(world: ConfirmWorld) -> None:
+    ann, bram, _cees, _dirk = people(world)
+    made_record(ann)
+    ann.say("bevestigen bram")
+    confirm = world.confirms[-1]
+    assert confirm.get(1) is not None
+    store = world.processes[-1].conversations
+    store.purge_all(T0 + timedelta(days=1))  # records and requests made before this go
+    assert confirm.get(1) is None
+    assert "ken ik niet" in bram.say("klopt b1")
