@@ -25,12 +25,12 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.engine.messages import Choice
-from bot.service.followup import MORNING, Sends, zone_of
+from bot.service.followup import MORNING, Sends
 from bot.service.ports import ConversationKey, Job, Notice
 from bot.service.scheduler import Scheduler
 
@@ -379,7 +379,3 @@ def schedule_confirm_reminders(
 
     scheduler.on(REMINDER_JOB, handler)
     scheduler.every(REMINDER_JOB, REMINDER_JOB, interval)
-
-
-def local_day(moment: datetime, settings: Mapping[str, Any]) -> date:
-    return moment.astimezone(zone_of(settings)).date()

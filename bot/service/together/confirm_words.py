@@ -83,6 +83,7 @@ CODE_TEXT = (
 WRONG_CODE = "Deze code klopt niet, is al gebruikt of is verlopen. Vraag je collega om een nieuwe."
 OWN_CODE = "Dit is je eigen code. Laat een collega die typen op de eigen telefoon."
 UNKNOWN_REQUEST = "Dat verzoek ken ik niet, of het is al beantwoord."
+MANY_WAITING = "Er wachten meer vragen op je. Typ de code erbij, bijvoorbeeld: klopt {code}."
 ASK_REMARK = "Wat klopt er niet helemaal? Schrijf het kort in één bericht, zonder namen."
 REMARK_IDENTIFYING = (
     "In je opmerking staat iets waaraan je iemand kunt herkennen ({found}). "
@@ -260,6 +261,7 @@ class ConfirmWords:
                 code_until=now + CODE_VALID,
             )
         )
+        self._audit(member, AuditAction.CONFIRMATION_REQUESTED, record.id, now)
         return _say(CODE_TEXT.format(code=code))
 
     def _without(self, member: Membership, now: datetime) -> Answered:
@@ -287,7 +289,6 @@ class ConfirmWords:
         stored = next((r for r in self.records(request.key) if r.id == request.record_id), None)
         part = vier_ogen_part(stored.text) if stored is not None else []
         asker = self._name(member.org.id, request.asker_id)
-        self._audit(member, AuditAction.CONFIRMATION_REQUESTED, request.record_id, now)
         # Both phones are together: the question comes here, as on any channel.
         show = may_show_text(_channel_of(self.people, member.person.id), settings)
         text = ask_text(asker, request, part, show)
@@ -300,8 +301,10 @@ class ConfirmWords:
             r for r in self.store.open_for(member.org.id, member.person.id) if r.state == ASKED
         ]
         if number is None:
-            if len(waiting) != 1:
-                return None if not waiting else _say(UNKNOWN_REQUEST)
+            if not waiting:
+                return None  # not ours: "klopt" may answer the conversation
+            if len(waiting) > 1:
+                return _say(MANY_WAITING.format(code=waiting[0].code))
             request = waiting[0]
         else:
             found = self.store.get(int(number))
