@@ -44,8 +44,11 @@ from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
+from bot.service.together.confirm import ConfirmCounts, schedule_confirm_reminders
+from bot.service.together.confirm_words import ConfirmWords, display_name
 from bot.settings import Settings
 from bot.store import stats
+from bot.store.confirm import SqlConfirmStore
 from bot.store.followup import SqlFollowupStore
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
@@ -83,6 +86,8 @@ class App:
     #: Reloads changed flows while the bot runs (SIGHUP, file changes).
     reloader: FlowReloader | None = None
     followup: SqlFollowupStore | None = None
+    #: Starts outbox delivery when a chat word queued a notice (confirmations).
+    deliver_soon: DeliverSoon | None = None
 
     def close(self) -> None:
         self.service.close()
@@ -93,6 +98,8 @@ class App:
         due jobs (the retention purge) and outbox delivery, every half minute;
         and the flows reloaded on SIGHUP or a changed file (bot.service.reload)."""
         stop = asyncio.Event()
+        if self.deliver_soon is not None:
+            self.deliver_soon.loop = asyncio.get_running_loop()
         loops = [asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))]
         if self.reloader is not None:
             loops.append(asyncio.create_task(self.reloader.run(stop)))
@@ -194,6 +201,23 @@ def create_app(
         audit=people.append_audit,
     )
     gate.word_handlers.append(words)
+    # A colleague confirms the vier-ogen overleg (issue 10).
+    confirm = SqlConfirmStore(store.engine, store.sealer)
+    store.purge_hooks["confirmations"] = confirm.purge_hook()
+    deliver_soon = DeliverSoon()
+    gate.word_handlers.append(
+        ConfirmWords(
+            confirm,
+            followup,
+            store.records,
+            people,
+            store,
+            settings_of,
+            audit=people.append_audit,
+            queued=deliver_soon,
+            identifiers=lambda: service.identifiers,
+        )
+    )
     store.default_retention_days = book.org.bewaartermijn_dagen  # others: per organisation
     log.info("flows %s loaded (%d flows)", book.hash, len(book.flows))
     scheduler = Scheduler(store, clock, offload=service.offload)
@@ -203,6 +227,10 @@ def create_app(
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
     schedule_reminders(scheduler, followup, notifier)
+    schedule_confirm_reminders(
+        scheduler, confirm, notifier, lambda org_id, pid: display_name(people, org_id, pid)
+    )
+    deliver_soon.notifier = notifier
     reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
     ops = Ops(
         HealthCheck(
@@ -228,15 +256,15 @@ def create_app(
         ops,
         reloader=reloader,
         followup=followup,
+        deliver_soon=deliver_soon,
     )
 
 
 def count_sources(store: SqlStore) -> list[CountSource]:
     """More counts for ``overzicht`` (chat and CSV) from other parts: escalations
-    and their outcomes, confirmations given. Each part adds its own source here;
-    none yet, so those rows are absent (counted as nothing)."""
-    del store  # the sources read their own tables on the store's engine
-    return []
+    and their outcomes, confirmations given. Each part adds its own source here
+    (the sources read their own tables on the store's engine)."""
+    return [ConfirmCounts(SqlConfirmStore(store.engine, store.sealer))]
 
 
 def org_settings(
@@ -286,6 +314,33 @@ def load_name_check(
     thread = Thread(target=load, name="name-check", daemon=True)
     thread.start()
     return thread
+
+
+class DeliverSoon:
+    """Delivers the outbox now, on the running bot's event loop, when a chat word
+    queued a notice (a word is handled in the loop or in a store thread): the
+    colleague hears it at once instead of at the next scheduler round. Only for
+    a receiver on a channel this process serves; without a running loop (tests,
+    ``voorkomen chat``) it does nothing: the round comes."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.notifier: Notifier | None = None
+        self._running: set[asyncio.Task[int]] = set()
+
+    def __call__(self, channel: str) -> None:
+        loop, notifier = self.loop, self.notifier
+        if loop is None or notifier is None or loop.is_closed():
+            return
+        if channel not in notifier.senders:
+            return
+
+        def start() -> None:
+            task = loop.create_task(notifier.deliver_waiting())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+        loop.call_soon_threadsafe(start)
 
 
 class PeopleAddresses:

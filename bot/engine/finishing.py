@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine import texts
-from bot.engine.messages import DocumentRequest, RecordFinished, Say
+from bot.engine.messages import Choice, DocumentRequest, RecordFinished, Say
 from bot.engine.review import Reviewer
 from bot.engine.scope import join_path
 from bot.engine.state import EntryKind, Mode, State
@@ -98,4 +98,8 @@ class Finisher(Reviewer):
         )
         self.replies.append(Say(texts.DONE.format(days=self.book.org.bewaartermijn_dagen)))
         self.replies.append(doc)
+        end = self.end_step(state)
+        if end.then:  # e.g. the offer to have a colleague confirm the vier-ogen overleg
+            actions = tuple(Choice(key, label) for key, label in end.then_choices)
+            self.replies.append(Say(end.then, actions=actions))
         return State(mode=Mode.IDLE, serial=state.serial + 1, ended=True)

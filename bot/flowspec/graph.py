@@ -136,6 +136,9 @@ class EndStep(_StepCommon):
 
     kind: Literal["end"] = "end"
     template: str
+    then: str | None = None
+    """Said after the vastlegging, with ``then_choices`` as quick replies (key, label)."""
+    then_choices: tuple[tuple[str, str], ...] = ()
 
 
 Step = SayStep | AdviseStep | AskStep | SetStep | CallStep | ForeachStep | EndStep

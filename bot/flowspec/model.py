@@ -103,6 +103,12 @@ class EndStep(_Strict):
     id: StepId
     end: TemplateName
     when: None = None
+    then: Annotated[str, StringConstraints(min_length=1, max_length=600)] | None = None
+    """Plain text said after the vastlegging (at the top level), e.g. an offer."""
+    then_choices: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=24)]] = Field(
+        default_factory=dict
+    )
+    """Quick replies under ``then``: the key is sent as typed text, the value is the label."""
 
 
 AnyStep = SayStep | AdviseStep | AskStep | SetStep | CallStep | ForeachStep | EndStep
@@ -142,5 +148,8 @@ class OrgSettings(_Strict):
     vrije_tekst_zonder_versleuteling: bool = False
     bewaartermijn_dagen: int = Field(default=30, ge=1, le=3650)
     tijdzone: NonEmpty = "Europe/Amsterdam"  # reminders come at 09:00 here (bot.service.followup)
+    # A colleague's confirmation of the vier-ogen overleg: after this many working
+    # days without an answer the professional is reminded (bot.service.together.confirm).
+    bevestigen_binnen_werkdagen: int = Field(default=2, ge=1, le=20)
     teksten: dict[str, str] = Field(default_factory=dict)
     lijsten: dict[str, dict[str, NonEmpty]] = Field(default_factory=dict)

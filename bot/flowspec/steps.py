@@ -240,7 +240,10 @@ class StepCompiler:
             )
             ok = False
         common["branches"] = ()
-        return graph.EndStep(**common, template=model.end) if ok else None
+        if not ok:
+            return None
+        choices = tuple(model.then_choices.items())
+        return graph.EndStep(**common, template=model.end, then=model.then, then_choices=choices)
 
     def _ask(
         self, source: SourceBlock, model: shapes.AskStep, path: Path, common: _Common

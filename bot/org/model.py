@@ -110,6 +110,8 @@ class AuditAction(StrEnum):
     MEMBER_ERASED = "member.erased"
     CASE_EXPORTED = "case.exported"
     CASE_ERASED = "case.erased"
+    CONFIRMATION_REQUESTED = "confirmation.requested"
+    CONFIRMATION_ANSWERED = "confirmation.answered"
 
 
 @dataclass(frozen=True, slots=True)

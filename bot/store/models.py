@@ -354,6 +354,7 @@ class DataKey(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+from bot.store import confirm_models as _confirm_models  # noqa: E402,F401  (its table)
 from bot.store import followup_models as _followup_models  # noqa: E402,F401  (its tables)
 from bot.store import lease as _lease  # noqa: E402,F401  (its table)
 from bot.store import seen as _seen  # noqa: E402,F401  (its table)

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import and_, select, update
 
 from bot.crypto.keyring import REFRESH_AFTER
+from bot.store.confirm import reseal_remarks
 from bot.store.sealing import NO_ORG, sealed_for
 from bot.store.sql import SqlStore
 from bot.store.tables import answers as _answers
@@ -43,7 +44,7 @@ class Resealed:
     """How many rows were re-sealed, per table, and which conversations were busy."""
 
     counts: dict[str, int] = field(
-        default_factory=lambda: {"records": 0, "outbox": 0, "conversations": 0}
+        default_factory=lambda: {"records": 0, "outbox": 0, "conversations": 0, "confirmations": 0}
     )
     busy: int = 0
 
@@ -80,6 +81,7 @@ def reseal(store: SqlStore, org: str) -> Resealed:
     result = Resealed()
     result.counts["records"] = _reseal_records(store, org)
     result.counts["outbox"] = _reseal_outbox(store, org)
+    result.counts["confirmations"] = reseal_remarks(store.engine, store.sealer, org)
     done, busy = _reseal_conversations(store, org)
     result.counts["conversations"] = done
     result.busy = busy

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Table, delete, or_, select
 from bot.org.model import AuditAction, AuditEntry
 from bot.store import models
 from bot.store.audit import append_audit_in
+from bot.store.confirm import erase_person_in, erase_records_in, export_person_in
 from bot.store.followup_models import FollowupAction, FollowupRecord
 from bot.store.sealing import Sealer, org_label
 from bot.store.sql import SqlStore, scrub
@@ -158,6 +159,7 @@ class SqlRights:
                         .order_by(_actions.c.due_on)
                     )
                 ],
+                "bevestigingen": export_person_in(conn, self._seal, person_id),
                 "berichten": [
                     {
                         "tekst": self._seal.open_text(org_label(r.org_id), "outbox.text", r.text),
@@ -221,6 +223,7 @@ class SqlRights:
             actions = conn.execute(
                 delete(_actions).where(_actions.c.org_id == org_id, _actions.c.case_code == code)
             ).rowcount
+            erase_records_in(conn, [str(i) for i in record_ids])
             if record_ids:
                 conn.execute(
                     delete(_record_index).where(
@@ -277,6 +280,7 @@ def erase_member_in(engine: Engine, person_id: int, now: datetime) -> dict[str, 
             "memberships": len(orgs),
         }
         conn.execute(delete(_record_index).where(_record_index.c.person_id == person_id))
+        erase_person_in(conn, person_id)  # requests they made or were asked to confirm
         conn.execute(delete(_roles).where(_roles.c.person_id == person_id))
         conn.execute(
             delete(_codes).where(

@@ -399,7 +399,8 @@ async def test_walks_the_shipped_dilemma_flow_encrypted(
         await walk.say(_answer(ask, step))
     final = [r for r in walk.replies if isinstance(r, Document) and r.final]
     assert final, "the dilemma flow did not end with a vastlegging"
-    message, attachment = walk.received[-2:]
+    *_, message, attachment, offer = walk.received  # the offer to confirm comes last
+    assert "collega het vier-ogen overleg bevestigt" in offer.body
     html = message.content["formatted_body"]
     assert "**" not in html  # the template's Markdown became HTML
     assert "\\" not in html

@@ -14,6 +14,7 @@ from bot.app import create_app
 from bot.service.followup import REMINDER_JOB
 from bot.service.ports import Job
 from bot.service.scheduler import RETENTION_JOB
+from bot.service.together.confirm import REMINDER_JOB as CONFIRM_JOB
 from bot.settings import Settings
 from tests.support.chat import FIXTURES
 
@@ -29,6 +30,7 @@ def test_a_running_channel_runs_due_jobs_beside_it(tmp_path: Path) -> None:
     app = create_app(settings)
     try:
         assert sorted(j.name or "" for j in app.store.pending_jobs()) == [
+            CONFIRM_JOB,
             REMINDER_JOB,
             RETENTION_JOB,
         ]
@@ -50,7 +52,7 @@ def test_a_running_channel_runs_due_jobs_beside_it(tmp_path: Path) -> None:
         assert seen == ["p1"]
         # The retention purge ran in the same round and is due again in an hour.
         jobs = app.store.pending_jobs()
-        assert {j.name for j in jobs} == {RETENTION_JOB, REMINDER_JOB}
+        assert {j.name for j in jobs} == {RETENTION_JOB, REMINDER_JOB, CONFIRM_JOB}
         assert all(j.due_at > app.scheduler.clock() for j in jobs)
     finally:
         app.close()

@@ -1,0 +1,201 @@
+"""``MemoryConfirmStore``: the in-memory twin of ``bot.store.confirm``.
+
+For tests and the console, held to the same behaviour as the SQL store (the
+tests run both). Adding the confirmation line to a record changes the
+``MemoryStore``'s own copy of the record under its lock: the memory store has
+no method for that yet (``bot.store.memory`` is being split; once it is, this
+belongs there as ``add_record_line``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.service.together.confirm import (
+    ASKED,
+    CODE,
+    METRIC,
+    OPEN_STATES,
+    REMARK,
+    REPLACED,
+    Confirmation,
+    NewConfirmation,
+    with_line,
+)
+from bot.store.confirm import ANSWERED_STATES, categories
+from bot.store.memory import MemoryStore
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class MemoryConfirmStore:
+    """``ConfirmStore`` in memory, beside a ``MemoryStore`` (whose records it amends)."""
+
+    def __init__(self, conversations: MemoryStore) -> None:
+        self._conversations = conversations
+        self._lock = threading.Lock()
+        self._rows: dict[int, Confirmation] = {}
+        self._codes: dict[int, str] = {}
+        self._last_id = 0
+
+    def add(self, new: NewConfirmation) -> Confirmation:
+        with self._lock:
+            for row in list(self._rows.values()):
+                if row.record_id == new.record_id and row.state in OPEN_STATES:
+                    self._rows[row.id] = replace(row, state=REPLACED, remind_at=None)
+                    self._codes.pop(row.id, None)
+            self._last_id += 1
+            row = Confirmation(
+                id=self._last_id,
+                org_id=new.org_id,
+                asker_id=new.asker_id,
+                record_id=new.record_id,
+                key=new.key,
+                case_code=new.case_code,
+                colleague_id=new.colleague_id,
+                state=new.state,
+                asked_at=_utc(new.asked_at),
+                remind_at=None if new.remind_at is None else _utc(new.remind_at),
+                reminded=0,
+                code_until=None if new.code_until is None else _utc(new.code_until),
+            )
+            self._rows[row.id] = row
+            if new.code_hash is not None:
+                self._codes[row.id] = new.code_hash
+            return row
+
+    def get(self, confirmation_id: int) -> Confirmation | None:
+        with self._lock:
+            return self._rows.get(confirmation_id)
+
+    def by_code(self, code_hash: str, now: datetime) -> Confirmation | None:
+        with self._lock:
+            for row_id, stored in self._codes.items():
+                row = self._rows[row_id]
+                if (
+                    stored == code_hash
+                    and row.state == CODE
+                    and row.code_until is not None
+                    and row.code_until >= now
+                ):
+                    return row
+        return None
+
+    def move(
+        self,
+        confirmation_id: int,
+        from_states: Sequence[str],
+        state: str,
+        now: datetime,
+        *,
+        colleague_id: int | None = None,
+        remark: str | None = None,
+        remind_at: datetime | None = None,
+    ) -> bool:
+        with self._lock:
+            row = self._rows.get(confirmation_id)
+            if row is None or row.state not in from_states:
+                return False
+            row = replace(
+                row,
+                state=state,
+                colleague_id=row.colleague_id if colleague_id is None else colleague_id,
+                remind_at=_utc(remind_at) if state == ASKED and remind_at else None,
+                answered_at=_utc(now) if state in ANSWERED_STATES else row.answered_at,
+                remark=row.remark if remark is None else remark,
+            )
+            if state == ASKED:
+                self._codes.pop(confirmation_id, None)
+            self._rows[confirmation_id] = row
+            return True
+
+    def claim_reminder(self, confirmation_id: int, reminded: int) -> bool:
+        with self._lock:
+            row = self._rows.get(confirmation_id)
+            if row is None or row.state != ASKED or row.reminded != reminded:
+                return False
+            self._rows[confirmation_id] = replace(row, reminded=reminded + 1, remind_at=None)
+            return True
+
+    def add_record_line(self, record_id: str, line: str) -> str | None:
+        store = self._conversations
+        with store._lock:  # (see the module doc)
+            found = store._records.get(record_id)
+            if found is None:
+                return None
+            key, stored = found
+            data = json.loads(stored)
+            data["text"] = with_line(str(data["text"]), line)
+            store._records[record_id] = (key, json.dumps(data))
+            return str(data["text"])
+
+    def _all(self) -> list[Confirmation]:
+        with self._lock:
+            return list(self._rows.values())
+
+    def open_for(self, org_id: int, colleague_id: int) -> list[Confirmation]:
+        return _newest(
+            r
+            for r in self._all()
+            if r.org_id == org_id and r.colleague_id == colleague_id and r.state in (ASKED, REMARK)
+        )
+
+    def open_of(self, org_id: int, asker_id: int) -> list[Confirmation]:
+        return _newest(
+            r
+            for r in self._all()
+            if r.org_id == org_id and r.asker_id == asker_id and r.state in OPEN_STATES
+        )
+
+    def recent_colleagues(self, org_id: int, asker_id: int) -> list[int]:
+        found: list[int] = []
+        for r in _newest(r for r in self._all() if r.org_id == org_id and r.asker_id == asker_id):
+            if r.colleague_id is not None and r.colleague_id not in found:
+                found.append(r.colleague_id)
+        return found
+
+    def due_reminders(self, now: datetime, limit: int) -> list[Confirmation]:
+        due = [
+            r
+            for r in self._all()
+            if r.state == ASKED and r.remind_at is not None and r.remind_at <= now
+        ]
+        return sorted(due, key=lambda r: (r.remind_at or now, r.id))[:limit]
+
+    def monthly_counts(self, org_id: int) -> list[tuple[str, str, str, int]]:
+        counts: dict[tuple[str, str], int] = {}
+        for r in self._all():
+            if r.org_id != org_id:
+                continue
+            month = r.asked_at.strftime("%Y-%m")
+            for category in categories(r.state, r.colleague_id):
+                counts[(month, category)] = counts.get((month, category), 0) + 1
+        return [(m, METRIC, c, n) for (m, c), n in sorted(counts.items())]
+
+    # ------------------------------------------------------------ rights and retention
+
+    def purge_before(self, cutoff: datetime) -> int:
+        with self._lock:
+            gone = [i for i, r in self._rows.items() if r.asked_at < cutoff]
+            for i in gone:
+                del self._rows[i]
+                self._codes.pop(i, None)
+            return len(gone)
+
+    def erase_person(self, person_id: int) -> int:
+        with self._lock:
+            gone = [i for i, r in self._rows.items() if person_id in (r.asker_id, r.colleague_id)]
+            for i in gone:
+                del self._rows[i]
+                self._codes.pop(i, None)
+            return len(gone)
+
+
+def _newest(rows: Iterable[Confirmation]) -> list[Confirmation]:
+    return sorted(rows, key=lambda r: (r.asked_at, r.id), reverse=True)
