@@ -1,7 +1,7 @@
 """Leases: at most one process at a time per name (one Matrix sync process per account).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 
 Written from the model in ``bot.store.lease`` as it was then, and frozen.
