@@ -44,8 +44,15 @@ from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
+from bot.service.together.escalation_jobs import (
+    EscalationCounts,
+    recent_records,
+    schedule_escalation_reminders,
+)
+from bot.service.together.escalation_words import EscalationWords
 from bot.settings import Settings
 from bot.store import stats
+from bot.store.escalations import SqlEscalationStore
 from bot.store.followup import SqlFollowupStore
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
@@ -203,6 +210,22 @@ def create_app(
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
     schedule_reminders(scheduler, followup, notifier)
+    # Escalation to the Team complexe problematiek (issue 10): words, the meeting's reminder.
+    escalations = SqlEscalationStore(store.engine, store.sealer)
+    store.purge_hooks["escalations"] = escalations.purge_hook()
+    gate.word_handlers.append(
+        EscalationWords(
+            escalations,
+            people,
+            store,
+            settings_of,
+            records=recent_records(followup, store.records),
+            schedule=scheduler,
+            addresses=PeopleAddresses(people),
+            audit=people.append_audit,
+        )
+    )
+    schedule_escalation_reminders(scheduler, escalations, notifier)
     reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
     ops = Ops(
         HealthCheck(
@@ -233,10 +256,8 @@ def create_app(
 
 def count_sources(store: SqlStore) -> list[CountSource]:
     """More counts for ``overzicht`` (chat and CSV) from other parts: escalations
-    and their outcomes, confirmations given. Each part adds its own source here;
-    none yet, so those rows are absent (counted as nothing)."""
-    del store  # the sources read their own tables on the store's engine
-    return []
+    and their outcomes, confirmations given. Each part adds its own source here."""
+    return [EscalationCounts(SqlEscalationStore(store.engine, store.sealer))]
 
 
 def org_settings(

@@ -110,6 +110,11 @@ class AuditAction(StrEnum):
     MEMBER_ERASED = "member.erased"
     CASE_EXPORTED = "case.exported"
     CASE_ERASED = "case.erased"
+    ESCALATION_REQUESTED = "escalation.requested"
+    ESCALATION_STARTED = "escalation.started"
+    ESCALATION_DECLINED = "escalation.declined"
+    ESCALATION_ANSWERED = "escalation.answered"
+    ESCALATION_CLOSED = "escalation.closed"
 
 
 @dataclass(frozen=True, slots=True)

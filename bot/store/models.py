@@ -354,4 +354,5 @@ class DataKey(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+from bot.store import escalation_models as _escalation_models  # noqa: E402,F401  (its tables)
 from bot.store import followup_models as _followup_models  # noqa: E402,F401  (its tables)

@@ -1,0 +1,1 @@
+"""Working together (issue 10): parts where more than one person of an organisation acts."""
