@@ -160,7 +160,7 @@ def test_a_team_lead_starts_one_and_the_calamity_route_comes_before_anything_is_
 
 
 def test_a_dialog_refuses_identifying_text_and_stops_on_stop(world: World) -> None:
-    _ann, tom, cas, _dee = team(world)
+    _ann, tom, _cas, _dee = team(world)
     tom.say("opschalen")
     assert "Nooit een naam" not in tom.say("T-8")
     refused = tom.say("Bel 0612345678 voor het gezin")
