@@ -25,11 +25,16 @@ from bot.service.access import AccessGate, PeopleStore
 from bot.service.audit import records_audit
 from bot.service.conversation import ConversationService
 from bot.service.followup import followup_audit
+from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, Notice
 from bot.service.scheduler import Scheduler
 from bot.service.together.escalation import EscalationStore
-from bot.service.together.escalation_jobs import recent_records, schedule_escalation_reminders
+from bot.service.together.escalation_jobs import (
+    EscalationCounts,
+    recent_records,
+    schedule_escalation_reminders,
+)
 from bot.service.together.escalation_words import EscalationWords
 from bot.store.escalations import SqlEscalationStore
 from bot.store.followup import SqlFollowupStore
@@ -102,6 +107,14 @@ class World:
             gate=gate,
             main_flow="dilemma",
             audit_for=followup_audit(self.settings_of, records_audit),
+        )
+        gate.word_handlers.append(  # overzicht, with this part's counts (as bot.app wires it)
+            FollowupWords(
+                followup,
+                conversations.records,
+                self.settings_of,
+                sources=[EscalationCounts(escalations)],
+            )
         )
         scheduler = Scheduler(conversations, self.clock)
         addresses = Addresses(people)

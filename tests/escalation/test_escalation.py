@@ -124,6 +124,10 @@ def test_a_request_is_accepted_the_team_meets_and_the_professional_hears_the_out
     assert ("2026-11", CLOSED_METRIC, "Plan met afspraken", 1) in counts
     assert ("2026-11", REQUEST_METRIC, "geaccepteerd", 1) in counts
     assert not any("O-4" in str(c) for c in counts)
+    view = tom.say("overzicht")  # counts only, cells under 5 hidden
+    assert f"• {STARTED}, normaal: <5" in view
+    assert f"• {CLOSED_METRIC}, Plan met afspraken: <5" in view
+    assert "O-4" not in view and QUESTION not in view and "Ann" not in view
     audit = [e.action for e in world.processes[-1].people.audit(world.org.id)]  # type: ignore[union-attr]
     for action in (
         AuditAction.ESCALATION_REQUESTED,
