@@ -164,6 +164,7 @@ def test_a_team_lead_starts_one_and_the_calamity_route_comes_before_anything_is_
 
 
 def test_a_dialog_refuses_identifying_text_and_stops_on_stop(world: World) -> None:
+    world.settings["vrije_tekst_zonder_versleuteling"] = True
     _ann, tom, _cas, _dee = team(world)
     tom.say("opschalen")
     assert "Nooit een naam" not in tom.say("T-8")
@@ -173,6 +174,22 @@ def test_a_dialog_refuses_identifying_text_and_stops_on_stop(world: World) -> No
     world.tick()
     assert world.sent == []
     assert world.processes[-1].escalations.monthly_counts(world.org.id) == []  # type: ignore[union-attr]
+
+
+def test_on_a_chat_without_encryption_the_lead_types_no_question(world: World) -> None:
+    _ann, tom, cas, _dee = team(world)  # Telegram, and the organisation's default
+    tom.say("opschalen")
+    skipped = tom.say("T-9")
+    assert "De vraag voor het team typ je hier niet" in skipped
+    assert "1. Gedragswetenschapper" in skipped
+    tom.say("1")
+    tom.say("1")
+    tom.say("ja")
+    world.tick()
+    (call,) = world.notices(cas)
+    assert "Vraag voor het team: volgt in het overleg" in call.text
+    e = world.processes[-1].escalations.escalation(1)
+    assert e is not None and e.question is None and e.case_code == "T-9"
 
 
 def test_a_request_is_declined_with_a_reason(world: World) -> None:

@@ -197,6 +197,7 @@ PRINCIPLES = (
     "en dacht; niemand zoekt een schuldige; er is tijd om rustig na te denken."
 )
 NOT_HERE = "staat niet in dit bericht (deze chat is niet end-to-end versleuteld)"
+NO_QUESTION = "volgt in het overleg"
 MAX_TEXT = 600
 
 

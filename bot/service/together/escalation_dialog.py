@@ -204,17 +204,19 @@ class EscalationParts:
             problem = self.check_text(text, CASE_MAX)
             if problem:
                 return _say(problem)
-            self._ask(e, STEP_QUESTION, now, case_code=text)
-            return _say(t.ASK_QUESTION)
+            if self.free_text_ok(member.org.id, member.person.id):
+                self._ask(e, STEP_QUESTION, now, case_code=text)
+                return _say(t.ASK_QUESTION)
+            # Like the flows' case descriptions: no free text on a chat without
+            # end-to-end encryption, unless the organisation allows it.
+            self._ask(e, STEP_DISCIPLINES, now, case_code=text)
+            return _say(t.NO_QUESTION_HERE, self._disciplines_question(labels))
         if e.step == STEP_QUESTION:
             problem = self.check_text(text, TEXT_MAX)
             if problem:
                 return _say(problem)
             self._ask(e, STEP_DISCIPLINES, now, question=text)
-            if labels:
-                options = [str(v) for v in labels.values()]
-                return _say(f"{t.ASK_DISCIPLINES_LIST}\n{t.numbered(options)}")
-            return _say(t.ASK_DISCIPLINES_FREE)
+            return _say(self._disciplines_question(labels))
         if e.step == STEP_DISCIPLINES:
             chosen = _disciplines(text, labels)
             if chosen is None:
@@ -246,6 +248,13 @@ class EscalationParts:
                 count=len(self.people.members(member.org.id, Role.TCP)), code=started.code
             )
         )
+
+    @staticmethod
+    def _disciplines_question(labels: Mapping[str, Any]) -> str:
+        if labels:
+            options = [str(v) for v in labels.values()]
+            return f"{t.ASK_DISCIPLINES_LIST}\n{t.numbered(options)}"
+        return t.ASK_DISCIPLINES_FREE
 
     # ------------------------------------------------------------ closing
 

@@ -18,6 +18,7 @@ from bot.service.ports import Notice
 from bot.service.together.escalation import (
     CALAMITY_ROUTE,
     MAX_TEXT,
+    NO_QUESTION,
     NOT_HERE,
     OUTCOMES,
     PRINCIPLES,
@@ -36,6 +37,10 @@ ASK_CASE = "Wat is de casuscode? Een neutrale code, zoals het dossiernummer. Noo
 ASK_QUESTION = (
     "Wat is de vraag voor het team? Kort, zonder namen. "
     "Bijvoorbeeld: hoe komt het dat we steeds vastlopen?"
+)
+NO_QUESTION_HERE = (
+    "De vraag voor het team typ je hier niet: deze chat is niet end-to-end versleuteld. "
+    "Vertel de vraag in het overleg."
 )
 ASK_DISCIPLINES_LIST = "Wie wil je erbij hebben? Typ de nummers, bijvoorbeeld: 1 3."
 ASK_DISCIPLINES_FREE = (
@@ -115,6 +120,13 @@ STATUS = "Opschalen {code} (casus {case}):\n{lines}\nOverleg: {when}"
 NO_DATE = "nog geen datum (typ: datum {code} en de datum)"
 
 
+def question_part(e: Escalation, free_text: bool) -> str:
+    """The question for the team as a notice may show it."""
+    if not e.question:
+        return NO_QUESTION
+    return e.question if free_text else NOT_HERE
+
+
 def numbered(options: Sequence[str]) -> str:
     return "\n".join(f"{n}. {label}" for n, label in enumerate(options, 1))
 
@@ -134,7 +146,7 @@ def summary(e: Escalation, labels: Mapping[str, Any]) -> str:
 def tcp_notice(e: Escalation, lead: str, labels: Mapping[str, Any], free_text: bool) -> Notice:
     """The call to a member of the team, with "Ik doe mee" / "Kan niet"."""
     reason = f" Aanleiding: {REASONS[e.reason]}." if e.reason and e.reason in REASONS else ""
-    question = (e.question or "-") if free_text else NOT_HERE
+    question = question_part(e, free_text)
     text = fit(
         f"Opschalen {e.code}: {lead} vraagt het Team complexe problematiek om mee te denken. "
         f"Casus {e.case_code}. Urgentie: {urgency_text(e.urgency)}. "
@@ -158,7 +170,7 @@ CALAMITY_SHORT = (
 def request_notice(e: Escalation, asker: str, labels: Mapping[str, Any], free_text: bool) -> Notice:
     """A professional's request to a team lead, with accept / decline."""
     reason = f" Aanleiding: {REASONS[e.reason]}." if e.reason and e.reason in REASONS else ""
-    question = (e.question or "-") if free_text else NOT_HERE
+    question = question_part(e, free_text)
     text = fit(
         f"{asker} vraagt je om op te schalen naar het Team complexe problematiek "
         f"(code {e.code}). Casus {e.case_code}.{reason} Urgentie: {urgency_text(e.urgency)}. "
