@@ -155,7 +155,7 @@ def test_a_team_lead_starts_one_and_the_calamity_route_comes_before_anything_is_
     assert "Gevraagd: Gedragswetenschapper, Jeugdarts (JGZ)" in summary
     world.tick()
     assert world.sent == []  # nothing was sent during the dialog
-    assert "Verstuurd aan 2" in tom.say("ja")
+    assert "Verstuurd aan 2 leden van" in tom.say("ja")
     world.tick()
     (call,) = world.notices(cas)
     assert "Vraag voor het team: Hoe houden we de hulp gaande" in call.text

@@ -109,7 +109,7 @@ async def test_a_team_lead_on_telegram_escalates_and_a_tcp_member_on_matrix_join
         summary = await lead_says("2", "Versturen naar het Team complexe problematiek?")
         assert "Gevraagd: Gedragswetenschapper" in summary
         assert await cas_client.settle(room, bot.user_id, quiet=0.5) == []  # nothing sent yet
-        await lead_says("ja", "Verstuurd aan 1 lid/leden")
+        await lead_says("ja", "Verstuurd aan 1 lid van")
 
         # The call waits in the outbox; the Matrix process delivers it (a Telegram
         # process that saw it first left it for another channel's process).

@@ -243,11 +243,8 @@ class EscalationParts:
         started = self.start(member, e, (DRAFT,), now)
         if isinstance(started, str):
             return _say(started)
-        return _say(
-            t.STARTED.format(
-                count=len(self.people.members(member.org.id, Role.TCP)), code=started.code
-            )
-        )
+        count = len(self.people.members(member.org.id, Role.TCP))
+        return _say(t.STARTED.format(count=t.members_text(count), code=started.code))
 
     @staticmethod
     def _disciplines_question(labels: Mapping[str, Any]) -> str:

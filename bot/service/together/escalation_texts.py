@@ -72,7 +72,7 @@ NO_TCP = (
     "te geven. Er is niets verstuurd; typ daarna opnieuw: {again}."
 )
 STARTED = (
-    "Verstuurd aan {count} lid/leden van het Team complexe problematiek (code {code}). "
+    "Verstuurd aan {count} van het Team complexe problematiek (code {code}). "
     "Wie doet mee? Typ: status {code}. Datum kiezen? Typ: datum {code} en de datum."
 )
 CLOSED = "Opschalen {code} is afgesloten. Dank je wel.{told}"
@@ -127,6 +127,11 @@ def question_part(e: Escalation, free_text: bool) -> str:
     return e.question if free_text else NOT_HERE
 
 
+def members_text(count: int) -> str:
+    """``1 lid``, ``2 leden``."""
+    return f"{count} lid" if count == 1 else f"{count} leden"
+
+
 def numbered(options: Sequence[str]) -> str:
     return "\n".join(f"{n}. {label}" for n, label in enumerate(options, 1))
 
@@ -138,7 +143,7 @@ def outcome_choices() -> str:
 def summary(e: Escalation, labels: Mapping[str, Any]) -> str:
     """The case, the question, who is asked and how urgent: for the team lead."""
     return (
-        f"Casus: {e.case_code}\nVraag: {e.question or '-'}\n"
+        f"Casus: {e.case_code}\nVraag: {e.question or NO_QUESTION}\n"
         f"Gevraagd: {label_list(e.disciplines, labels)}\nUrgentie: {urgency_text(e.urgency)}"
     )
 

@@ -162,7 +162,7 @@ class EscalationWords(EscalationParts):
             )
             self.queue(started.org_id, started.requested_by, Notice(text), now)
         count = len(self.people.members(member.org.id, Role.TCP))
-        return _say(t.STARTED.format(count=count, code=started.code))
+        return _say(t.STARTED.format(count=t.members_text(count), code=started.code))
 
     # ------------------------------------------------------------ the team
 
