@@ -95,7 +95,10 @@ def test_a_request_is_accepted_the_team_meets_and_the_professional_hears_the_out
     assert world.inbox(cas)[-1].startswith("Het overleg over opschalen e1")
     assert "dinsdag 01-12-2026" in tom.say("status e1")
 
-    # The reminder: Monday 30-11 at 09:00 in Amsterdam, once, in either process.
+    # The reminder: Monday 30-11 at 09:00 in Amsterdam, once, in either process,
+    # also after a restart.
+    if world.url is not None:
+        world.restart()
     world.process()
     monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     world.tick(monday - timedelta(minutes=1))
@@ -245,3 +248,55 @@ def test_free_text_is_sealed_at_rest(world: World) -> None:
     assert row.decline_reason and "teamoverleg" not in row.decline_reason
     opened = world.processes[-1].escalations.escalation(row.id)
     assert opened is not None and opened.question == QUESTION
+
+
+DILEMMA_LINES = [
+    "S-17",
+    "geen",
+    "4",
+    "De hulp aan een jongere van 17 stopt volgende maand. Wij vinden dat te vroeg.",
+    "2 3",
+    "26-11",
+    "3",
+    "Ik wil verlengen; de leidinggevende en de aandachtsfunctionaris willen afschalen.",
+    "Nog geen besluit. Voorstel: 3 maanden verlengen.",
+    "4",
+    "nee",
+    "geen",
+    "Het wijkteam en de school weten het al.",
+    "2",  # opschalen: ja, we zijn het oneens
+    "Hoe komen we tot een besluit?",
+    "1",
+    "1",  # deze week: spoed
+    "klaar",
+]
+
+
+def test_a_dilemma_that_says_yes_to_escalating_can_be_asked_for(world: World) -> None:
+    world.clock.now = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # the example's Friday
+    ann, tom, _cas, _dee = team(world)
+    ann.start("dilemma")
+    for line in DILEMMA_LINES:
+        ann.say(line)
+    assert "naar je teamleider gestuurd: Tom" in ann.say("opschalen vragen")
+    world.tick()
+    (request,) = world.inbox(tom)
+    assert "Casus S-17. Aanleiding: we zijn het oneens. Urgentie: spoed (deze week)." in request
+    assert "Gevraagd: Gedragswetenschapper." in request
+
+
+def test_a_moved_meeting_is_reminded_once_the_day_before_the_new_date(world: World) -> None:
+    _ann, tom, cas, _dee = team(world)
+    world.settings["vrije_tekst_zonder_versleuteling"] = True
+    for line in ("opschalen", "T-3", "Wat is hier de volgende stap?", "2", "1", "ja"):
+        tom.say(line)
+    cas.say("ik doe mee e1")
+    tom.say("datum e1 dinsdag")  # 01-12: reminded Monday
+    assert "woensdag 02-12-2026" in tom.say("datum e1 woensdag")
+    world.tick(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # Monday 09:30
+    assert not any(n.startswith("Herinnering") for n in world.inbox(cas))
+    world.tick(datetime(2026, 12, 1, 8, 1, tzinfo=UTC))  # Tuesday 09:01
+    world.tick(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    reminders = [n for n in world.inbox(cas) if n.startswith("Herinnering")]
+    assert reminders == [reminders[0]] and "morgen, woensdag 02-12-2026" in reminders[0]
+    assert "al voorbij" in tom.say("datum e1 1 november 2026")

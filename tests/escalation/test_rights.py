@@ -52,3 +52,29 @@ def test_export_forget_and_case_erase_cover_escalations(world: World) -> None:
 
     assert rights.erase_case(world.org.id, "O-4", NOW)["escalations"] == 1
     assert store.escalation(1) is None and store.answers(1) == []
+
+
+def test_retention_blanks_an_ended_escalation_and_keeps_its_counts(world: World) -> None:
+    world.settings["vrije_tekst_zonder_versleuteling"] = True
+    _ann, tom, cas, _dee = team(world)
+    for line in ("opschalen", "T-5", "Wat leren we hiervan?", "1", "1", "ja"):
+        tom.say(line)
+    cas.say("ik doe mee e1")
+    tom.say("sluit e1")
+    tom.say("4")
+    tom.say("Niets nieuws.")
+    store = world.processes[-1].escalations
+    assert world.org is not None
+    counts = store.monthly_counts(world.org.id)
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    if isinstance(store, MemoryEscalationStore):
+        assert store.purge_before(later) == 1
+    else:
+        hook = store.purge_hook()  # type: ignore[attr-defined]
+        with world.processes[-1].conversations.engine.begin() as conn:
+            assert hook(conn, later) == 1
+    e = store.escalation(1)
+    assert e is not None and e.state == "closed" and e.outcome == "geen"
+    assert (e.case_code, e.question, e.lessons, e.lead_id) == (None, None, None, None)
+    assert store.answers(1) == []
+    assert store.monthly_counts(world.org.id) == counts
