@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Table, and_, select, update
 
 from bot.crypto.keyring import REFRESH_AFTER
+from bot.store.escalations import reseal_escalations
 from bot.store.models import Answer, Conversation, OutboxMessage, Record
 from bot.store.sealing import NO_ORG, sealed_for
 from bot.store.sql import SqlStore
@@ -52,7 +53,7 @@ class Resealed:
     """How many rows were re-sealed, per table, and which conversations were busy."""
 
     counts: dict[str, int] = field(
-        default_factory=lambda: {"records": 0, "outbox": 0, "conversations": 0}
+        default_factory=lambda: {"records": 0, "outbox": 0, "conversations": 0, "escalations": 0}
     )
     busy: int = 0
 
@@ -89,6 +90,7 @@ def reseal(store: SqlStore, org: str) -> Resealed:
     result = Resealed()
     result.counts["records"] = _reseal_records(store, org)
     result.counts["outbox"] = _reseal_outbox(store, org)
+    result.counts["escalations"] = reseal_escalations(store.engine, store.sealer, org)
     done, busy = _reseal_conversations(store, org)
     result.counts["conversations"] = done
     result.busy = busy

@@ -78,3 +78,28 @@ def test_retention_blanks_an_ended_escalation_and_keeps_its_counts(world: World)
     assert (e.case_code, e.question, e.lessons, e.lead_id) == (None, None, None, None)
     assert store.answers(1) == []
     assert store.monthly_counts(world.org.id) == counts
+
+
+def test_a_key_rotation_reseals_the_escalation_text(world: World) -> None:
+    if world.url is None:
+        return  # the SQL store seals; the memory twin keeps plain values
+    from sqlalchemy import select
+
+    from bot.store import rekey
+    from bot.store.escalations import escalations_table
+
+    world.settings["vrije_tekst_zonder_versleuteling"] = True
+    _ann, tom, _cas, _dee = team(world)
+    for line in ("opschalen", "T-6", "Wat kunnen we anders doen?"):
+        tom.say(line)
+    sql = world.processes[-1].conversations
+    with sql.engine.connect() as conn:
+        before = conn.execute(select(escalations_table.c.question)).scalar_one()
+    assert world.org is not None
+    done = rekey.rotate(sql, [str(world.org.id)], settle=0)
+    assert done[str(world.org.id)].counts["escalations"] == 1
+    with sql.engine.connect() as conn:
+        after = conn.execute(select(escalations_table.c.question)).scalar_one()
+    assert after != before and "anders" not in after
+    e = world.processes[-1].escalations.escalation(1)
+    assert e is not None and e.question == "Wat kunnen we anders doen?"
