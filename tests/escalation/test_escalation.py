@@ -149,7 +149,7 @@ def test_a_team_lead_starts_one_and_the_calamity_route_comes_before_anything_is_
     first = tom.say("opschalen")
     assert first.startswith(CALAMITY_ROUTE)
     assert "Inspectie (IGJ): binnen 3 werkdagen" in first
-    assert first.rstrip().endswith("Nooit een naam.")  # then one question
+    assert first.rstrip().endswith("Nooit een naam. (Stoppen kan altijd: typ stop.)")
     assert "Wat is de vraag voor het team?" in tom.say("T-7")
     disciplines = tom.say("Hoe houden we de hulp gaande als het gezin afhaakt?")
     assert "1. Gedragswetenschapper" in disciplines and "3. Jeugdarts (JGZ)" in disciplines

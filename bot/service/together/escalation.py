@@ -196,7 +196,7 @@ PRINCIPLES = (
     "Zo werken we, zoals bij een leerreview: het is veilig om te vertellen wat je deed "
     "en dacht; niemand zoekt een schuldige; er is tijd om rustig na te denken."
 )
-NOT_HERE = "staat niet in dit bericht (deze chat is niet end-to-end versleuteld)"
+NOT_HERE = "niet hier (chat niet versleuteld)"
 NO_QUESTION = "volgt in het overleg"
 MAX_TEXT = 600
 
@@ -214,7 +214,7 @@ def fit(text: str, long_part: str, placeholder: str = "{part}") -> str:
     """``text`` with ``long_part`` in ``placeholder``, the part cut so all fits 600."""
     room = MAX_TEXT - len(text.replace(placeholder, ""))
     part = long_part if len(long_part) <= room else long_part[: max(room - 1, 0)] + "…"
-    return text.replace(placeholder, part)
+    return text.replace(placeholder, part)[:MAX_TEXT]
 
 
 def escalation_counts(rows: Iterable[Escalation]) -> list[tuple[str, str, str, int]]:

@@ -33,7 +33,10 @@ __all__ = ["CALAMITY_ROUTE"]
 
 # ---------------------------------------------------------------- the team lead's dialog
 
-ASK_CASE = "Wat is de casuscode? Een neutrale code, zoals het dossiernummer. Nooit een naam."
+ASK_CASE = (
+    "Wat is de casuscode? Een neutrale code, zoals het dossiernummer. Nooit een naam. "
+    "(Stoppen kan altijd: typ stop.)"
+)
 ASK_QUESTION = (
     "Wat is de vraag voor het team? Kort, zonder namen. "
     "Bijvoorbeeld: hoe komt het dat we steeds vastlopen?"
@@ -59,9 +62,9 @@ ASK_LESSONS = (
     "Wat moet de organisatie hiervan leren? Zonder namen, zonder schuld. Typ - als er niets is."
 )
 ASK_DECLINE_REASON = "Waarom schaal je niet op? Typ je reden kort, zonder namen."
-ASK_AGAIN_URGENCY = "Typ 1 (normaal) of 2 (spoed)."
+ASK_AGAIN_URGENCY = "Typ 1 (normaal) of 2 (spoed). Stoppen? Typ: stop."
 ASK_AGAIN_SEND = "Typ ja om te versturen, of nee om te stoppen."
-ASK_AGAIN_OUTCOME = "Typ het nummer van de uitkomst: 1, 2, 3 of 4."
+ASK_AGAIN_OUTCOME = "Typ het nummer van de uitkomst: 1, 2, 3 of 4. Stoppen? Typ: stop."
 WRONG_NUMBERS = "Die nummers ken ik niet. Typ nummers uit de lijst, bijvoorbeeld: 1 3."
 TOO_LONG = "Dat is te lang ({length} tekens). Het mag {max} tekens zijn."
 TOO_SHORT = "Typ een paar woorden, of stop met: stop."
@@ -197,7 +200,7 @@ def outcome_notice(e: Escalation, lead: str, free_text: bool) -> Notice:
         f"{OUTCOMES.get(e.outcome or '', 'afgesloten')}.{note} "
         f"Vragen? Praat erover met {lead}."
     )
-    return Notice(fit(text, (e.outcome_note or "") if free_text else NOT_HERE))
+    return Notice(fit(text, (e.outcome_note or "").strip() if free_text else NOT_HERE))
 
 
 def status_text(
