@@ -223,6 +223,7 @@ def create_app(
             schedule=scheduler,
             addresses=PeopleAddresses(people),
             audit=people.append_audit,
+            identifiers=lambda: service.identifiers,  # names too, once loaded
         )
     )
     schedule_escalation_reminders(scheduler, escalations, notifier)

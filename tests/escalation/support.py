@@ -129,6 +129,7 @@ class World:
                 schedule=scheduler,
                 addresses=addresses,
                 audit=people.append_audit,
+                identifiers=lambda: service.identifiers,
             )
         )
         scheduler.on_tick(notifier.deliver_waiting)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.engine.context import FindsIdentifiers
 from bot.engine.messages import Reply, Say
 from bot.identify import PatternDetector, describe
 from bot.org.model import AuditAction, AuditEntry, Membership, Role
@@ -86,6 +87,7 @@ class EscalationParts:
         *,
         addresses: AddressBook | None = None,
         audit: Callable[[Sequence[AuditEntry]], None] | None = None,
+        identifiers: Callable[[], FindsIdentifiers] | None = None,
     ) -> None:
         self.store = store
         self.people = people
@@ -93,7 +95,9 @@ class EscalationParts:
         self.settings_of = settings_of
         self.addresses = addresses
         self.audit = audit
-        self.detector = PatternDetector()
+        patterns = PatternDetector()
+        self.identifiers = identifiers or (lambda: patterns)
+        """The conversation's name check once it is loaded (``service.identifiers``)."""
 
     # ------------------------------------------------------------ shared
 
@@ -132,7 +136,7 @@ class EscalationParts:
             return t.TOO_LONG.format(length=len(text), max=limit)
         if sum(1 for ch in text if ch.isalnum()) < 2:
             return t.TOO_SHORT
-        findings = self.detector.find(text)
+        findings = self.identifiers().find(text)
         return t.IDENTIFYING.format(found=describe(findings)) if findings else None
 
     def start(

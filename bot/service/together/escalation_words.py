@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.engine.context import FindsIdentifiers
 from bot.engine.dates import parse_dutch_date
 from bot.org.model import AuditAction, AuditEntry, Membership, Role
 from bot.service.access import Answered
@@ -71,8 +72,17 @@ class EscalationWords(EscalationParts):
         schedule: Schedules | None = None,
         addresses: AddressBook | None = None,
         audit: Callable[[Sequence[AuditEntry]], None] | None = None,
+        identifiers: Callable[[], FindsIdentifiers] | None = None,
     ) -> None:
-        super().__init__(store, people, outbox, settings_of, addresses=addresses, audit=audit)
+        super().__init__(
+            store,
+            people,
+            outbox,
+            settings_of,
+            addresses=addresses,
+            audit=audit,
+            identifiers=identifiers,
+        )
         self.records = records
         self.schedule = schedule
 
