@@ -213,6 +213,16 @@ class SqlEscalationStore:
         with self._engine.connect() as conn:
             return [self._escalation(row) for row in conn.execute(query)]
 
+    def of_requester(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
+        query = (
+            select(escalations_table)
+            .where(_e.org_id == org_id, _e.requested_by == person_id)
+            .where(_e.state.in_(list(states)))
+            .order_by(_e.id.desc())
+        )
+        with self._engine.connect() as conn:
+            return [self._escalation(row) for row in conn.execute(query)]
+
     def answers(self, escalation_id: int) -> list[Participation]:
         query = (
             select(answers_table)

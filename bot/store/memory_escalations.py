@@ -91,6 +91,15 @@ class MemoryEscalationStore:
             ]
         return sorted(mine, key=lambda r: -r.id)
 
+    def of_requester(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
+        with self._lock:
+            mine = [
+                r
+                for r in self._rows.values()
+                if r.org_id == org_id and r.requested_by == person_id and r.state in states
+            ]
+        return sorted(mine, key=lambda r: -r.id)
+
     def answer(self, escalation_id: int, person_id: int, answer: str, now: datetime) -> None:
         with self._lock:
             self._answers[(escalation_id, person_id)] = Participation(

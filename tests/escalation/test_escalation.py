@@ -58,6 +58,7 @@ def test_a_request_is_accepted_the_team_meets_and_the_professional_hears_the_out
 
     asked = ann.say("opschalen vragen")
     assert asked.index(CALAMITY_ROUTE) < asked.index("naar je teamleider gestuurd: Tom (code e1)")
+    assert "loopt al (code e1)" in ann.say("opschalen vragen")  # asked once
     world.tick()
     (request,) = world.notices(tom)
     assert "Ann vraagt je om op te schalen" in request.text and "Casus O-4" in request.text

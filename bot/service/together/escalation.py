@@ -168,6 +168,9 @@ class EscalationStore(Protocol):
     def of_lead(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
         """The escalations the person leads, in ``states``, newest first."""
 
+    def of_requester(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
+        """The escalations the person asked for, in ``states``, newest first."""
+
     def answer(self, escalation_id: int, person_id: int, answer: str, now: datetime) -> None:
         """Keep (or change) a team member's answer."""
 

@@ -91,6 +91,9 @@ NO_RECORD = (
     "gesprek opschalen (typ: nieuw) en maak de vastlegging af."
 )
 NO_LEAD = "Er is geen teamleider in {org} die ik dit kan vragen. Vraag je beheerder."
+ALREADY = (
+    "Je vraag om casus {case} op te schalen loopt al (code {code}). Je hoort het als er nieuws is."
+)
 REQUEST_SENT = (
     "Je vraag om op te schalen is naar je teamleider gestuurd: {leads} (code {code}). "
     "Je hoort het als die accepteert of weigert."

@@ -143,6 +143,10 @@ class EscalationWords(EscalationParts):
                 break
         if found is None:
             return _say(t.NO_RECORD)
+        running = self.store.of_requester(member.org.id, member.person.id, (REQUESTED, OPEN))
+        same = next((e for e in running if e.case_code == found["case_code"]), None)
+        if same is not None:
+            return _say(t.ALREADY.format(case=same.case_code, code=same.code))
         leads = [
             m
             for m in self.people.members(member.org.id, Role.TEAMLEIDER)
