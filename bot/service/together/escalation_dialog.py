@@ -29,6 +29,7 @@ from bot.service.access import Answered
 from bot.service.ports import AddressBook, Notice
 from bot.service.together import escalation_texts as t
 from bot.service.together.escalation import (
+    CALAMITY_ROUTE,
     CANCELLED,
     CLOSED,
     DRAFT,
@@ -178,7 +179,7 @@ class EscalationParts:
             step=STEP_CASE,
             asked_at=now,
         )
-        return _say(t.CALAMITY_ROUTE, t.ASK_CASE)
+        return _say(CALAMITY_ROUTE, t.ASK_CASE)
 
     def continue_dialog(self, member: Membership, text: str, now: datetime) -> Answered | None:
         """The answer to the dialog's waiting question, if one waits."""

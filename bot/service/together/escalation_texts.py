@@ -16,7 +16,6 @@ from bot.engine.messages import Choice
 from bot.service.followup import day_text
 from bot.service.ports import Notice
 from bot.service.together.escalation import (
-    CALAMITY_ROUTE,
     MAX_TEXT,
     NO_QUESTION,
     NOT_HERE,
@@ -28,8 +27,6 @@ from bot.service.together.escalation import (
     label_list,
     urgency_text,
 )
-
-__all__ = ["CALAMITY_ROUTE"]
 
 # ---------------------------------------------------------------- the team lead's dialog
 

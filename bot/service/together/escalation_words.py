@@ -33,6 +33,7 @@ from bot.service.followup import zone_of
 from bot.service.ports import AddressBook, Notice, StoredRecord
 from bot.service.together import escalation_texts as t
 from bot.service.together.escalation import (
+    CALAMITY_ROUTE,
     CANNOT,
     JOIN,
     OPEN,
@@ -162,7 +163,7 @@ class EscalationWords(EscalationParts):
             self.queue(member.org.id, lead.person.id, notice, now)
         self.write_audit(member, AuditAction.ESCALATION_REQUESTED, e, now)
         names = ", ".join(m.person.name for m in leads)
-        return _say(t.CALAMITY_ROUTE, t.REQUEST_SENT.format(leads=names, code=e.code))
+        return _say(CALAMITY_ROUTE, t.REQUEST_SENT.format(leads=names, code=e.code))
 
     def _accept(self, member: Membership, e: Escalation, now: datetime) -> Answered:
         if e.state != REQUESTED:
