@@ -46,9 +46,16 @@ from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
 from bot.service.together.confirm import ConfirmCounts, schedule_confirm_reminders
 from bot.service.together.confirm_words import ConfirmWords, display_name
+from bot.service.together.escalation_jobs import (
+    EscalationCounts,
+    recent_records,
+    schedule_escalation_reminders,
+)
+from bot.service.together.escalation_words import EscalationWords
 from bot.settings import Settings
 from bot.store import stats
 from bot.store.confirm import SqlConfirmStore
+from bot.store.escalations import SqlEscalationStore
 from bot.store.followup import SqlFollowupStore
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
@@ -231,6 +238,23 @@ def create_app(
         scheduler, confirm, notifier, lambda org_id, pid: display_name(people, org_id, pid)
     )
     deliver_soon.notifier = notifier
+    # Escalation to the Team complexe problematiek (issue 10): words, the meeting's reminder.
+    escalations = SqlEscalationStore(store.engine, store.sealer)
+    store.purge_hooks["escalations"] = escalations.purge_hook()
+    gate.word_handlers.append(
+        EscalationWords(
+            escalations,
+            people,
+            store,
+            settings_of,
+            records=recent_records(followup, store.records),
+            schedule=scheduler,
+            addresses=PeopleAddresses(people),
+            audit=people.append_audit,
+            identifiers=lambda: service.identifiers,  # names too, once loaded
+        )
+    )
+    schedule_escalation_reminders(scheduler, escalations, notifier)
     reloader = FlowReloader(service, lambda: load_content(settings)[0], [settings.flows_dir])
     ops = Ops(
         HealthCheck(
@@ -264,7 +288,10 @@ def count_sources(store: SqlStore) -> list[CountSource]:
     """More counts for ``overzicht`` (chat and CSV) from other parts: escalations
     and their outcomes, confirmations given. Each part adds its own source here
     (the sources read their own tables on the store's engine)."""
-    return [ConfirmCounts(SqlConfirmStore(store.engine, store.sealer))]
+    return [
+        ConfirmCounts(SqlConfirmStore(store.engine, store.sealer)),
+        EscalationCounts(SqlEscalationStore(store.engine, store.sealer)),
+    ]
 
 
 def org_settings(

@@ -112,6 +112,11 @@ class AuditAction(StrEnum):
     CASE_ERASED = "case.erased"
     CONFIRMATION_REQUESTED = "confirmation.requested"
     CONFIRMATION_ANSWERED = "confirmation.answered"
+    ESCALATION_REQUESTED = "escalation.requested"
+    ESCALATION_STARTED = "escalation.started"
+    ESCALATION_DECLINED = "escalation.declined"
+    ESCALATION_ANSWERED = "escalation.answered"
+    ESCALATION_CLOSED = "escalation.closed"
 
 
 @dataclass(frozen=True, slots=True)

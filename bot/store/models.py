@@ -355,6 +355,7 @@ class DataKey(Base):
 
 
 from bot.store import confirm_models as _confirm_models  # noqa: E402,F401  (its table)
+from bot.store import escalation_models as _escalation_models  # noqa: E402,F401  (its tables)
 from bot.store import followup_models as _followup_models  # noqa: E402,F401  (its tables)
 from bot.store import lease as _lease  # noqa: E402,F401  (its table)
 from bot.store import seen as _seen  # noqa: E402,F401  (its table)

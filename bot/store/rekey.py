@@ -28,6 +28,7 @@ from sqlalchemy import and_, select, update
 
 from bot.crypto.keyring import REFRESH_AFTER
 from bot.store.confirm import reseal_remarks
+from bot.store.escalations import reseal_escalations
 from bot.store.sealing import NO_ORG, sealed_for
 from bot.store.sql import SqlStore
 from bot.store.tables import answers as _answers
@@ -44,7 +45,13 @@ class Resealed:
     """How many rows were re-sealed, per table, and which conversations were busy."""
 
     counts: dict[str, int] = field(
-        default_factory=lambda: {"records": 0, "outbox": 0, "conversations": 0, "confirmations": 0}
+        default_factory=lambda: {
+            "records": 0,
+            "outbox": 0,
+            "conversations": 0,
+            "confirmations": 0,
+            "escalations": 0,
+        }
     )
     busy: int = 0
 
@@ -82,6 +89,7 @@ def reseal(store: SqlStore, org: str) -> Resealed:
     result.counts["records"] = _reseal_records(store, org)
     result.counts["outbox"] = _reseal_outbox(store, org)
     result.counts["confirmations"] = reseal_remarks(store.engine, store.sealer, org)
+    result.counts["escalations"] = reseal_escalations(store.engine, store.sealer, org)
     done, busy = _reseal_conversations(store, org)
     result.counts["conversations"] = done
     result.busy = busy

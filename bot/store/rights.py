@@ -20,12 +20,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, or_, select
+from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
 
 from bot.org.model import AuditAction, AuditEntry
 from bot.store import models
 from bot.store.audit import append_audit_in
 from bot.store.confirm import erase_person_in, erase_records_in, export_person_in
+from bot.store.escalations import answers_table as _esc_answers
+from bot.store.escalations import escalations_table as _escalations
 from bot.store.followup_models import FollowupAction, FollowupRecord
 from bot.store.sealing import Sealer, org_label
 from bot.store.sql import SqlStore, scrub
@@ -160,6 +162,7 @@ class SqlRights:
                     )
                 ],
                 "bevestigingen": export_person_in(conn, self._seal, person_id),
+                "opschalingen": _escalations_of(conn, self._seal, person_id),
                 "berichten": [
                     {
                         "tekst": self._seal.open_text(org_label(r.org_id), "outbox.text", r.text),
@@ -224,6 +227,7 @@ class SqlRights:
                 delete(_actions).where(_actions.c.org_id == org_id, _actions.c.case_code == code)
             ).rowcount
             erase_records_in(conn, [str(i) for i in record_ids])
+            escalations = _erase_case_escalations(conn, org_id, code)
             if record_ids:
                 conn.execute(
                     delete(_record_index).where(
@@ -233,7 +237,12 @@ class SqlRights:
             append_audit_in(conn, [AuditEntry(org_id, AuditAction.CASE_ERASED, now, actor, code)])
         self._store.forget_cache()
         scrub(self._engine)
-        return {"records": records, "conversations": conversations, "actions": actions}
+        return {
+            "records": records,
+            "conversations": conversations,
+            "actions": actions,
+            "escalations": escalations,
+        }
 
     def _case_conversations(
         self, conn: Connection, org_id: int, code: str
@@ -281,6 +290,7 @@ def erase_member_in(engine: Engine, person_id: int, now: datetime) -> dict[str, 
         }
         conn.execute(delete(_record_index).where(_record_index.c.person_id == person_id))
         erase_person_in(conn, person_id)  # requests they made or were asked to confirm
+        _unlink_escalations(conn, person_id)
         conn.execute(delete(_roles).where(_roles.c.person_id == person_id))
         conn.execute(
             delete(_codes).where(
@@ -294,3 +304,70 @@ def erase_member_in(engine: Engine, person_id: int, now: datetime) -> dict[str, 
         )
     scrub(engine)
     return counts
+
+
+# ---------------------------------------------------------------- escalations
+
+
+def _escalations_of(conn: Connection, seal: Sealer, person_id: int) -> list[dict[str, Any]]:
+    """The escalations the person asked for, leads or answered, their text opened."""
+    e, a = _escalations.c, _esc_answers.c
+    answered = select(a.escalation_id).where(a.person_id == person_id)
+    rows = conn.execute(
+        select(_escalations)
+        .where((e.requested_by == person_id) | (e.lead_id == person_id) | e.id.in_(answered))
+        .order_by(e.created_at)
+    ).all()
+    mine = {
+        r.escalation_id: r.answer
+        for r in conn.execute(select(a.escalation_id, a.answer).where(a.person_id == person_id))
+    }
+
+    def opened(row: Any, name: str) -> str | None:
+        stored = getattr(row, name)
+        label = org_label(row.org_id)
+        return None if stored is None else seal.open_text(label, f"escalations.{name}", stored)
+
+    return [
+        {
+            "code": f"e{r.id}",
+            "casuscode": r.case_code,
+            "stand": r.state,
+            "gevraagd_door_mij": r.requested_by == person_id,
+            "teamleider_ben_ik": r.lead_id == person_id,
+            "mijn_antwoord": mine.get(r.id),
+            "vraag": opened(r, "question"),
+            "urgentie": r.urgency,
+            "overleg": r.meeting_on,
+            "reden_geweigerd": opened(r, "decline_reason"),
+            "uitkomst": r.outcome,
+            "toelichting": opened(r, "outcome_note"),
+            "lessen": opened(r, "lessons"),
+            "gemaakt": _iso(r.created_at),
+        }
+        for r in rows
+    ]
+
+
+def _unlink_escalations(conn: Connection, person_id: int) -> int:
+    """``vergeet mij``: the person's answers go; as requester or team lead they are
+    unlinked (the escalation is the team's, and its text the organisation's)."""
+    e = _escalations.c
+    gone = conn.execute(delete(_esc_answers).where(_esc_answers.c.person_id == person_id))
+    asked = conn.execute(
+        update(_escalations).where(e.requested_by == person_id).values(requested_by=None)
+    )
+    led = conn.execute(
+        update(_escalations).where(e.lead_id == person_id).values(lead_id=None, step=None)
+    )
+    return int(gone.rowcount + asked.rowcount + led.rowcount)
+
+
+def _erase_case_escalations(conn: Connection, org_id: int, code: str) -> int:
+    """``voorkomen case erase``: the case's escalations and the team's answers."""
+    e = _escalations.c
+    ids = list(conn.execute(select(e.id).where(e.org_id == org_id, e.case_code == code)).scalars())
+    if not ids:
+        return 0
+    conn.execute(delete(_esc_answers).where(_esc_answers.c.escalation_id.in_(ids)))
+    return int(conn.execute(delete(_escalations).where(e.id.in_(ids))).rowcount)

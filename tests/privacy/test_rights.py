@@ -141,6 +141,7 @@ def test_a_member_gets_their_data_and_a_case_is_found_exported_and_erased(
         "records": 1,
         "conversations": 1,
         "actions": 1,
+        "escalations": 0,
     }
     assert found_in(database_files(sql_backend, request), stored) == []  # gone from the files
     assert rights.export_case(org_id, "C-9", NOW) == {

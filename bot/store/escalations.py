@@ -1,0 +1,327 @@
+"""The escalation store on SQL: ``EscalationStore`` over ``bot.store.escalation_models``.
+
+Every free text (the question for the team, typed disciplines, a decline's
+reason, the outcome's note, the lessons) is sealed with the organisation's
+data key before it is written and opened when read (``bot.store.sealing``,
+the conversation store's ``Sealer``). State changes are conditional
+``UPDATE``s on the state they expect, so two team leads (or two processes)
+never both accept one request, and a meeting's reminder is claimed once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.service.together.escalation import (
+    CANCELLED,
+    CLOSED,
+    DECLINED,
+    FIELDS,
+    OPEN,
+    Escalation,
+    Participation,
+    escalation_counts,
+)
+from bot.store.escalation_models import EscalationAnswerRow, EscalationRow
+from bot.store.sealing import Sealer, org_label
+from bot.store.sql import PurgeHook
+
+
+def _table(model: type[EscalationRow] | type[EscalationAnswerRow]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+escalations_table = _table(EscalationRow)
+answers_table = _table(EscalationAnswerRow)
+_e, _n = escalations_table.c, answers_table.c
+
+SEALED_TEXT = ("question", "decline_reason", "outcome_note", "lessons")
+"""Columns sealed as text; ``disciplines`` is sealed as a JSON list."""
+_DAYS = ("meeting_on", "reminded_for")
+_TIMES = ("asked_at", "started_at", "closed_at")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class SqlEscalationStore:
+    """``EscalationStore`` on the conversation store's engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, sealer: Sealer) -> None:
+        self._engine = engine
+        self._seal = sealer
+
+    # ------------------------------------------------------------ values
+
+    def _row_values(self, org_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(fields) - FIELDS
+        if unknown:
+            msg = f"unknown escalation fields: {sorted(unknown)}"
+            raise ValueError(msg)
+        org = org_label(org_id)
+        values: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in SEALED_TEXT and value is not None:
+                value = self._seal.text(org, f"escalations.{name}", str(value))
+            elif name == "disciplines":
+                plain = json.dumps(list(value or ()), ensure_ascii=False)
+                value = self._seal.text(org, "escalations.disciplines", plain)
+            elif name in _DAYS and isinstance(value, date):
+                value = value.isoformat()
+            elif name in _TIMES:
+                value = _utc(value)
+            values[name] = value
+        return values
+
+    def _escalation(self, row: Any) -> Escalation:
+        org = org_label(row.org_id)
+
+        def opened(name: str) -> str | None:
+            stored = getattr(row, name)
+            return (
+                None if stored is None else self._seal.open_text(org, f"escalations.{name}", stored)
+            )
+
+        disciplines = opened("disciplines")
+        return Escalation(
+            id=row.id,
+            org_id=row.org_id,
+            state=row.state,
+            created_at=_utc(row.created_at) or datetime.now(UTC),
+            case_code=row.case_code,
+            question=opened("question"),
+            disciplines=tuple(json.loads(disciplines)) if disciplines else (),
+            urgency=row.urgency,
+            reason=row.reason,
+            requested_by=row.requested_by,
+            lead_id=row.lead_id,
+            step=row.step,
+            asked_at=_utc(row.asked_at),
+            meeting_on=None if row.meeting_on is None else date.fromisoformat(row.meeting_on),
+            reminded_for=(
+                None if row.reminded_for is None else date.fromisoformat(row.reminded_for)
+            ),
+            decline_reason=opened("decline_reason"),
+            outcome=row.outcome,
+            outcome_note=opened("outcome_note"),
+            lessons=opened("lessons"),
+            started_at=_utc(row.started_at),
+            closed_at=_utc(row.closed_at),
+        )
+
+    # ------------------------------------------------------------ writing
+
+    def create(self, org_id: int, state: str, now: datetime, **fields: Any) -> Escalation:
+        values = self._row_values(org_id, fields)
+        with self._engine.begin() as conn:
+            new_id = conn.execute(
+                insert(escalations_table)
+                .values(org_id=org_id, state=state, created_at=_utc(now), **values)
+                .returning(_e.id)
+            ).scalar_one()
+        found = self.escalation(int(new_id))
+        assert found is not None
+        return found
+
+    def change(self, escalation_id: int, states: Sequence[str], **fields: Any) -> Escalation | None:
+        with self._engine.begin() as conn:
+            org_id = conn.execute(
+                select(_e.org_id).where(_e.id == escalation_id)
+            ).scalar_one_or_none()
+            if org_id is None:
+                return None
+            done = conn.execute(
+                update(escalations_table)
+                .where(_e.id == escalation_id, _e.state.in_(list(states)))
+                .values(**self._row_values(org_id, fields))
+            )
+            if done.rowcount != 1:
+                return None
+            row = conn.execute(select(escalations_table).where(_e.id == escalation_id)).one()
+        return self._escalation(row)
+
+    def answer(self, escalation_id: int, person_id: int, answer: str, now: datetime) -> None:
+        where = (_n.escalation_id == escalation_id) & (_n.person_id == person_id)
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(answers_table).where(where).values(answer=answer, at=_utc(now))
+            ).rowcount
+            if changed:
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(answers_table).values(
+                            escalation_id=escalation_id,
+                            person_id=person_id,
+                            answer=answer,
+                            at=_utc(now),
+                        )
+                    )
+            except IntegrityError:  # answered at the same moment elsewhere
+                conn.execute(update(answers_table).where(where).values(answer=answer))
+
+    def claim_reminder(self, escalation_id: int, day: date) -> bool:
+        text = day.isoformat()
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                update(escalations_table)
+                .where(_e.id == escalation_id, _e.state == OPEN, _e.meeting_on == text)
+                .where((_e.reminded_for.is_(None)) | (_e.reminded_for != text))
+                .values(reminded_for=text)
+            )
+            return done.rowcount == 1
+
+    # ------------------------------------------------------------ reading
+
+    def escalation(self, escalation_id: int) -> Escalation | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(escalations_table).where(_e.id == escalation_id)
+            ).one_or_none()
+        return None if row is None else self._escalation(row)
+
+    def waiting_step(self, org_id: int, person_id: int, since: datetime) -> Escalation | None:
+        query = (
+            select(escalations_table)
+            .where(_e.org_id == org_id, _e.lead_id == person_id, _e.step.is_not(None))
+            .where(_e.asked_at.is_not(None), _e.asked_at >= _utc(since))
+            .order_by(_e.asked_at.desc(), _e.id.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
+        return None if row is None else self._escalation(row)
+
+    def of_lead(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
+        query = (
+            select(escalations_table)
+            .where(_e.org_id == org_id, _e.lead_id == person_id, _e.state.in_(list(states)))
+            .order_by(_e.id.desc())
+        )
+        with self._engine.connect() as conn:
+            return [self._escalation(row) for row in conn.execute(query)]
+
+    def of_requester(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
+        query = (
+            select(escalations_table)
+            .where(_e.org_id == org_id, _e.requested_by == person_id)
+            .where(_e.state.in_(list(states)))
+            .order_by(_e.id.desc())
+        )
+        with self._engine.connect() as conn:
+            return [self._escalation(row) for row in conn.execute(query)]
+
+    def answers(self, escalation_id: int) -> list[Participation]:
+        query = (
+            select(answers_table)
+            .where(_n.escalation_id == escalation_id)
+            .order_by(_n.at, _n.person_id)
+        )
+        with self._engine.connect() as conn:
+            return [
+                Participation(r.escalation_id, r.person_id, r.answer, _utc(r.at) or r.at)
+                for r in conn.execute(query)
+            ]
+
+    def monthly_counts(self, org_id: int) -> list[tuple[str, str, str, int]]:
+        # Only the columns the counts read: no text is opened.
+        query = select(
+            _e.id,
+            _e.org_id,
+            _e.state,
+            _e.created_at,
+            _e.urgency,
+            _e.reason,
+            _e.outcome,
+            _e.started_at,
+            _e.closed_at,
+        ).where(_e.org_id == org_id)
+        with self._engine.connect() as conn:
+            rows = [
+                Escalation(
+                    id=r.id,
+                    org_id=r.org_id,
+                    state=r.state,
+                    created_at=_utc(r.created_at) or datetime.now(UTC),
+                    urgency=r.urgency,
+                    reason=r.reason,
+                    outcome=r.outcome,
+                    started_at=_utc(r.started_at),
+                    closed_at=_utc(r.closed_at),
+                )
+                for r in conn.execute(query)
+            ]
+        return escalation_counts(rows)
+
+    # ------------------------------------------------------------ retention
+
+    def purge_hook(self) -> PurgeHook:
+        """For ``SqlStore.purge_hooks``: ended escalations past retention lose their
+        text, case code, people and answers; what the overview counts stays."""
+
+        def purge(conn: Connection, cutoff: datetime) -> int:
+            return purge_in(conn, cutoff)
+
+        return purge
+
+
+def purge_in(conn: Connection, cutoff: datetime) -> int:
+    """Blank escalations that ended (closed, declined, cancelled) before ``cutoff``."""
+    moment = _utc(cutoff)
+    ended = select(_e.id).where(
+        _e.state.in_([CLOSED, DECLINED, CANCELLED]),
+        func.coalesce(_e.closed_at, _e.created_at) < moment,
+        _e.case_code.is_not(None) | _e.question.is_not(None) | _e.lead_id.is_not(None),
+    )
+    ids = list(conn.execute(ended).scalars())
+    if not ids:
+        return 0
+    conn.execute(delete(answers_table).where(_n.escalation_id.in_(ids)))
+    blank = {name: None for name in (*SEALED_TEXT, "disciplines", "case_code")}
+    return int(
+        conn.execute(
+            update(escalations_table)
+            .where(_e.id.in_(ids))
+            .values(**blank, requested_by=None, lead_id=None, step=None)
+        ).rowcount
+    )
+
+
+def reseal_escalations(engine: Engine, sealer: Sealer, org: str) -> int:
+    """Key rotation (``bot.store.rekey``): re-seal ``org``'s escalation texts with its
+    newest key; a row is replaced only while it still holds what was read."""
+    if not org.isdigit():
+        return 0
+    columns = (*SEALED_TEXT, "disciplines")
+    n = 0
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(_e.id, *(_e[c] for c in columns)).where(_e.org_id == int(org))
+        ).all()
+    for row in rows:
+        values: dict[str, Any] = {}
+        for name in columns:
+            stored = getattr(row, name)
+            new = sealer.reseal(org, f"escalations.{name}", stored, as_json=False)
+            if new is not None:
+                values[name] = new
+        if not values:
+            continue
+        same = [_e[name] == getattr(row, name) for name in values]
+        with engine.begin() as conn:
+            n += conn.execute(
+                update(escalations_table).where(_e.id == row.id, *same).values(values)
+            ).rowcount
+    return n
