@@ -177,7 +177,7 @@ def create_app(
     store = create_store(settings.database_url, master=master)
     people = SqlPeopleStore(store.engine)
     gate = AccessGate(people, clock, telegram_bot=settings.telegram_bot_username)
-    followup = SqlFollowupStore(store.engine)
+    followup = SqlFollowupStore(store.engine, store.sealer)
     settings_of = org_settings(people, book)
     service = ConversationService(
         book=book,

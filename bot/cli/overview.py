@@ -41,7 +41,9 @@ def overzicht(org_name: str, output: Path | None) -> None:
         if target is None:
             known = ", ".join(o.name for o in people.organisations()) or "geen"
             _fail(f"Organisatie {org_name!r} bestaat niet (bekend: {known}).")
-        rows = overview_rows(target.id, SqlFollowupStore(store.engine), count_sources(store))
+        rows = overview_rows(
+            target.id, SqlFollowupStore(store.engine, store.sealer), count_sources(store)
+        )
     finally:
         store.close()
     text = overview_csv(rows)

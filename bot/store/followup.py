@@ -6,11 +6,15 @@ actions, its index row, its facts) is written by :meth:`SqlFollowupStore.writer`
 on the step's own connection, inside the transaction that keeps the record:
 it wraps the conversation store's audit writer, so ``bot.store.sql`` needs no
 change. A reminder is claimed with one conditional ``UPDATE`` (the reminder
-count it was read at), so it goes out once across processes.
+count it was read at), so it goes out once across processes. An agreed step's
+description is sealed with its organisation's key, like the record it comes
+from (it may hold the professional's own words where the organisation allows
+free text).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -29,6 +33,7 @@ from bot.service.followup import (
 )
 from bot.service.ports import ConversationKey
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
+from bot.store.sealing import NO_ORG, Sealer, org_label
 from bot.store.sql import AuditWriter, PurgeHook
 from bot.store.tables import table_of
 
@@ -44,7 +49,14 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _action(row: Any) -> Action:
+DESCRIPTION = "followup_actions.description"
+"""The field a description is sealed for (bound into its seal)."""
+
+PLAIN = Sealer(None, json.dumps)
+"""Seals nothing: a follow-up store without a key ring (tests, the console demo)."""
+
+
+def _action(row: Any, seal: Sealer) -> Action:
     remind_at = _utc(row.remind_at)
     return Action(
         id=row.id,
@@ -52,7 +64,7 @@ def _action(row: Any) -> Action:
         person_id=row.person_id,
         record_id=row.record_id,
         case_code=row.case_code,
-        description=row.description,
+        description=seal.open_text(org_label(row.org_id), DESCRIPTION, row.description),
         owner=row.owner,
         due_on=date.fromisoformat(row.due_on),
         urgent=bool(row.urgent),
@@ -64,7 +76,7 @@ def _action(row: Any) -> Action:
     )
 
 
-def write_rows(conn: Connection, items: Sequence[object]) -> None:
+def write_rows(conn: Connection, items: Sequence[object], seal: Sealer = PLAIN) -> None:
     """Insert planned actions, index rows and facts on ``conn`` (its transaction)."""
     now = datetime.now(UTC)
     actions = [i for i in items if isinstance(i, PlannedAction)]
@@ -95,7 +107,7 @@ def write_rows(conn: Connection, items: Sequence[object]) -> None:
                     "person_id": a.person_id,
                     "record_id": a.record_id,
                     "case_code": a.case_code,
-                    "description": a.description[:200],
+                    "description": seal.text(org_label(a.org_id), DESCRIPTION, a.description[:200]),
                     "owner": a.owner[:64],
                     "due_on": a.due_on.isoformat(),
                     "urgent": a.urgent,
@@ -122,8 +134,9 @@ def write_rows(conn: Connection, items: Sequence[object]) -> None:
 class SqlFollowupStore:
     """``FollowupStore`` on the conversation store's engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer | None = None) -> None:
         self._engine = engine
+        self._seal = sealer or PLAIN
 
     # ------------------------------------------------------------ wiring
 
@@ -134,7 +147,7 @@ class SqlFollowupStore:
             ours = [e for e in entries if is_followup_row(e)]
             rest = [e for e in entries if not is_followup_row(e)]
             if ours:
-                write_rows(conn, ours)
+                write_rows(conn, ours, self._seal)
             if rest:
                 if inner is None:
                     msg = "audit entries given, but no audit writer is wired to this store"
@@ -155,7 +168,7 @@ class SqlFollowupStore:
 
     def write_planned(self, items: Sequence[object]) -> None:
         with self._engine.begin() as conn:
-            write_rows(conn, items)
+            write_rows(conn, items, self._seal)
 
     def claim_reminder(self, action_id: int, reminded: int, now: datetime) -> bool:
         with self._engine.begin() as conn:
@@ -179,7 +192,7 @@ class SqlFollowupStore:
             if done.rowcount != 1:
                 return False
             if fact is not None:
-                write_rows(conn, [fact])
+                write_rows(conn, [fact], self._seal)
             return True
 
     def postpone(self, action_id: int, due_on: date, remind_at: datetime) -> bool:
@@ -206,12 +219,12 @@ class SqlFollowupStore:
             .limit(limit)
         )
         with self._engine.connect() as conn:
-            return [_action(row) for row in conn.execute(query)]
+            return [_action(row, self._seal) for row in conn.execute(query)]
 
     def action(self, action_id: int) -> Action | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(_actions).where(_a.id == action_id)).one_or_none()
-        return None if row is None else _action(row)
+        return None if row is None else _action(row, self._seal)
 
     def open_actions(self, org_id: int, person_id: int) -> list[Action]:
         query = (
@@ -220,12 +233,12 @@ class SqlFollowupStore:
             .order_by(_a.due_on, _a.id)
         )
         with self._engine.connect() as conn:
-            return [_action(row) for row in conn.execute(query)]
+            return [_action(row, self._seal) for row in conn.execute(query)]
 
     def record_actions(self, record_id: str) -> list[Action]:
         query = select(_actions).where(_a.record_id == record_id).order_by(_a.id)
         with self._engine.connect() as conn:
-            return [_action(row) for row in conn.execute(query)]
+            return [_action(row, self._seal) for row in conn.execute(query)]
 
     def waiting_for_date(self, org_id: int, person_id: int, since: datetime) -> Action | None:
         query = (
@@ -237,7 +250,7 @@ class SqlFollowupStore:
         )
         with self._engine.connect() as conn:
             row = conn.execute(query).one_or_none()
-        return None if row is None else _action(row)
+        return None if row is None else _action(row, self._seal)
 
     def records_of(self, org_id: int, person_id: int, since: datetime) -> list[RecordIndex]:
         query = (
@@ -291,3 +304,24 @@ class SqlFollowupStore:
             )
         ).rowcount
         return int(gone)
+
+
+def reseal_descriptions(engine: Engine, seal: Sealer, org: str) -> int:
+    """Re-seal the descriptions of ``org``'s agreed steps that are plain or sealed with
+    an older key (``voorkomen keys rotate``); compare-and-set on the stored value.
+    How many."""
+    rows_of = _a.org_id.is_(None) if org == NO_ORG else _a.org_id == int(org)
+    with engine.connect() as conn:
+        rows = conn.execute(select(_a.id, _a.description).where(rows_of)).all()
+    n = 0
+    for row in rows:
+        sealed = seal.reseal(org, DESCRIPTION, row.description, as_json=False)
+        if sealed is None:
+            continue
+        with engine.begin() as conn:
+            n += conn.execute(
+                update(_actions)
+                .where(_a.id == row.id, _a.description == row.description)
+                .values(description=sealed)
+            ).rowcount
+    return n

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import CHANNEL_LEN, CHAT_LEN, FLOW_ID_LEN, Base, Timestamp
@@ -34,7 +34,7 @@ class FollowupAction(Base):
     person_id: Mapped[int] = mapped_column(Integer)
     record_id: Mapped[str] = mapped_column(String(32), index=True)
     case_code: Mapped[str | None] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)  # sealed (bot.store.followup)
     owner: Mapped[str] = mapped_column(String(64))
     due_on: Mapped[str] = mapped_column(String(10))
     urgent: Mapped[bool] = mapped_column(Boolean)

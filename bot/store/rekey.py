@@ -29,6 +29,7 @@ from sqlalchemy import and_, select, update
 from bot.crypto.keyring import REFRESH_AFTER
 from bot.store.confirm import reseal_remarks
 from bot.store.escalations import reseal_escalations
+from bot.store.followup import reseal_descriptions
 from bot.store.sealing import NO_ORG, sealed_for
 from bot.store.sql import SqlStore
 from bot.store.tables import answers as _answers
@@ -51,6 +52,7 @@ class Resealed:
             "conversations": 0,
             "confirmations": 0,
             "escalations": 0,
+            "agreed_steps": 0,
         }
     )
     busy: int = 0
@@ -90,6 +92,7 @@ def reseal(store: SqlStore, org: str) -> Resealed:
     result.counts["outbox"] = _reseal_outbox(store, org)
     result.counts["confirmations"] = reseal_remarks(store.engine, store.sealer, org)
     result.counts["escalations"] = reseal_escalations(store.engine, store.sealer, org)
+    result.counts["agreed_steps"] = reseal_descriptions(store.engine, store.sealer, org)
     done, busy = _reseal_conversations(store, org)
     result.counts["conversations"] = done
     result.busy = busy

@@ -20,37 +20,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, or_, select, update
+from sqlalchemy import Connection, Engine, delete, or_, select, update
 
 from bot.org.model import AuditAction, AuditEntry
-from bot.store import models
+from bot.store import tables
 from bot.store.audit import append_audit_in
 from bot.store.confirm import erase_person_in, erase_records_in, export_person_in
 from bot.store.escalations import answers_table as _esc_answers
 from bot.store.escalations import escalations_table as _escalations
+from bot.store.followup import DESCRIPTION
 from bot.store.followup_models import FollowupAction, FollowupRecord
 from bot.store.sealing import Sealer, org_label
 from bot.store.sql import SqlStore, scrub
+from bot.store.tables import table_of
 
-
-def _t(model: type[models.Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_people = _t(models.Person)
-_ids = _t(models.Identity)
-_roles = _t(models.MemberRole)
-_codes = _t(models.AccessCode)
-_orgs = _t(models.Organisation)
-_convs = _t(models.Conversation)
-_answers = _t(models.Answer)
-_records = _t(models.Record)
-_outbox = _t(models.OutboxMessage)
-_audit = _t(models.AuditLog)
-_actions = _t(FollowupAction)
-_record_index = _t(FollowupRecord)
+_people = tables.people
+_ids = tables.identities
+_roles = tables.member_roles
+_codes = tables.access_codes
+_orgs = tables.organisations
+_convs = tables.conversations
+_answers = tables.answers
+_records = tables.records
+_outbox = tables.outbox
+_audit = tables.audit_log
+_actions = table_of(FollowupAction)
+_record_index = table_of(FollowupRecord)
 
 
 def _iso(moment: Any) -> Any:
@@ -149,7 +144,9 @@ class SqlRights:
                 "afspraken": [
                     {
                         "casuscode": r.case_code,
-                        "afspraak": r.description,
+                        "afspraak": self._seal.open_text(
+                            org_label(r.org_id), DESCRIPTION, r.description
+                        ),
                         "wie": r.owner,
                         "datum": r.due_on,
                         "stand": r.state,

@@ -16,8 +16,10 @@ from sqlalchemy import Connection, text
 from bot.cli import main
 from bot.crypto import MasterKey, SealError
 from bot.engine.messages import ChannelTraits, TextIn
+from bot.service.followup import PlannedAction
 from bot.service.ports import ConversationKey, Notice, StepWrite
 from bot.store import rekey
+from bot.store.followup import SqlFollowupStore
 from bot.store.sql import SqlStore
 from tests.store.conftest import MASTER, Backend
 from tests.store.samples import record
@@ -186,3 +188,37 @@ def test_the_rotate_command(tmp_path: Path) -> None:
         store.close()
     new = CliRunner().invoke(main, ["keys", "new"])
     assert MasterKey.decode(new.output, "test").secret != MASTER.secret
+
+
+def test_an_agreed_steps_description_is_sealed_and_rotated(sql_backend: Backend) -> None:
+    """The follow-up keeps a record's agreed steps apart; their words are sealed like the
+    record's, a description stored plain before sealing is sealed by the rotation, and
+    both read back as written."""
+    store = sql_backend.open()
+    assert isinstance(store, SqlStore)
+    sealed = SqlFollowupStore(store.engine, store.sealer)
+    plain = SqlFollowupStore(store.engine)  # as a store from before sealing wrote
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+    def step(words: str) -> PlannedAction:
+        return PlannedAction(7, 8, "r1", "C-9", words, "ik", now.date(), False, now)
+
+    sealed.write_planned([step("Overleg met de ouders van Vera")])
+    plain.write_planned([step("Huisarts informeren")])
+    with store.engine.connect() as conn:
+        stored = sorted(conn.execute(text("SELECT description FROM followup_actions")).scalars())
+    assert stored[0] == "Huisarts informeren" and stored[1].startswith("enc1.")
+    assert "Vera" not in " ".join(stored)
+    assert [a.description for a in sealed.open_actions(7, 8)] == [
+        "Overleg met de ouders van Vera",
+        "Huisarts informeren",
+    ]
+    done = rekey.rotate(store, settle=0)
+    assert done["7"].counts["agreed_steps"] == 2
+    with store.engine.connect() as conn:
+        stored = list(conn.execute(text("SELECT description FROM followup_actions")).scalars())
+    assert all(s.startswith("enc1.2.") for s in stored)
+    assert sorted(a.description for a in sealed.open_actions(7, 8)) == [
+        "Huisarts informeren",
+        "Overleg met de ouders van Vera",
+    ]
