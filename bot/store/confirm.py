@@ -37,7 +37,7 @@ from bot.service.together.confirm import (
 )
 from bot.store import models
 from bot.store.confirm_models import ConfirmationRow
-from bot.store.sealing import NO_ORG, Sealer, org_label
+from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
 
 REMARK_FIELD = "confirmations.remark"
@@ -312,18 +312,4 @@ def export_person_in(conn: Connection, seal: Sealer, person_id: int) -> list[dic
 def reseal_remarks(engine: Engine, seal: Sealer, org: str) -> int:
     """Re-seal the remarks of ``org`` still sealed with an older key (``keys rotate``);
     compare-and-set on the stored value. How many."""
-    rows_of = _c.org_id.is_(None) if org == NO_ORG else _c.org_id == int(org)
-    with engine.connect() as conn:
-        rows = conn.execute(select(_c.id, _c.remark).where(rows_of, _c.remark.is_not(None))).all()
-    n = 0
-    for row in rows:
-        remark = seal.reseal(org, REMARK_FIELD, row.remark, as_json=False)
-        if remark is None:
-            continue
-        with engine.begin() as conn:
-            n += conn.execute(
-                update(_confirmations)
-                .where(_c.id == row.id, _c.remark == row.remark)
-                .values(remark=remark)
-            ).rowcount
-    return n
+    return reseal_columns(engine, seal, _confirmations, ["remark"], org)

@@ -29,7 +29,7 @@ from bot.service.together.escalation import (
     escalation_counts,
 )
 from bot.store.escalation_models import EscalationAnswerRow, EscalationRow
-from bot.store.sealing import Sealer, org_label
+from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
 
 
@@ -302,26 +302,4 @@ def purge_in(conn: Connection, cutoff: datetime) -> int:
 def reseal_escalations(engine: Engine, sealer: Sealer, org: str) -> int:
     """Key rotation (``bot.store.rekey``): re-seal ``org``'s escalation texts with its
     newest key; a row is replaced only while it still holds what was read."""
-    if not org.isdigit():
-        return 0
-    columns = (*SEALED_TEXT, "disciplines")
-    n = 0
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(_e.id, *(_e[c] for c in columns)).where(_e.org_id == int(org))
-        ).all()
-    for row in rows:
-        values: dict[str, Any] = {}
-        for name in columns:
-            stored = getattr(row, name)
-            new = sealer.reseal(org, f"escalations.{name}", stored, as_json=False)
-            if new is not None:
-                values[name] = new
-        if not values:
-            continue
-        same = [_e[name] == getattr(row, name) for name in values]
-        with engine.begin() as conn:
-            n += conn.execute(
-                update(escalations_table).where(_e.id == row.id, *same).values(values)
-            ).rowcount
-    return n
+    return reseal_columns(engine, sealer, escalations_table, [*SEALED_TEXT, "disciplines"], org)

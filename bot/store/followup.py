@@ -33,7 +33,7 @@ from bot.service.followup import (
 )
 from bot.service.ports import ConversationKey
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
-from bot.store.sealing import NO_ORG, Sealer, org_label
+from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import AuditWriter, PurgeHook
 from bot.store.tables import table_of
 
@@ -308,20 +308,5 @@ class SqlFollowupStore:
 
 def reseal_descriptions(engine: Engine, seal: Sealer, org: str) -> int:
     """Re-seal the descriptions of ``org``'s agreed steps that are plain or sealed with
-    an older key (``voorkomen keys rotate``); compare-and-set on the stored value.
-    How many."""
-    rows_of = _a.org_id.is_(None) if org == NO_ORG else _a.org_id == int(org)
-    with engine.connect() as conn:
-        rows = conn.execute(select(_a.id, _a.description).where(rows_of)).all()
-    n = 0
-    for row in rows:
-        sealed = seal.reseal(org, DESCRIPTION, row.description, as_json=False)
-        if sealed is None:
-            continue
-        with engine.begin() as conn:
-            n += conn.execute(
-                update(_actions)
-                .where(_a.id == row.id, _a.description == row.description)
-                .values(description=sealed)
-            ).rowcount
-    return n
+    an older key (``voorkomen keys rotate``). How many."""
+    return reseal_columns(engine, seal, _actions, ["description"], org)

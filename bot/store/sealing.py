@@ -25,7 +25,7 @@ before this module; the app always gives one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -183,3 +183,32 @@ def sealed_for(stored: Any) -> str | None:
     if isinstance(stored, dict) and SEALED in stored:
         return str(stored[SEALED_FOR])
     return None
+
+
+def reseal_columns(
+    engine: Engine, seal: Sealer, table: Table, columns: Sequence[str], org: str
+) -> int:
+    """Key rotation for a table of sealed text columns (``bot.store.rekey``): seal the
+    values of ``org``'s rows (its ``org_id``) with its newest key — plain ones from
+    before sealing too. Each value is sealed for the field ``<table>.<column>``; a row
+    is replaced only while it still holds what was read (compare-and-set), so a bot
+    writing meanwhile wins. How many rows changed."""
+    if org != NO_ORG and not org.isdigit():
+        return 0
+    c = table.c
+    rows_of = c.org_id.is_(None) if org == NO_ORG else c.org_id == int(org)
+    with engine.connect() as conn:
+        rows = conn.execute(select(c.id, *(c[name] for name in columns)).where(rows_of)).all()
+    n = 0
+    for row in rows:
+        values: dict[str, Any] = {}
+        for name in columns:
+            new = seal.reseal(org, f"{table.name}.{name}", getattr(row, name), as_json=False)
+            if new is not None:
+                values[name] = new
+        if not values:
+            continue
+        same = [c[name] == getattr(row, name) for name in values]
+        with engine.begin() as conn:
+            n += conn.execute(update(table).where(c.id == row.id, *same).values(values)).rowcount
+    return n
