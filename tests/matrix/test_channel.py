@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
+from nio import RoomPutStateResponse
 
 from bot.channels.matrix.channel import (
     EDITED_TEXT,
     ERROR_TEXT,
     GROUP_REFUSAL_TEXT,
-    UNENCRYPTED_DOCUMENT_TEXT,
     UNENCRYPTED_ROOM_TEXT,
 )
 from bot.channels.matrix.render import HTML_FORMAT
@@ -268,22 +269,65 @@ async def test_final_vastlegging_comes_as_message_and_txt_file(
     assert await pro.download(attachment.content) == document.text.encode()
 
 
-async def test_refuses_a_vastlegging_in_an_unencrypted_room_when_required(
+async def test_an_unencrypted_room_is_refused_at_once_when_encryption_is_required(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
     document = Document("Vastlegging", "geheim\n", "geheim\n", "v.txt", final=True)
-    service = EchoService(script={"klaar": [document]})
+    service = EchoService(script={"klaar": [Say("Overzicht: geheim"), document]})
     bot = await run_bot(service, values, require_encryption=True)
     pro: MatrixUser = await make_user()
     room = await pro.create_dm(bot.user_id, encrypted=False)
-    warning, greeting = await pro.expect(room, bot.user_id, count=2)
-    assert warning.body == UNENCRYPTED_ROOM_TEXT  # said up front, not only at the end
+    (refusal,) = await pro.expect(room, bot.user_id)  # instead of the greeting
+    assert refusal.body == UNENCRYPTED_ROOM_TEXT
+    await pro.send(room, "klaar")
+    (again,) = await pro.expect(room, bot.user_id)
+    assert again.body == UNENCRYPTED_ROOM_TEXT
+    assert service.calls == []  # the conversation never started in this room
+    await pro.settle(room, bot.user_id, quiet=1.0)
+    assert [m.body for m in pro.from_user(room, bot.user_id)] == [UNENCRYPTED_ROOM_TEXT] * 2
+
+
+async def test_a_refused_room_gets_the_conversation_once_encryption_is_switched_on(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values, require_encryption=True)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    (refusal,) = await pro.expect(room, bot.user_id)
+    assert refusal.body == UNENCRYPTED_ROOM_TEXT
+
+    response = await pro.client.room_put_state(
+        room, "m.room.encryption", {"algorithm": "m.megolm.v1.aes-sha2"}
+    )
+    assert isinstance(response, RoomPutStateResponse), response
+    deadline = time.monotonic() + 30
+    while not pro.client.rooms[room].encrypted:  # the professional's client saw the change
+        assert time.monotonic() < deadline, "the room did not become encrypted"
+        await asyncio.sleep(0.05)
+    await pro.send(room, "hallo")
+    (answer,) = await pro.expect(room, bot.user_id)
+    assert answer.body == "ontvangen: hallo"
+    assert answer.encrypted
+    assert service.texts(room) == ["hallo"]
+    assert service.calls[-1][2].end_to_end_encrypted is True
+
+
+async def test_an_unencrypted_room_runs_like_telegram_when_encryption_is_not_required(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    document = Document("Vastlegging", "Casus AB12\n", "Casus AB12\n", "v.txt", final=False)
+    service = EchoService(script={"klaar": [document]})
+    bot = await run_bot(service, values, require_encryption=False)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    (greeting,) = await pro.expect(room, bot.user_id)
     assert greeting.body == "ontvangen: start"
     await pro.send(room, "klaar")
-    (refusal,) = await pro.expect(room, bot.user_id)
-    assert refusal.body == UNENCRYPTED_DOCUMENT_TEXT
-    await asyncio.sleep(1.0)
-    assert all("geheim" not in m.body for m in pro.from_user(room, bot.user_id))
+    (message,) = await pro.expect(room, bot.user_id)
+    assert message.body == "Vastlegging\n\nCasus AB12\n"
+    assert not message.encrypted
+    assert [traits.end_to_end_encrypted for _key, _in, traits in service.calls] == [False, False]
 
 
 async def test_a_failing_service_gets_a_friendly_error_and_the_bot_goes_on(

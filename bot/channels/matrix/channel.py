@@ -116,13 +116,9 @@ EDITED_TEXT = (
     "Een eerder antwoord wijzigen kan aan het eind, bij het overzicht."
 )
 UNENCRYPTED_ROOM_TEXT = (
-    "Dit gesprek is niet versleuteld. De vastlegging stuur ik alleen in een versleuteld gesprek. "
-    "Start daarom een nieuw gesprek met mij, met versleuteling aan."
-)
-UNENCRYPTED_DOCUMENT_TEXT = (
-    "Ik stuur de vastlegging niet in een gesprek zonder versleuteling. "
-    "Start een nieuw gesprek met mij met versleuteling aan, "
-    "of vraag je beheerder om hulp."
+    "Dit gesprek is niet versleuteld. Over een casus praat ik alleen in een versleuteld gesprek, "
+    "dus hier stel ik geen vragen. Start een nieuw privégesprek met mij met versleuteling aan, "
+    "of zet versleuteling aan in dit gesprek."
 )
 
 
@@ -469,14 +465,15 @@ class MatrixChannel:
             if info.timeline.limited and info.timeline.prev_batch and since:
                 events = await self._fill_gap(room_id, info.timeline.prev_batch, since, events)
             events = self._unhandled(room_id, events)
-            if room_id in self._greet:
-                self._greet.discard(room_id)
-                if self.config.require_encryption and not room.encrypted:
-                    await self._send(room_id, render_say(Say(UNENCRYPTED_ROOM_TEXT)))
-                if not any(self._is_user_message(event) for event in events):
-                    await self._converse(room, TextIn("start"), None)
-            for event in events:
-                await self._handle_event(room, event)
+            if self._forbidden(room):
+                await self._refuse_unencrypted(room, events)
+            else:
+                if room_id in self._greet:
+                    self._greet.discard(room_id)
+                    if not any(self._is_user_message(event) for event in events):
+                        await self._converse(room, TextIn("start"), None)
+                for event in events:
+                    await self._handle_event(room, event)
             if events:
                 await self._mark_read(room_id, events[-1])
             if not others:
@@ -484,6 +481,25 @@ class MatrixChannel:
                 await self._leave(room_id)
         except Exception:
             log.exception("Could not handle the events of %s", room_id)
+
+    def _forbidden(self, room: Any) -> bool:
+        """Whether case content may not go into this room: it is unencrypted and the
+        configuration requires encryption. Such a room never reaches the service."""
+        return self.config.require_encryption and not room.encrypted
+
+    async def _refuse_unencrypted(self, room: Any, events: list[Any]) -> None:
+        """One refusal instead of the conversation: on joining, and for each batch
+        with a message in it. Nothing of a case is asked or sent here; once the
+        room is encrypted, the next message starts the conversation."""
+        room_id = room.room_id
+        greeting = room_id in self._greet
+        self._greet.discard(room_id)
+        wrote = any(self._is_user_message(event) for event in events)
+        for event in events:
+            self._mark(room_id, getattr(event, "event_id", None))
+        if greeting or wrote:
+            log.info("Refusing a conversation in unencrypted room %s", room_id)
+            await self._send(room_id, render_say(Say(UNENCRYPTED_ROOM_TEXT)))
 
     async def _fill_gap(
         self, room_id: str, prev_batch: str, since: str, timeline: list[Any]
@@ -653,6 +669,9 @@ class MatrixChannel:
     # ------------------------------------------------------------ sending
 
     async def _send_replies(self, room: Any, replies: Sequence[Reply]) -> None:
+        if self._forbidden(room):  # never case content into a room the setting forbids
+            log.warning("Not sending %d replies into unencrypted %s", len(replies), room.room_id)
+            return
         for reply in replies:
             try:
                 if isinstance(reply, Document):
@@ -735,10 +754,6 @@ class MatrixChannel:
 
     async def _send_document(self, room: Any, document: Document) -> None:
         encrypted = bool(room.encrypted)
-        if self.config.require_encryption and not encrypted:
-            log.warning("Not sending a vastlegging into unencrypted room %s", room.room_id)
-            await self._send(room.room_id, render_say(Say(UNENCRYPTED_DOCUMENT_TEXT)))
-            return
         await self._send(room.room_id, render_document(document))
         if not document.final:
             return
