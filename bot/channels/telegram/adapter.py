@@ -240,6 +240,14 @@ class _Pressed:
     data: str
 
 
+class OrderedHandler(ConversationHandler, Protocol):
+    """The service, with the per-conversation locks it orders messages by
+    (``ConversationService`` fits): the channel holds the same lock over a
+    whole turn, so the replies of one chat go out in the order of its updates."""
+
+    locks: KeyedLocks
+
+
 class TelegramChannel:
     """Connects aiogram to the conversation service.
 
@@ -249,7 +257,7 @@ class TelegramChannel:
 
     def __init__(
         self,
-        service: ConversationHandler,
+        service: OrderedHandler,
         kv: KeyValueStore | None = None,
         *,
         traits: ChannelTraits = TELEGRAM_TRAITS,
@@ -260,7 +268,6 @@ class TelegramChannel:
         self._kv = kv
         self._traits = traits
         self._codec = codec or CallbackCodec(memory)
-        self._locks = KeyedLocks()
         # chat id -> message id of the last question sent with a keyboard
         self._keyboards: BoundedMap[int, int] = BoundedMap(memory)
         self._groups_told: BoundedMap[int, bool] = BoundedMap(memory)
@@ -370,7 +377,9 @@ class TelegramChannel:
         For a button press (``answer`` given) a ``Stale`` reply becomes the
         toast and nothing else on screen changes for it.
         """
-        async with self._locks.hold(chat_id):
+        # The service's lock for this chat, held over handling *and* delivering
+        # (the service's own hold inside is reentrant): one place orders a chat.
+        async with self._service.locks.hold(self.key(chat_id)):
             try:
                 replies = await self._service.handle(
                     self.key(chat_id), incoming, self._traits, sender
@@ -446,7 +455,8 @@ class TelegramChannel:
                     self._shown.put(chat_id, _Shown(pressed_id, shown.html, toggled))
             elif isinstance(pressed.press, ActionPress):
                 await self._edit_keyboard(bot, pressed.message, None)
-            else:
+            elif asks or any(isinstance(r, Document) for r in pending):
+                # (when nothing moved on, the step failed: the keyboard stays, to press again)
                 if any(a.question_id == pressed.press.question_id for a in asks):
                     await self._edit_keyboard(bot, pressed.message, None)  # asked again below
                 else:
