@@ -14,13 +14,13 @@ import time
 import pytest
 from nio import RoomPutStateResponse
 
-from bot.channels.matrix.channel import (
+from bot.channels.matrix.render import HTML_FORMAT
+from bot.channels.matrix.texts import (
     EDITED_TEXT,
     ERROR_TEXT,
     GROUP_REFUSAL_TEXT,
     UNENCRYPTED_ROOM_TEXT,
 )
-from bot.channels.matrix.render import HTML_FORMAT
 from bot.engine.messages import (
     Ask,
     Choice,

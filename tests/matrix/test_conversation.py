@@ -24,7 +24,6 @@ import pytest
 from nio import Api, ReactionEvent, RoomSendResponse
 
 from bot.app import App
-from bot.channels.matrix.channel import EDITED_TEXT, UNENCRYPTED_ROOM_TEXT, edits_in_place
 from bot.channels.matrix.render import (
     DONE_REACTION,
     YES_REACTION,
@@ -34,6 +33,8 @@ from bot.channels.matrix.render import (
     render_say,
     render_stale,
 )
+from bot.channels.matrix.sending import edits_in_place
+from bot.channels.matrix.texts import EDITED_TEXT, UNENCRYPTED_ROOM_TEXT
 from bot.engine import texts
 from bot.engine.messages import (
     Ask,
