@@ -382,3 +382,23 @@ async def test_invites_from_other_servers_are_declined_when_a_list_is_set(
     await pro.wait_left(room_id, bot.user_id)  # the invite was rejected
     assert pro.from_user(room_id, bot.user_id) == []
     assert service.calls == []
+
+
+async def test_failed_syncs_are_retried_with_growing_pauses_and_stop_cuts_them_short(
+    run_bot: RunBot, values: DictValues, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await run_bot(EchoService(), values)
+    assert bot.channel.client is not None
+    with caplog.at_level(logging.WARNING, logger="bot.channels.matrix"):
+        await bot.channel.client.logout()  # every sync from now on fails
+        deadline = time.monotonic() + 30
+        while not any("retrying in 4 s" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "no second retry within 30 s"
+            assert not bot.task.done(), "a failing sync must not end the bot"
+            await asyncio.sleep(0.05)
+        failures = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Sync")]
+        assert "retrying in 2 s" in failures[0]
+        assert "retrying in 4 s" in failures[1]
+        stopped = time.monotonic()
+        await bot.stop()  # in the middle of the 4 s pause (then 8 s): at once
+        assert time.monotonic() - stopped < 3

@@ -15,7 +15,8 @@ What Element offers is used where it helps, while typed answers keep working
 in every client: the professional's own reaction on the open question
 answers it (👍, 👎, ✅), and an edited answer gets advice and the open
 question again. HTTP 429 is retried with the server's ``retry_after_ms``,
-bounded and logged (:mod:`.ratelimit`).
+bounded and logged (:mod:`.ratelimit`); a failed sync is tried again after a
+growing pause (both with ``tenacity``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import logging
 from collections.abc import Sequence
 
 from nio import AsyncClient, Event, MatrixRoom, RoomInfo, SyncResponse
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from bot.channels.matrix.config import MatrixConfig
 from bot.channels.matrix.crypto import keep_keys
@@ -48,6 +50,11 @@ from bot.engine.messages import Ask, ChannelTraits, Incoming, Say, TextIn, Unsup
 from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
 
 log = logging.getLogger(__name__)
+
+
+class SyncFailedError(RuntimeError):
+    """The homeserver answered a sync with an error (it is tried again)."""
+
 
 __all__ = ["CHANNEL", "MatrixChannel", "MatrixLoginError"]
 
@@ -126,28 +133,50 @@ class MatrixChannel:
         try:
             if self.client is None:
                 await self.start()
-            assert self._syncer is not None
-            failures = 0
             while not self._stopping.is_set():
-                try:
-                    response = await self._syncer.sync_or_stop(
-                        self._since, self.config.sync_timeout_ms, self._stopping
-                    )
-                except Exception as exc:  # a broken connection must not end the bot
-                    response = exc
+                response = await self._next_batch()
                 if response is None:
                     break
-                if not isinstance(response, SyncResponse):
-                    failures += 1
-                    wait = min(2.0**failures, 60.0)
-                    log.warning("Sync failed (%r); retrying in %.0f s", response, wait)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), wait)
-                    continue
-                failures = 0
                 await self._process(response, handle_timelines=True)
         finally:
             await self.close()
+
+    async def _next_batch(self) -> SyncResponse | None:
+        """The next sync batch, or ``None`` on stop. A failed sync (an error answer or
+        a broken connection must not end the bot) is tried again after a growing
+        pause, 2, 4, 8 … 60 s (tenacity), which :meth:`stop` cuts short."""
+        syncer = self._syncer
+        assert syncer is not None
+
+        async def attempt() -> SyncResponse | None:
+            if self._stopping.is_set():
+                return None
+            response = await syncer.sync_or_stop(
+                self._since, self.config.sync_timeout_ms, self._stopping
+            )
+            if response is None or isinstance(response, SyncResponse):
+                return response
+            raise SyncFailedError(response)
+
+        async def pause(seconds: float) -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+
+        def before_sleep(state: RetryCallState) -> None:
+            outcome = state.outcome
+            assert outcome is not None and state.next_action is not None
+            log.warning(
+                "Sync failed (%r); retrying in %.0f s", outcome.exception(), state.next_action.sleep
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Exception),
+            wait=wait_exponential(multiplier=2, max=60),
+            sleep=pause,
+            before_sleep=before_sleep,
+        )
+        result: SyncResponse | None = await retrying(attempt)
+        return result
 
     async def close(self) -> None:
         """Close the HTTP session (the E2E store is saved as it goes)."""
