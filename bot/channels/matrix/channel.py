@@ -31,9 +31,18 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from bot.channels.matrix.config import MatrixConfig
 from bot.channels.matrix.crypto import keep_keys
-from bot.channels.matrix.handled import Handled, TimelineEvent, event_id_of
+from bot.channels.matrix.handled import Handled
 from bot.channels.matrix.login import CHANNEL, MatrixLoginError, login
-from bot.channels.matrix.parse import Edited, Ignore, Parsed, Reaction, Undecryptable, parse_event
+from bot.channels.matrix.parse import (
+    Edited,
+    Ignore,
+    Parsed,
+    Reaction,
+    TimelineEvent,
+    Undecryptable,
+    event_id_of,
+    parse_event,
+)
 from bot.channels.matrix.ratelimit import retry_rate_limited
 from bot.channels.matrix.render import render_say
 from bot.channels.matrix.rooms import answer_invite, others

@@ -10,22 +10,13 @@ bot's invite to a room were not meant for it and are skipped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
 
-from nio import BadEvent, Event, RoomMemberEvent, UnknownBadEvent
+from nio import RoomMemberEvent
 
 from bot.channels.matrix.config import MatrixConfig
 from bot.channels.matrix.login import kv_name
+from bot.channels.matrix.parse import TimelineEvent, event_id_of
 from bot.service.ports import KeyValueStore
-
-TimelineEvent: TypeAlias = Event | BadEvent | UnknownBadEvent
-"""What nio puts in a room's timeline (malformed events included)."""
-
-
-def event_id_of(event: TimelineEvent) -> str | None:
-    """The event's id (a malformed event may have none)."""
-    event_id = getattr(event, "event_id", None)
-    return event_id if isinstance(event_id, str) else None
 
 
 class Handled:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from nio import ErrorResponse
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
@@ -22,6 +22,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_
 log = logging.getLogger(__name__)
 
 LIMIT_EXCEEDED = "M_LIMIT_EXCEEDED"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class RetryPolicy:
     default_wait: float = 1.0
 
 
-def is_rate_limited(response: Any) -> bool:
+def is_rate_limited(response: object) -> bool:
     """True for a 429 answer, whichever way nio reports it."""
     if not isinstance(response, ErrorResponse):
         return False
@@ -43,7 +45,7 @@ def is_rate_limited(response: Any) -> bool:
     return getattr(transport, "status", None) == 429
 
 
-def retry_after(response: Any, policy: RetryPolicy) -> float:
+def retry_after(response: object, policy: RetryPolicy) -> float:
     """Seconds to wait: the server's ``retry_after_ms`` (or ``Retry-After``), capped."""
     millis = getattr(response, "retry_after_ms", None)
     seconds: float | None = millis / 1000 if isinstance(millis, int | float) else None
@@ -61,18 +63,18 @@ def retry_after(response: Any, policy: RetryPolicy) -> float:
     return min(seconds, policy.max_wait)
 
 
-def _last_answer(state: RetryCallState) -> Any:
+def _last_answer(state: RetryCallState) -> Any:  # the call's T, as tenacity keeps it
     outcome = state.outcome
     assert outcome is not None
     return outcome.result()
 
 
 async def retry_rate_limited(
-    call: Callable[[], Awaitable[Any]],
+    call: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
     what: str,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-) -> Any:
+) -> T:
     """Run ``call`` until it is not rate limited or the retries are used up.
 
     Returns the last response (an ``ErrorResponse`` if the server kept
@@ -96,8 +98,8 @@ async def retry_rate_limited(
             policy.retries,
         )
 
-    def give_up(state: RetryCallState) -> Any:
-        response = _last_answer(state)
+    def give_up(state: RetryCallState) -> T:
+        response: T = _last_answer(state)
         log.error(
             "Rate limited on %s; giving up after %d retries (%s)",
             what,
@@ -115,7 +117,7 @@ async def retry_rate_limited(
         retry_error_callback=give_up,
     )
 
-    async def attempt() -> Any:  # tenacity awaits only what an ``async def`` returns
+    async def attempt() -> T:  # tenacity awaits only what an ``async def`` returns
         return await call()
 
     return await retrying(attempt)

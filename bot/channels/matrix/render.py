@@ -181,7 +181,9 @@ _INTRAWORD_STAR = re.compile(r"(?<=[^\W_])\*(?=[^\W_])")
 _BETWEEN_TAGS = re.compile(r"\n+(?=<)|(?<=>)\n+")
 
 
-def _emit(html: str) -> Callable[..., str]:
+def _rule(html_for: Callable[[Token], str]) -> Callable[..., str]:
+    """A markdown-it render rule that writes ``html_for(token)``."""
+
     def render(
         renderer: RendererHTML,
         tokens: Sequence[Token],
@@ -189,23 +191,17 @@ def _emit(html: str) -> Callable[..., str]:
         options: OptionsDict,
         env: EnvType,
     ) -> str:
-        return html
+        return html_for(tokens[idx])
 
     return render
 
 
-def _heading(closing: bool) -> Callable[..., str]:
-    def render(
-        renderer: RendererHTML,
-        tokens: Sequence[Token],
-        idx: int,
-        options: OptionsDict,
-        env: EnvType,
-    ) -> str:
-        level = min(int(tokens[idx].tag[1:]) + 1, 6)  # h1 is too loud in a chat
-        return f"</h{level}>" if closing else f"<h{level}>"
+def _fixed(html_tag: str) -> Callable[[Token], str]:
+    return lambda _token: html_tag
 
-    return render
+
+def _heading_level(token: Token) -> int:
+    return min(int(token.tag[1:]) + 1, 6)  # h1 is too loud in a chat
 
 
 def _markdown_parser() -> MarkdownIt:
@@ -234,9 +230,9 @@ def _markdown_parser() -> MarkdownIt:
         ("softbreak", "<br>"),
         ("hardbreak", "<br>"),
     ):
-        parser.add_render_rule(name, _emit(html_tag))
-    parser.add_render_rule("heading_open", _heading(closing=False))
-    parser.add_render_rule("heading_close", _heading(closing=True))
+        parser.add_render_rule(name, _rule(_fixed(html_tag)))
+    parser.add_render_rule("heading_open", _rule(lambda t: f"<h{_heading_level(t)}>"))
+    parser.add_render_rule("heading_close", _rule(lambda t: f"</h{_heading_level(t)}>"))
     return parser
 
 

@@ -11,9 +11,8 @@ encryption, ``send`` raises and the notifier keeps the notice in the outbox.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from nio import ErrorResponse
+from nio import ErrorResponse, RoomSendError, RoomSendResponse
 
 from bot.channels.matrix.channel import CHANNEL, MatrixChannel
 from bot.channels.matrix.ratelimit import retry_rate_limited
@@ -50,7 +49,7 @@ class MatrixSender:
             raise ConnectionError(msg)
         content = render_say(notice_say(notice))
         tx_id = str(uuid.uuid4())  # the same id on every retry: sent at most once
-        response: Any = await retry_rate_limited(
+        response: RoomSendResponse | RoomSendError = await retry_rate_limited(
             lambda: client.room_send(
                 key.chat,
                 "m.room.message",

@@ -18,7 +18,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from nio import AsyncClient, ErrorResponse, MatrixRoom, UploadResponse
+from nio import (
+    AsyncClient,
+    ErrorResponse,
+    MatrixRoom,
+    RoomSendError,
+    RoomSendResponse,
+    UploadResponse,
+)
 
 from bot.channels.matrix.config import MatrixConfig
 from bot.channels.matrix.parse import Reaction
@@ -112,7 +119,9 @@ class RoomWriter:
             except Exception:
                 log.exception("Could not send a reply to %s", room.room_id)
 
-    async def send(self, room_id: str, content: Content, event_type: str = "m.room.message") -> Any:
+    async def send(
+        self, room_id: str, content: Content, event_type: str = "m.room.message"
+    ) -> RoomSendResponse | RoomSendError:
         """Send one event (nio encrypts a message if the room is encrypted)."""
         tx_id = str(uuid.uuid4())  # the same id on every retry: sent at most once
         response = await retry_rate_limited(

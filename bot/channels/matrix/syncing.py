@@ -15,10 +15,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nio import AsyncClient, MessageDirection, RoomMessagesResponse, SyncResponse
+from nio import (
+    AsyncClient,
+    MessageDirection,
+    RoomMessagesError,
+    RoomMessagesResponse,
+    SyncError,
+    SyncResponse,
+)
 
 from bot.channels.matrix.config import MatrixConfig
-from bot.channels.matrix.handled import TimelineEvent, event_id_of
+from bot.channels.matrix.parse import TimelineEvent, event_id_of
 from bot.channels.matrix.ratelimit import retry_rate_limited
 
 log = logging.getLogger(__name__)
@@ -49,7 +56,7 @@ class Syncer:
         *,
         full_state: bool = False,
         timeline_limit: int | None = None,
-    ) -> SyncResponse | Any:
+    ) -> SyncResponse | SyncError:
         """One ``/sync`` (429s retried): a ``SyncResponse`` or nio's error response."""
         client = self._client
         limit = self._config.timeline_limit if timeline_limit is None else timeline_limit
@@ -66,7 +73,7 @@ class Syncer:
 
     async def sync_or_stop(
         self, since: str | None, timeout_ms: int, stopping: asyncio.Event
-    ) -> SyncResponse | Any | None:
+    ) -> SyncResponse | SyncError | None:
         """One long poll, or ``None`` when ``stopping`` is set first."""
         sync = asyncio.ensure_future(self.sync(since, timeout_ms))
         stop = asyncio.ensure_future(stopping.wait())
@@ -122,8 +129,10 @@ class Syncer:
         missing.reverse()
         return missing + timeline
 
-    def _page_back(self, room_id: str, start: str, end: str) -> Callable[[], Awaitable[Any]]:
-        async def call() -> Any:
+    def _page_back(
+        self, room_id: str, start: str, end: str
+    ) -> Callable[[], Awaitable[RoomMessagesResponse | RoomMessagesError]]:
+        async def call() -> RoomMessagesResponse | RoomMessagesError:
             return await self._client.room_messages(
                 room_id,
                 start=start,
