@@ -19,7 +19,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
 from bench.session import Call, LocalSession
-from bot.channels.telegram.testing import parse_html
+from tests.telegram.botapi import parse_html
 
 
 @dataclass

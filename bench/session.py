@@ -10,7 +10,7 @@ storage. The calls are kept in ``outbox`` for the driver, which empties it
 after every update, so the session holds nothing between updates (the RSS
 measurement relies on that).
 
-``bot.channels.telegram.testing.RecordingSession`` is the functional fake for
+``tests.telegram.botapi.RecordingSession`` is the functional fake for
 tests; it keeps every message and parses HTML like Telegram, which would be
 measured here as if it were the bot's work.
 """
@@ -29,7 +29,7 @@ from aiogram.enums import ParseMode
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.channels.telegram.testing import OfflineSession
+from tests.telegram.botapi import OfflineSession
 
 TOKEN = "123456:BENCH-token-answered-locally"  # a fake token: no call leaves the process
 BOT_USER: dict[str, Any] = {

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
+from nio import RoomPutStateResponse
 
-from bot.channels.matrix.channel import (
+from bot.channels.matrix.render import HTML_FORMAT
+from bot.channels.matrix.texts import (
     EDITED_TEXT,
     ERROR_TEXT,
     GROUP_REFUSAL_TEXT,
-    UNENCRYPTED_DOCUMENT_TEXT,
     UNENCRYPTED_ROOM_TEXT,
 )
-from bot.channels.matrix.render import HTML_FORMAT
 from bot.engine.messages import (
     Ask,
     Choice,
@@ -268,22 +269,65 @@ async def test_final_vastlegging_comes_as_message_and_txt_file(
     assert await pro.download(attachment.content) == document.text.encode()
 
 
-async def test_refuses_a_vastlegging_in_an_unencrypted_room_when_required(
+async def test_an_unencrypted_room_is_refused_at_once_when_encryption_is_required(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
     document = Document("Vastlegging", "geheim\n", "geheim\n", "v.txt", final=True)
-    service = EchoService(script={"klaar": [document]})
+    service = EchoService(script={"klaar": [Say("Overzicht: geheim"), document]})
     bot = await run_bot(service, values, require_encryption=True)
     pro: MatrixUser = await make_user()
     room = await pro.create_dm(bot.user_id, encrypted=False)
-    warning, greeting = await pro.expect(room, bot.user_id, count=2)
-    assert warning.body == UNENCRYPTED_ROOM_TEXT  # said up front, not only at the end
+    (refusal,) = await pro.expect(room, bot.user_id)  # instead of the greeting
+    assert refusal.body == UNENCRYPTED_ROOM_TEXT
+    await pro.send(room, "klaar")
+    (again,) = await pro.expect(room, bot.user_id)
+    assert again.body == UNENCRYPTED_ROOM_TEXT
+    assert service.calls == []  # the conversation never started in this room
+    await pro.settle(room, bot.user_id, quiet=1.0)
+    assert [m.body for m in pro.from_user(room, bot.user_id)] == [UNENCRYPTED_ROOM_TEXT] * 2
+
+
+async def test_a_refused_room_gets_the_conversation_once_encryption_is_switched_on(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    service = EchoService()
+    bot = await run_bot(service, values, require_encryption=True)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    (refusal,) = await pro.expect(room, bot.user_id)
+    assert refusal.body == UNENCRYPTED_ROOM_TEXT
+
+    response = await pro.client.room_put_state(
+        room, "m.room.encryption", {"algorithm": "m.megolm.v1.aes-sha2"}
+    )
+    assert isinstance(response, RoomPutStateResponse), response
+    deadline = time.monotonic() + 30
+    while not pro.client.rooms[room].encrypted:  # the professional's client saw the change
+        assert time.monotonic() < deadline, "the room did not become encrypted"
+        await asyncio.sleep(0.05)
+    await pro.send(room, "hallo")
+    (answer,) = await pro.expect(room, bot.user_id)
+    assert answer.body == "ontvangen: hallo"
+    assert answer.encrypted
+    assert service.texts(room) == ["hallo"]
+    assert service.calls[-1][2].end_to_end_encrypted is True
+
+
+async def test_an_unencrypted_room_runs_like_telegram_when_encryption_is_not_required(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    document = Document("Vastlegging", "Casus AB12\n", "Casus AB12\n", "v.txt", final=False)
+    service = EchoService(script={"klaar": [document]})
+    bot = await run_bot(service, values, require_encryption=False)
+    pro: MatrixUser = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    (greeting,) = await pro.expect(room, bot.user_id)
     assert greeting.body == "ontvangen: start"
     await pro.send(room, "klaar")
-    (refusal,) = await pro.expect(room, bot.user_id)
-    assert refusal.body == UNENCRYPTED_DOCUMENT_TEXT
-    await asyncio.sleep(1.0)
-    assert all("geheim" not in m.body for m in pro.from_user(room, bot.user_id))
+    (message,) = await pro.expect(room, bot.user_id)
+    assert message.body == "Vastlegging\n\nCasus AB12\n"
+    assert not message.encrypted
+    assert [traits.end_to_end_encrypted for _key, _in, traits in service.calls] == [False, False]
 
 
 async def test_a_failing_service_gets_a_friendly_error_and_the_bot_goes_on(
@@ -338,3 +382,23 @@ async def test_invites_from_other_servers_are_declined_when_a_list_is_set(
     await pro.wait_left(room_id, bot.user_id)  # the invite was rejected
     assert pro.from_user(room_id, bot.user_id) == []
     assert service.calls == []
+
+
+async def test_failed_syncs_are_retried_with_growing_pauses_and_stop_cuts_them_short(
+    run_bot: RunBot, values: DictValues, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await run_bot(EchoService(), values)
+    assert bot.channel.client is not None
+    with caplog.at_level(logging.WARNING, logger="bot.channels.matrix"):
+        await bot.channel.client.logout()  # every sync from now on fails
+        deadline = time.monotonic() + 30
+        while not any("retrying in 4 s" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "no second retry within 30 s"
+            assert not bot.task.done(), "a failing sync must not end the bot"
+            await asyncio.sleep(0.05)
+        failures = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Sync")]
+        assert "retrying in 2 s" in failures[0]
+        assert "retrying in 4 s" in failures[1]
+        stopped = time.monotonic()
+        await bot.stop()  # in the middle of the 4 s pause (then 8 s): at once
+        assert time.monotonic() - stopped < 3

@@ -24,7 +24,6 @@ import pytest
 from nio import Api, ReactionEvent, RoomSendResponse
 
 from bot.app import App
-from bot.channels.matrix.channel import EDITED_TEXT, edits_in_place
 from bot.channels.matrix.render import (
     DONE_REACTION,
     YES_REACTION,
@@ -34,6 +33,8 @@ from bot.channels.matrix.render import (
     render_say,
     render_stale,
 )
+from bot.channels.matrix.sending import edits_in_place
+from bot.channels.matrix.texts import EDITED_TEXT, UNENCRYPTED_ROOM_TEXT
 from bot.engine import texts
 from bot.engine.messages import (
     Ask,
@@ -349,6 +350,25 @@ async def test_a_restart_mid_conversation_answers_the_waiting_message_once(
     await walk.say("ja")
     assert walk.ask.step == "partners"
     assert await walk.pro.settle(walk.room, walk.bot_id, quiet=0.5, at_least=0) == []
+
+
+async def test_an_unencrypted_chat_is_refused_before_any_question_when_encryption_is_required(
+    run_bot: RunBot, make_user: MakeUser, make_app: MakeApp
+) -> None:
+    app = make_app()
+    bot = await run_bot(app.service, app.kv, require_encryption=True)
+    pro = await make_user("anna")
+    enrol(app.settings.database_url, "matrix", pro.user_id, name="Anna")
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    (refusal,) = await pro.expect(room, bot.user_id)  # at once: no greeting, no menu
+    assert refusal.body == UNENCRYPTED_ROOM_TEXT
+    for answer in ("1", "AB_12", "klaar"):  # a professional who answers anyway
+        await pro.send(room, answer)
+        (again,) = await pro.expect(room, bot.user_id)
+        assert again.body == UNENCRYPTED_ROOM_TEXT
+    assert await pro.settle(room, bot.user_id, quiet=0.5) == []
+    assert app.store.load(ConversationKey("matrix", room)) is None  # nothing started
+    assert [m.body for m in pro.from_user(room, bot.user_id)] == [UNENCRYPTED_ROOM_TEXT] * 4
 
 
 DILEMMA = PROJECT_ROOT / "flows" / "dilemma.yaml"

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from nio import Event, MegolmEvent
 
-from bot.channels.matrix.channel import edits_in_place
 from bot.channels.matrix.parse import (
     Edited,
     Ignore,
@@ -34,6 +33,7 @@ from bot.channels.matrix.render import (
     render_document,
     render_say,
 )
+from bot.channels.matrix.sending import edits_in_place
 from bot.engine.messages import (
     Ask,
     Choice,

@@ -54,3 +54,19 @@ async def test_a_queued_notice_reaches_the_person_once_the_bot_is_up(
     assert "&lt;nu&gt;" in received.content["formatted_body"]
     assert store.waiting_messages("p1") == []
     assert await up.deliver_waiting(T0 + timedelta(hours=1)) == 0  # once
+
+
+async def test_a_notice_never_goes_into_an_unencrypted_room_when_encryption_is_required(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    bot = await run_bot(EchoService(), values, require_encryption=True)
+    pro = await make_user()
+    room = await pro.create_dm(bot.user_id, encrypted=False)
+    await pro.expect(room, bot.user_id)  # the refusal
+    addresses = Addresses()
+    addresses.where["p1"] = ConversationKey("matrix", room)
+    store = MemoryStore()
+    notifier = Notifier(store, addresses, lambda: T0, [MatrixSender(bot.channel)])
+    assert await notifier.send("org-1", "p1", NOTICE) is False
+    assert len(store.waiting_messages("p1")) == 1  # kept, not sent in the clear
+    assert await pro.settle(room, bot.user_id, quiet=1.0) == []

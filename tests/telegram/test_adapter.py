@@ -1,5 +1,6 @@
 """The Telegram adapter at aiogram's own seam: ``Dispatcher.feed_update`` with a
-session that records every Bot API call (no network, no mocks)."""
+session that records every Bot API call (no network, no mocks), in front of
+the real conversation service over the in-memory store (``tests/telegram/service.py``)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,39 @@ from aiogram.types import BufferedInputFile, Message, Update
 from bot.channels.telegram import TELEGRAM_TRAITS, TelegramChannel, make_bot, rendering
 from bot.channels.telegram.adapter import command_text
 from bot.channels.telegram.splitting import TELEGRAM_TEXT_LIMIT, utf16_len
-from bot.channels.telegram.testing import (
+from bot.engine import texts
+from bot.engine.messages import (
+    Ask,
+    Choice,
+    ChoiceIn,
+    Document,
+    DoneIn,
+    Progress,
+    QuestionKind,
+    Say,
+    Stale,
+    TextIn,
+    Unsupported,
+)
+from bot.service.ports import ConversationKey
+from tests.telegram.botapi import (
     TEST_TOKEN,
     Chat,
     RecordingSession,
     parse_html,
     visible_text,
 )
-from bot.engine.messages import Choice, ChoiceIn, DoneIn, Say, Stale, TextIn, Unsupported
-from bot.service.ports import ConversationKey
-from tests.telegram.fakes import SOORT, FakeService
+from tests.telegram.service import SpiedService
+
+SOORT = Ask(
+    question_id="",
+    step="soort",
+    kind=QuestionKind.SINGLE,
+    text="Wat voor dilemma is het?",
+    choices=(Choice("ingrijpen", "Ingrijpen of niet"), Choice("delen", "Informatie delen")),
+    hint="Typ het nummer of het antwoord.",
+    progress=Progress(1, 3),
+)
 
 
 class MemoryKV:
@@ -48,7 +72,7 @@ class MemoryKV:
 
 @dataclass
 class Harness:
-    service: FakeService
+    service: SpiedService
     kv: MemoryKV
     session: RecordingSession
     bot: Bot
@@ -68,8 +92,8 @@ class Harness:
         return self.session.of(AnswerCallbackQuery)
 
 
-def make_harness(service: FakeService | None = None) -> Harness:
-    service = service or FakeService()
+def make_harness(service: SpiedService | None = None) -> Harness:
+    service = service or SpiedService()
     kv = MemoryKV()
     session = RecordingSession()
     bot = make_bot(TEST_TOKEN, session=session)
@@ -88,7 +112,9 @@ def chat() -> Chat:
 
 
 async def start(h: Harness, chat: Chat) -> Message:
+    """``/start``, then ``1`` in the menu: the first question of the test flow."""
     await h.feed(chat.text("/start"))
+    await h.feed(chat.text("1"))
     return h.last_keyboard_message()
 
 
@@ -137,11 +163,13 @@ async def test_text_and_non_text(h: Harness, chat: Chat) -> None:
 
 async def test_start_shows_question_with_short_plain_buttons(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
-    (text,) = h.session.texts()  # what was said before a question goes with it, in one bubble
-    assert text.startswith("Welkom bij de test.\n\nVraag 1 van ongeveer 3\n")
+    menu, text = h.session.texts()  # what was said before a question goes with it, in one bubble
+    assert menu.startswith(f"{texts.NOTICE_NOT_ENCRYPTED}\n\nWelkom bij de test.\n\n")
+    assert "Waarmee wil je aan de slag?" in menu
+    assert text.startswith("Vraag 1 van ongeveer 3\n")
     assert "Wat voor dilemma is het?" in text
     assert "Meer weten? Typ uitleg." in text
-    html = h.session.of(SendMessage)[0].text
+    html = h.session.of(SendMessage)[1].text
     assert "<b>Wat voor dilemma is het?</b>" in html
     assert question.reply_markup is not None
     rows = [[b.text for b in row] for row in question.reply_markup.inline_keyboard]
@@ -207,7 +235,7 @@ async def test_klaar_without_choice_is_a_toast(h: Harness, chat: Chat) -> None:
     await h.feed(chat.press_label(multi, "Klaar"))
     assert h.service.calls[-1][1] == DoneIn("2")
     (answer,) = h.answers()
-    assert answer.text == "Kies minstens één antwoord."
+    assert answer.text == texts.ERR_MULTI_EMPTY
     # nothing else: no question again, the keyboard on screen stays and still works
     assert h.session.of(SendMessage) == []
     assert h.session.of(EditMessageText) == []
@@ -242,6 +270,7 @@ async def test_unknown_button_data_gets_a_toast(h: Harness, chat: Chat, data: st
 
 async def test_typed_answer_is_shown_like_a_press(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
+    h.session.clear()  # the menu's typed "1" was marked the same way
     await h.feed(chat.text("2"))
     (edit,) = h.session.of(EditMessageText)
     assert edit.message_id == question.message_id
@@ -256,8 +285,10 @@ async def test_typed_answer_is_shown_like_a_press(h: Harness, chat: Chat) -> Non
 async def test_message_without_question_keeps_the_keyboard(h: Harness, chat: Chat) -> None:
     await start(h, chat)
     h.session.clear()
-    await h.feed(chat.sticker())
+    await h.feed(chat.text("/stop"))  # the service only says something
+    assert h.session.texts() == [texts.STOPPED]
     assert h.session.of(EditMessageReplyMarkup) == []
+    assert h.session.of(EditMessageText) == []
 
 
 async def test_typed_terug_undoes_the_old_answer_line(h: Harness, chat: Chat) -> None:
@@ -281,6 +312,7 @@ async def test_photo_gets_the_advice_to_delete_it(h: Harness, chat: Chat) -> Non
     said = h.session.texts()[-1]
     assert said.startswith("Ik kan alleen tekst lezen.")
     assert rendering.DELETE_ADVICE in said
+    assert "Wat voor dilemma is het?" in said  # the question again, in the same bubble
     await h.feed(chat.sticker())  # a sticker shows nobody: no advice
     assert rendering.DELETE_ADVICE not in h.session.texts()[-1]
 
@@ -295,12 +327,13 @@ async def test_quick_reply_buttons_act_as_typing(h: Harness, chat: Chat) -> None
     assert page.reply_markup is not None
     assert [b.text for row in page.reply_markup.inline_keyboard for b in row] == ["Lees verder"]
     h.session.clear()
+    h.service.extra = [Say("Het vervolg van het artikel.")]
     await h.feed(chat.press_label(page, "Lees verder"))
     assert h.service.calls[-1][1] == TextIn("meer")
     (answer,) = h.answers()
     assert answer.text is None
     assert h.session.current(page).reply_markup is None  # pressed once, then gone
-    assert h.session.texts() == ["Het vervolg van het artikel."]
+    assert h.session.texts()[-1] == "Het vervolg van het artikel."
     # a press on it later (a phone still showing it) is only a toast
     calls = len(h.service.calls)
     await h.feed(chat.press_label(page, "Lees verder"))
@@ -329,27 +362,30 @@ async def walk_to_the_end(h: Harness, chat: Chat, toelichting: str) -> None:
     await h.feed(chat.press_label(multi, "School"))
     await h.feed(chat.press_label(h.session.current(multi), "Klaar"))
     await h.feed(chat.text(toelichting))
+    review = h.last_keyboard_message()  # the overview: "Klaar, maak vastlegging"
+    await h.feed(chat.press_label(review, "Klaar"))
 
 
 async def test_final_document_is_a_message_and_a_txt_file(h: Harness, chat: Chat) -> None:
     await walk_to_the_end(h, chat, "Ouders <boos> & kind 😀 stil")
-    texts = h.session.texts()
-    assert "Toelichting: Ouders <boos> & kind 😀 stil" in texts[-2]
-    assert texts[-2].startswith("Vastlegging\n\n")
+    shown = h.session.texts()
+    assert "Vertel kort wat er speelt. Ouders <boos> & kind 😀 stil" in shown[-1]
+    assert shown[-1].startswith("Testgesprek\n\n")
     (doc,) = h.session.of(SendDocument)
     assert isinstance(doc.document, BufferedInputFile)
     assert doc.document.filename == "vastlegging-2026-11-23.txt"
     content = doc.document.data.decode("utf-8")
-    assert "Toelichting: Ouders <boos> & kind 😀 stil" in content
+    assert "Vertel kort wat er speelt. Ouders <boos> & kind 😀 stil" in content
     assert content.endswith("\n")
     assert doc.caption is not None
     parse_html(doc.caption)
 
 
-async def test_draft_document_is_only_a_message(chat: Chat) -> None:
-    h = make_harness(FakeService(final=False))
-    await walk_to_the_end(h, chat, "tekst")
-    assert any(t.startswith("Vastlegging") for t in h.session.texts())
+async def test_draft_document_is_only_a_message(h: Harness, chat: Chat) -> None:
+    await start(h, chat)
+    h.service.extra = [Document("Concept", "Concept\nNog niet af\n", "Concept", "c.txt", False)]
+    await h.feed(chat.text("/stop"))
+    assert h.session.texts()[-1].startswith("Concept")
     assert h.session.of(SendDocument) == []
 
 
@@ -377,7 +413,9 @@ async def test_rejected_answer_shows_why_above_the_question(h: Harness, chat: Ch
     await h.feed(chat.text("geen idee"))
     (send,) = h.session.of(SendMessage)
     assert send.reply_markup is not None
-    assert visible_text(send.text).startswith("⚠️ Dat antwoord ken ik niet.\n\nVraag 1")
+    assert visible_text(send.text).startswith(
+        "⚠️ Dat antwoord ken ik niet. Kies een van deze:\n\nVraag 1"
+    )
 
 
 async def test_long_question_keeps_keyboard_on_last_part(h: Harness, chat: Chat) -> None:
@@ -385,10 +423,10 @@ async def test_long_question_keeps_keyboard_on_last_part(h: Harness, chat: Chat)
     h.session.clear()
     long = replace(SOORT, question_id="9", text="Lange vraag & meer. " * 300)
     h.service.extra = [long]
-    await h.feed(chat.sticker())
-    sends = h.session.of(SendMessage)  # "Ik kan alleen tekst lezen", then the question
+    await h.feed(chat.text("/stop"))
+    sends = h.session.of(SendMessage)  # "Gestopt.", then the question
     assert len(sends) == 2
-    assert visible_text(sends[0].text).startswith("Ik kan alleen tekst lezen")
+    assert visible_text(sends[0].text).startswith("Gestopt.")
     assert sends[0].reply_markup is None
     assert sends[1].reply_markup is not None
     assert all(len(visible_text(s.text)) <= TELEGRAM_TEXT_LIMIT for s in sends)
@@ -431,19 +469,28 @@ async def test_press_in_group_gets_a_toast(h: Harness, chat: Chat) -> None:
 
 
 async def test_service_error_becomes_a_friendly_message(h: Harness, chat: Chat) -> None:
-    await h.feed(chat.text("boom"))  # the fake raises
+    h.service.crash_next = True
+    await h.feed(chat.text("hallo"))
     assert h.session.texts() == [rendering.ERROR_TEXT]
     await h.feed(chat.text("/start"))  # and the bot keeps working
-    assert h.session.texts()[-1].startswith("Welkom bij de test.")
+    assert "Welkom bij de test." in h.session.texts()[-1]
+
+
+async def test_a_database_failure_is_the_services_message_and_nothing_is_lost(
+    h: Harness, chat: Chat
+) -> None:
+    question = await start(h, chat)
+    h.service.store.failures = 1  # the database breaks under this press
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    assert len(h.answers()) == 1
+    assert "Er ging iets mis" in h.session.texts()[-1]
+    await h.feed(chat.press_label(h.session.current(question), "Ingrijpen"))  # again
+    assert "Wie moet dit weten?" in h.session.texts()[-1]
 
 
 async def test_service_error_on_press_is_answered_once(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
-
-    async def broken(*args: object) -> list[object]:
-        raise RuntimeError("database down")
-
-    h.service.handle = broken  # type: ignore[method-assign,assignment]
+    h.service.crash_next = True
     await h.feed(chat.press_label(question, "Ingrijpen"))
     (answer,) = h.answers()
     assert answer.text == rendering.ERROR_TOAST
@@ -494,17 +541,18 @@ async def test_inaccessible_message_press_gets_a_toast(h: Harness, chat: Chat) -
 
 
 async def test_replies_of_quick_updates_do_not_interleave(chat: Chat) -> None:
-    h = make_harness(FakeService(delay=0.01))
+    h = make_harness(SpiedService(delay=0.01))
     await h.feed(chat.text("/start"))
     h.session.clear()
+    long = "Een lange uitleg. " * 400  # two messages: a turn takes several calls
+    h.service.extra = [Say(long)]  # for the first turn
     await asyncio.gather(h.feed(chat.text("/start")), h.feed(chat.text("/start")))
-    texts = h.session.texts()
-    assert len(texts) == 2  # one bubble per reply: the welcome goes with the question
-    for text in texts:
-        assert text.startswith("Welkom bij de test.")
-        assert text.index("Welkom bij de test.") == text.rindex("Welkom bij de test.")
-        assert "Wat voor dilemma" in text
-    assert len(h.channel._locks) == 0  # locks are freed
+    shown = h.session.texts()
+    # the first turn's three messages together, then the second's: never mixed
+    assert [text.startswith("Welkom bij de test.") for text in shown] == [True, False, False, True]
+    assert all("lange uitleg" in text for text in shown[1:3])
+    assert all("Waarmee wil je aan de slag?" in shown[i] for i in (0, 3))
+    assert len(h.service.locks) == 0  # locks are freed
 
 
 async def test_every_bot_api_call_of_the_adapter_has_a_kept_response_type(

@@ -29,8 +29,8 @@ from bot.channels.telegram.splitting import (
     split_ranges,
     utf16_len,
 )
-from bot.channels.telegram.testing import TelegramHtmlError, parse_html, visible_text
 from bot.engine.messages import Ask, Choice, Document, Progress, QuestionKind, Say
+from tests.telegram.botapi import TelegramHtmlError, parse_html, visible_text
 
 TRICKY = st.sampled_from(["<", ">", "&", "&amp;", "<b>", "😀", "👩‍👧", "é", " ", "\n", "\n\n", "x"])
 TEXTS = st.lists(st.one_of(TRICKY, st.text(max_size=30)), max_size=200).map("".join)

@@ -19,10 +19,10 @@ import aiohttp
 from aiogram.methods import SetWebhook
 
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
-from bot.channels.telegram.testing import TEST_TOKEN, Chat, RecordingSession
 from bot.channels.telegram.webhook_secret import derived_webhook_secret
 from bot.engine.messages import TextIn
-from tests.telegram.fakes import FakeService
+from tests.telegram.botapi import TEST_TOKEN, Chat, RecordingSession
+from tests.telegram.service import SpiedService
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": derived_webhook_secret(TEST_TOKEN)}
 
@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def worker(service: FakeService, ledger: object) -> AsyncIterator[str]:
+async def worker(service: SpiedService, ledger: object) -> AsyncIterator[str]:
     session = RecordingSession()
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram"
@@ -84,14 +84,14 @@ def _update(chat: int, text: str, update_id: int) -> dict[str, Any]:
     return update
 
 
-async def _wait_calls(service: FakeService, count: int) -> None:
+async def _wait_calls(service: SpiedService, count: int) -> None:
     async with asyncio.timeout(10):
         while len(service.calls) < count:
             await asyncio.sleep(0.01)
 
 
 async def test_the_same_update_to_two_workers_and_twice_to_one_is_handled_once() -> None:
-    service = FakeService()
+    service = SpiedService()
     ledger = MemoryLedger()
     async with worker(service, ledger) as url_a, worker(service, ledger) as url_b:
         async with aiohttp.ClientSession() as client:
@@ -112,7 +112,7 @@ async def test_the_same_update_to_two_workers_and_twice_to_one_is_handled_once()
 
 
 async def test_an_unreachable_ledger_does_not_drop_the_update() -> None:
-    service = FakeService()
+    service = SpiedService()
     async with worker(service, BrokenLedger()) as url, aiohttp.ClientSession() as client:
         async with client.post(url, json=_update(92, "hallo", 601), headers=SECRET) as response:
             assert response.status == 200

@@ -19,9 +19,9 @@ import aiohttp
 from aiogram.methods import SetWebhook
 
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
-from bot.channels.telegram.testing import TEST_TOKEN, Chat, RecordingSession
 from bot.channels.telegram.webhook_secret import derived_webhook_secret
-from tests.telegram.fakes import FakeService
+from tests.telegram.botapi import TEST_TOKEN, Chat, RecordingSession
+from tests.telegram.service import SpiedService
 
 #: What Telegram accepts as ``secret_token`` (Bot API, setWebhook).
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -46,7 +46,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def worker(service: FakeService) -> AsyncIterator[tuple[str, str]]:
+async def worker(service: SpiedService) -> AsyncIterator[tuple[str, str]]:
     """A webhook worker without a configured secret: (its URL, the secret it registered)."""
     session = RecordingSession()
     bot = make_bot(TEST_TOKEN, session=session)
@@ -68,7 +68,7 @@ async def worker(service: FakeService) -> AsyncIterator[tuple[str, str]]:
 
 
 async def test_two_workers_agree_on_the_secret_and_accept_each_others() -> None:
-    service = FakeService()
+    service = SpiedService()
     async with worker(service) as (url_a, secret_a), worker(service) as (url_b, secret_b):
         assert secret_a == secret_b == derived_webhook_secret(TEST_TOKEN)
         async with aiohttp.ClientSession() as client:

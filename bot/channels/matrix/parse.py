@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from nio import (
     BadEvent,
+    Event,
     MegolmEvent,
     ReactionEvent,
     RoomEncryptedAudio,
@@ -67,11 +68,21 @@ class Reaction:
 
 Parsed = Incoming | Ignore | Undecryptable | Edited | Reaction
 
+TimelineEvent: TypeAlias = Event | BadEvent | UnknownBadEvent
+"""What nio puts in a room's timeline (malformed events included)."""
+
+
+def event_id_of(event: TimelineEvent) -> str | None:
+    """The event's id (a malformed event may have none)."""
+    event_id = getattr(event, "event_id", None)
+    return event_id if isinstance(event_id, str) else None
+
+
 # "/start", "!start", "/kennis meldcode", "/start@voorkomen": a command word
 # with an optional address (Telegram habit) and an optional argument.
 _COMMAND = re.compile(r"^[/!](?P<word>[A-Za-z]+)(?:@\S+)?(?:\s+(?P<rest>.*))?$", re.DOTALL)
 
-_MEDIA_NAMES: tuple[tuple[Any, str], ...] = (
+_MEDIA_NAMES: tuple[tuple[type[Event], str], ...] = (
     (RoomMessageImage, "foto"),
     (RoomEncryptedImage, "foto"),
     (RoomMessageAudio, "geluidsbericht"),
@@ -122,7 +133,7 @@ def _relation(content: dict[str, Any]) -> dict[str, Any]:
     return relation if isinstance(relation, dict) else {}
 
 
-def parse_event(event: Any, own_user_id: str) -> Parsed:
+def parse_event(event: TimelineEvent, own_user_id: str) -> Parsed:
     """Classify one (already decrypted, where possible) timeline event."""
     if isinstance(event, UnknownBadEvent):
         return Ignore("malformed event")

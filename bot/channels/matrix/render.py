@@ -9,14 +9,22 @@ yes/no questions and "klaar" (``QUICK_REACTIONS``). A question's plain body
 starts with the question itself (what a notification preview shows), the
 progress after it. Phone numbers in said texts are ``tel:`` links, quick
 replies (``Say.actions``) a short "Typ: meer" line. All reply texts are
-plain; they are escaped for HTML.
+plain; they are escaped for HTML. A vastlegging's Markdown becomes HTML with
+``markdown-it-py`` and is sanitised with ``nh3``.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from bot.engine.messages import Ask, Choice, Document, QuestionKind, Say, Stale
 
@@ -162,73 +170,83 @@ def render_ask(ask: Ask, *, reactions: bool = False) -> Content:
     return message("\n".join(plain), "".join(rich))
 
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_BULLET = re.compile(r"^(?P<indent>\s*)[-*•]\s+(?P<text>.*)$")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ITALIC = re.compile(r"(?<![\w*])[*_](?![\s*_])(.+?)(?<![\s*_])[*_](?![\w*])")
-_BACKSLASH = re.compile(r"\\([!-/:-@\[-`{-~])")
-_HELD = re.compile("\x00(\\d+)\x00")
+MATRIX_HTML_TAGS = frozenset(
+    {"h2", "h3", "h4", "h5", "h6", "p", "b", "i", "del", "ul", "ol", "li", "br", "blockquote", "hr"}
+)
+"""What a vastlegging's HTML may contain (a subset of what Matrix allows)."""
+
+# An asterisk between two letters or digits is a character, not emphasis
+# ("3*4*5" stays as typed, as an answer in a template means it).
+_INTRAWORD_STAR = re.compile(r"(?<=[^\W_])\*(?=[^\W_])")
+_BETWEEN_TAGS = re.compile(r"\n+(?=<)|(?<=>)\n+")
 
 
-def _inline(text: str) -> str:
-    # Backslash escapes (``AB\_12``, ``\*``) are literal characters: hold
-    # them out of the way of the bold/italic rules, then put them back.
-    held = _BACKSLASH.sub(lambda m: f"\x00{ord(m.group(1))}\x00", text)
-    escaped = html.escape(held, quote=False)
-    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
-    escaped = _ITALIC.sub(r"<i>\1</i>", escaped)
-    return _HELD.sub(lambda m: html.escape(chr(int(m.group(1))), quote=False), escaped)
+def _rule(html_for: Callable[[Token], str]) -> Callable[..., str]:
+    """A markdown-it render rule that writes ``html_for(token)``."""
+
+    def render(
+        renderer: RendererHTML,
+        tokens: Sequence[Token],
+        idx: int,
+        options: OptionsDict,
+        env: EnvType,
+    ) -> str:
+        return html_for(tokens[idx])
+
+    return render
+
+
+def _fixed(html_tag: str) -> Callable[[Token], str]:
+    return lambda _token: html_tag
+
+
+def _heading_level(token: Token) -> int:
+    return min(int(token.tag[1:]) + 1, 6)  # h1 is too loud in a chat
+
+
+def _markdown_parser() -> MarkdownIt:
+    """CommonMark without raw HTML, links, images or code (the templates need none of
+    them, and an answer in a template must not become one), Matrix's tags."""
+    parser = MarkdownIt("commonmark", {"html": False, "breaks": True})
+    parser.disable(
+        [
+            "code",
+            "fence",
+            "reference",
+            "html_block",
+            "backticks",
+            "link",
+            "image",
+            "autolink",
+            "html_inline",
+            "entity",
+        ]
+    )
+    for name, html_tag in (
+        ("strong_open", "<b>"),
+        ("strong_close", "</b>"),
+        ("em_open", "<i>"),
+        ("em_close", "</i>"),
+        ("softbreak", "<br>"),
+        ("hardbreak", "<br>"),
+    ):
+        parser.add_render_rule(name, _rule(_fixed(html_tag)))
+    parser.add_render_rule("heading_open", _rule(lambda t: f"<h{_heading_level(t)}>"))
+    parser.add_render_rule("heading_close", _rule(lambda t: f"</h{_heading_level(t)}>"))
+    return parser
+
+
+_MARKDOWN = _markdown_parser()
 
 
 def markdown_html(markdown: str) -> str:
-    """The small Markdown subset the summary templates use, as Matrix HTML.
-
-    Headings, bullet lists (one level of nesting), ``**bold**``, ``*italic*``,
-    backslash escapes and paragraphs; all text is escaped first, so a
-    template (or an answer in it) cannot inject markup. Anything else stays
-    as text.
-    """
-    out: list[str] = []
-    paragraph: list[str] = []
-    items: list[tuple[str, list[str]]] = []
-
-    def flush() -> None:
-        if paragraph:
-            out.append("<p>" + "<br>".join(paragraph) + "</p>")
-            paragraph.clear()
-        if items:
-            rendered = []
-            for text, children in items:
-                nested = "".join(f"<li>{c}</li>" for c in children)
-                rendered.append(
-                    f"<li>{text}<ul>{nested}</ul></li>" if nested else f"<li>{text}</li>"
-                )
-            out.append("<ul>" + "".join(rendered) + "</ul>")
-            items.clear()
-
-    for line in markdown.splitlines():
-        heading = _HEADING.match(line)
-        bullet = _BULLET.match(line)
-        if not line.strip():
-            flush()
-        elif heading:
-            flush()
-            level = min(len(heading.group(1)) + 1, 6)  # h1 is too loud in a chat
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-        elif bullet:
-            if paragraph:
-                flush()
-            text = _inline(bullet.group("text"))
-            if len(bullet.group("indent")) >= 2 and items:
-                items[-1][1].append(text)
-            else:
-                items.append((text, []))
-        else:
-            if items:
-                flush()
-            paragraph.append(_inline(line))
-    flush()
-    return "".join(out)
+    """A summary template's Markdown as Matrix HTML: ``markdown-it-py`` renders it
+    (raw HTML off, so a template or an answer in it cannot inject markup) and
+    ``nh3`` keeps only :data:`MATRIX_HTML_TAGS`, without attributes."""
+    rendered = _MARKDOWN.render(_INTRAWORD_STAR.sub(r"\\*", markdown))
+    return nh3.clean(
+        _BETWEEN_TAGS.sub("", rendered), tags=set(MATRIX_HTML_TAGS), attributes={}, link_rel=None
+    )
 
 
 def _single_option(ask: Ask) -> bool:

@@ -4,15 +4,15 @@ Sends through the running channel's logged-in client (``room_send``, so nio
 encrypts for an encrypted room), with the channel's own rendering
 (``render.render_say``). Matrix has no buttons here, so quick replies are
 listed as words to type. When the channel is not running, or the server
-refuses, ``send`` raises and the notifier keeps the notice in the outbox.
+refuses, or the room is unencrypted while the configuration requires
+encryption, ``send`` raises and the notifier keeps the notice in the outbox.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from nio import ErrorResponse
+from nio import ErrorResponse, RoomSendError, RoomSendResponse
 
 from bot.channels.matrix.channel import CHANNEL, MatrixChannel
 from bot.channels.matrix.ratelimit import retry_rate_limited
@@ -42,9 +42,14 @@ class MatrixSender:
         if client is None or client.client_session is None or not self.matrix.started.is_set():
             msg = "the Matrix channel is not running"
             raise ConnectionError(msg)
+        room = client.rooms.get(key.chat)
+        if self.matrix.config.require_encryption and (room is None or not room.encrypted):
+            # A reminder names agreed steps: never into a room the setting forbids.
+            msg = "the Matrix chat is not (known to be) encrypted"
+            raise ConnectionError(msg)
         content = render_say(notice_say(notice))
         tx_id = str(uuid.uuid4())  # the same id on every retry: sent at most once
-        response: Any = await retry_rate_limited(
+        response: RoomSendResponse | RoomSendError = await retry_rate_limited(
             lambda: client.room_send(
                 key.chat,
                 "m.room.message",

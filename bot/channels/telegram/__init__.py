@@ -1,9 +1,10 @@
 """The Telegram channel (aiogram 3): the only package that imports aiogram.
 
-``TelegramChannel`` turns updates into the engine's ``Incoming`` values and the
-service's replies into messages, keyboards and documents; ``runners`` starts
-the bot with long polling or a webhook server; ``testing`` ships the fakes
-the tests (and benchmarks) use at aiogram's own seam.
+``TelegramChannel`` (``adapter``) turns updates into the engine's ``Incoming``
+values (``updates``) and the service's replies into messages, keyboards and
+documents (``delivery``, ``rendering``, ``keyboards``); ``runners`` starts
+the bot with long polling or a webhook server. The fakes the tests use at
+aiogram's own seam live in ``tests/telegram/botapi.py``.
 """
 
 from bot.channels.telegram.adapter import (

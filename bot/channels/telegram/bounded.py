@@ -2,13 +2,16 @@
 
 Per-chat memory in the adapter (the last keyboard sent, which groups were told
 that the bot only works in private) must not grow forever with the number of
-users; this keeps the newest ``size`` entries.
+users; this keeps the newest ``size`` entries. The bookkeeping is
+``cachetools.LRUCache``'s; this wrapper only gives it the adapter's small,
+typed vocabulary (``get`` marks an entry as used, ``put``, ``drop``).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Generic, TypeVar
+
+from cachetools import LRUCache
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -21,20 +24,13 @@ class BoundedMap(Generic[K, V]):
         if size < 1:
             msg = "size must be at least 1"
             raise ValueError(msg)
-        self._size = size
-        self._data: OrderedDict[K, V] = OrderedDict()
+        self._data: LRUCache[K, V] = LRUCache(maxsize=size)
 
     def get(self, key: K) -> V | None:
-        value = self._data.get(key)
-        if value is not None:
-            self._data.move_to_end(key)
-        return value
+        return self._data.get(key)
 
     def put(self, key: K, value: V) -> None:
         self._data[key] = value
-        self._data.move_to_end(key)
-        while len(self._data) > self._size:
-            self._data.popitem(last=False)
 
     def drop(self, key: K) -> None:
         self._data.pop(key, None)

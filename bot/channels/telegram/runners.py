@@ -30,6 +30,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.flood import FloodControl
 from bot.channels.telegram.once import UpdateLedger, handle_once
 from bot.channels.telegram.webhook_secret import derived_webhook_secret
 
@@ -61,10 +62,16 @@ READY_LINE = "telegram: bot @%s is ready (%s)"
 """Logged once the bot listens; the end-to-end test fixture waits for it."""
 
 
-def make_bot(token: str, api_url: str | None = None, session: BaseSession | None = None) -> Bot:
+def make_bot(
+    token: str,
+    api_url: str | None = None,
+    session: BaseSession | None = None,
+    flood: FloodControl | None = None,
+) -> Bot:
     """A bot that talks HTML, optionally to another Bot API server (a local one, a test one).
 
-    ``session`` replaces the HTTP session (tests pass a ``RecordingSession``).
+    ``session`` replaces the HTTP session (tests pass a ``RecordingSession``);
+    every call goes through ``flood`` (429 and network errors retried, bounded).
     """
     if session is None:
         session = (
@@ -72,6 +79,7 @@ def make_bot(token: str, api_url: str | None = None, session: BaseSession | None
             if api_url
             else AiohttpSession()
         )
+    session.middleware(flood or FloodControl())
     return Bot(
         token,
         session=session,

@@ -34,10 +34,10 @@ from typing import Any, NoReturn
 
 import pytest
 
-from bot.channels.telegram.testing import parse_html
 from tests.org.support import enrol
 from tests.peers.common import peer_unavailable
 from tests.support.env import bot_env
+from tests.telegram.botapi import parse_html
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parents[2]

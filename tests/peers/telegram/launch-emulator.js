@@ -22,6 +22,12 @@
 //   POST /getDocumentContent  {file_id} -> {ok, result: "<file text>"}
 //   POST /getWebhook          {token} -> the webhook the bot set (or null)
 //   POST /getDescriptions     {token} -> what setMyDescription/setMyShortDescription set
+//   POST /floodNext           {token, chat_id, count, retry_after, fault?}
+//                             -> the next `count` sendMessage calls of that bot to that chat
+//                             fail: fault "429" (default) answers Telegram's flood control,
+//                             {ok: false, error_code: 429, parameters: {retry_after}}; fault
+//                             "drop" closes the connection without an answer (a network error)
+//   POST /getFloods           {token} -> the faults served so far ({chat_id, fault, at})
 // The bot-side getMyCommands route also serves tests checking the command menu.
 'use strict';
 
@@ -119,6 +125,8 @@ function installPatches(app, server) {
     files: {}, // file_id -> {filename, content}
     nextFile: 1,
     descriptions: {}, // token -> {description, short_description}
+    floods: {}, // `${token}:${chat_id}` -> [{fault, retry_after}] still to serve
+    floodsServed: [], // {token, chat_id, fault, at}
   };
 
   const ok = (res, result) => res.json({ ok: true, result });
@@ -161,8 +169,32 @@ function installPatches(app, server) {
     ...(stored.reply_markup ? { reply_markup: stored.reply_markup } : {}),
     ...extra,
   });
+  // Flood control and network faults, on request of a test (/floodNext).
+  const takeFlood = (token, chatId) => {
+    const queue = state.floods[`${token}:${chatId}`];
+    if (!queue || queue.length === 0) {
+      return null;
+    }
+    const fault = queue.shift();
+    state.floodsServed.push({ token, chat_id: String(chatId), fault: fault.fault, at: Date.now() });
+    return fault;
+  };
   botRoute('sendMessage', async (req, res, token) => {
     const { fields } = await formBody(req);
+    const flood = takeFlood(token, fields.chat_id);
+    if (flood && flood.fault === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (flood) {
+      res.status(429).json({
+        ok: false,
+        error_code: 429,
+        description: `Too Many Requests: retry after ${flood.retry_after}`,
+        parameters: { retry_after: flood.retry_after },
+      });
+      return;
+    }
     if (!fields.text) {
       bad(res, 'Bad Request: message text is empty');
       return;
@@ -337,6 +369,25 @@ function installPatches(app, server) {
     ok(res, file.content.toString('utf8'));
   });
   app.post('/getDescriptions', (req, res) => ok(res, state.descriptions[req.body.token] || {}));
+  app.post('/floodNext', (req, res) => {
+    const { token, chat_id: chatId } = req.body;
+    const count = Number(req.body.count || 1);
+    const retryAfter = Number(req.body.retry_after || 1);
+    const fault = req.body.fault === 'drop' ? 'drop' : '429';
+    if (!token || chatId === undefined || !(count > 0) || !(retryAfter >= 0)) {
+      bad(res, 'floodNext needs token, chat_id, count > 0 and retry_after >= 0');
+      return;
+    }
+    const key = `${token}:${chatId}`;
+    state.floods[key] = state.floods[key] || [];
+    for (let i = 0; i < count; i += 1) {
+      state.floods[key].push({ fault, retry_after: retryAfter });
+    }
+    ok(res, true);
+  });
+  app.post('/getFloods', (req, res) => {
+    ok(res, state.floodsServed.filter((f) => f.token === req.body.token));
+  });
   app.post('/getWebhook', (req, res) => ok(res, server.webhooks[req.body.token] || null));
 }
 

@@ -1,4 +1,4 @@
-"""Test fakes shipped with the Telegram channel (used by tests and benchmarks).
+"""Fakes of the Telegram Bot API for tests and benchmarks (not shipped: they live under tests/).
 
 - ``RecordingSession``: aiogram's own seam. It replaces the HTTP session of a
   ``Bot``, records every Bot API call and answers the way Telegram does (a
@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import re
@@ -53,7 +54,7 @@ from aiogram.types import (
 
 from bot.channels.telegram.splitting import TELEGRAM_TEXT_LIMIT, utf16_len
 
-TEST_TOKEN = "123456:TEST-token-for-recording-session"  # noqa: S105 (a fake token)
+TEST_TOKEN = "123456:TEST-token-for-recording-session"
 BOT_USER = User(id=123456, is_bot=True, first_name="Voorkomen", username="VoorkomenTestBot")
 
 M = TypeVar("M", bound=TelegramMethod[Any])
@@ -196,6 +197,7 @@ class RecordingSession(OfflineSession):
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
     ) -> TelegramType:
+        await asyncio.sleep(0)  # a real session waits for the network: others may run
         self.requests.append(method)
         failures = self._failures.get(type(method))
         if failures:

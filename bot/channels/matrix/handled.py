@@ -1,0 +1,60 @@
+"""Exactly-once bookkeeping: what of the homeserver's stream was handled already.
+
+A professional must never get an answer twice or none at all. The sync token
+is saved (``KeyValueStore``) only after a whole batch was handled, and per
+room the id of the last handled event, so a restart after a crash resumes
+where it stopped and never applies a message twice. Events from before the
+bot's invite to a room were not meant for it and are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from nio import RoomMemberEvent
+
+from bot.channels.matrix.config import MatrixConfig
+from bot.channels.matrix.login import kv_name
+from bot.channels.matrix.parse import TimelineEvent, event_id_of
+from bot.service.ports import KeyValueStore
+
+
+class Handled:
+    """The sync token and, per room, the last handled event, in the database."""
+
+    def __init__(self, config: MatrixConfig, kv: KeyValueStore) -> None:
+        self._config = config
+        self._kv = kv
+
+    def since(self) -> str | None:
+        """The token of the last batch handled completely (``None`` on a first start)."""
+        return self._kv.get_value(kv_name(self._config, "next_batch"))
+
+    def batch_done(self, next_batch: str) -> None:
+        self._kv.set_value(kv_name(self._config, "next_batch"), next_batch)
+
+    def last(self, room_id: str) -> str | None:
+        """The id of the last event handled in the room."""
+        return self._kv.get_value(kv_name(self._config, "last", room_id))
+
+    def mark(self, room_id: str, event_id: str | None) -> None:
+        if event_id:
+            self._kv.set_value(kv_name(self._config, "last", room_id), event_id)
+
+    def unhandled(
+        self, room_id: str, events: Sequence[TimelineEvent], own_user_id: str
+    ) -> list[TimelineEvent]:
+        """Drop what was handled before a crash, and history from before the bot's invite."""
+        marker = self.last(room_id)
+        start = 0
+        for index, event in enumerate(events):
+            if marker is not None and event_id_of(event) == marker:
+                start = index + 1
+            elif (
+                isinstance(event, RoomMemberEvent)
+                and event.state_key == own_user_id
+                and event.membership == "invite"
+            ):
+                # A chat the bot was just invited to: older messages were not for it.
+                start = max(start, index + 1)
+        return list(events[start:])
