@@ -56,10 +56,6 @@ REMARK_WAIT = timedelta(minutes=30)
 """How long "Klopt niet helemaal" waits for the remark."""
 REMINDER_JOB = "confirm_reminders"
 REMINDER_EVERY = timedelta(minutes=5)
-ENCRYPTED_CHANNELS = frozenset({"matrix", "console"})
-"""Channels with end-to-end encryption (Matrix rooms are encrypted unless an
-operator turns ``require_encryption`` off; the console is local)."""
-
 # Overview metric and categories (Dutch: shown as they are).
 METRIC = "vier-ogen bevestiging"
 ASKED_COUNT, GIVEN_COUNT, NOT_QUITE_COUNT = "gevraagd", "bevestigd", "niet helemaal"
@@ -264,13 +260,6 @@ TOLD_TAIL = "Dit staat nu in je vastlegging (typ: mijn vastleggingen)."
 
 def case_text(case_code: str | None) -> str:
     return f" van casus {case_code}" if case_code else ""
-
-
-def may_show_text(channel: str | None, settings: Mapping[str, Any]) -> bool:
-    """May free text about a case go to a chat on ``channel``?"""
-    if channel in ENCRYPTED_CHANNELS:
-        return True
-    return settings.get("vrije_tekst_zonder_versleuteling") is True
 
 
 def answer_choices(request: Confirmation) -> tuple[Choice, ...]:

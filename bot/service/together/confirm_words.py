@@ -53,13 +53,13 @@ from bot.service.together.confirm import (
     confirmed_line,
     day_text,
     hash_short_code,
-    may_show_text,
     new_short_code,
     remind_time,
     told_text,
     vier_ogen_part,
     working_days,
 )
+from bot.service.together.shown import may_show_text
 
 # ---------------------------------------------------------------- texts (B1 Dutch)
 

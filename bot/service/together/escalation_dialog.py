@@ -48,12 +48,10 @@ from bot.service.together.escalation import (
     EscalationStore,
     fit,
 )
+from bot.service.together.shown import may_show_text
 
 DIALOG_WAIT = timedelta(hours=1)
 """How long a question of the dialog waits for its answer."""
-PRIVATE_CHANNELS = frozenset({"console"})
-"""Channels that are end-to-end private. A Matrix room may be unencrypted and the
-notifier cannot tell, so Matrix and Telegram get free text only when allowed."""
 CASE_MAX, TEXT_MAX, DISCIPLINES_MAX = 20, 200, 100
 
 
@@ -107,12 +105,8 @@ class EscalationParts:
 
     def free_text_ok(self, org_id: int, person_id: int) -> bool:
         """May a notice to this person hold free text (the question, a note)?"""
-        if self.settings_of(org_id).get("vrije_tekst_zonder_versleuteling") is True:
-            return True
-        if self.addresses is None:
-            return False
-        address = self.addresses.last_address(str(person_id))
-        return address is not None and address.channel in PRIVATE_CHANNELS
+        address = None if self.addresses is None else self.addresses.last_address(str(person_id))
+        return may_show_text(None if address is None else address.channel, self.settings_of(org_id))
 
     def labels(self, org_id: int) -> Mapping[str, Any]:
         """The organisation's disciplines (key -> label); empty if it has no list."""
