@@ -37,6 +37,7 @@ from bot.service.together.confirm import (
 )
 from bot.store import models
 from bot.store.confirm_models import ConfirmationRow
+from bot.store.moments import utc, utc_or_none
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
 
@@ -55,12 +56,6 @@ _records = _table(models.Record)
 _c = _confirmations.c
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 class SqlConfirmStore:
     """``ConfirmStore`` on the conversation store's engine (SQLite or PostgreSQL)."""
 
@@ -69,7 +64,7 @@ class SqlConfirmStore:
         self._seal = sealer
 
     def _row(self, row: Any) -> Confirmation:
-        asked = _utc(row.asked_at)
+        asked = utc_or_none(row.asked_at)
         assert asked is not None
         remark = row.remark
         if remark is not None:
@@ -84,11 +79,11 @@ class SqlConfirmStore:
             colleague_id=row.colleague_id,
             state=row.state,
             asked_at=asked,
-            remind_at=_utc(row.remind_at),
+            remind_at=utc_or_none(row.remind_at),
             reminded=row.reminded,
-            answered_at=_utc(row.answered_at),
+            answered_at=utc_or_none(row.answered_at),
             remark=remark,
-            code_until=_utc(row.code_until),
+            code_until=utc_or_none(row.code_until),
         )
 
     # ------------------------------------------------------------ writing
@@ -111,13 +106,13 @@ class SqlConfirmStore:
                     case_code=new.case_code,
                     colleague_id=new.colleague_id,
                     state=new.state,
-                    asked_at=_utc(new.asked_at),
-                    remind_at=_utc(new.remind_at),
+                    asked_at=utc_or_none(new.asked_at),
+                    remind_at=utc_or_none(new.remind_at),
                     reminded=0,
                     answered_at=None,
                     remark=None,
                     code_hash=new.code_hash,
-                    code_until=_utc(new.code_until),
+                    code_until=utc_or_none(new.code_until),
                 )
                 .returning(_c.id)
             ).scalar_one()
@@ -139,12 +134,12 @@ class SqlConfirmStore:
         if colleague_id is not None:
             values["colleague_id"] = colleague_id
         if state == ASKED:
-            values["remind_at"] = _utc(remind_at)
+            values["remind_at"] = utc_or_none(remind_at)
             values["code_hash"] = None  # used: it never works again
         else:
             values["remind_at"] = None
         if state in ANSWERED_STATES:
-            values["answered_at"] = _utc(now)
+            values["answered_at"] = utc_or_none(now)
         with self._engine.begin() as conn:
             if remark is not None:
                 org_id = conn.execute(
@@ -199,7 +194,7 @@ class SqlConfirmStore:
 
     def by_code(self, code_hash: str, now: datetime) -> Confirmation | None:
         found = self._select(
-            _c.code_hash == code_hash, _c.state == CODE, _c.code_until >= _utc(now)
+            _c.code_hash == code_hash, _c.state == CODE, _c.code_until >= utc_or_none(now)
         )
         return found[0] if found else None
 
@@ -224,7 +219,7 @@ class SqlConfirmStore:
     def due_reminders(self, now: datetime, limit: int) -> list[Confirmation]:
         query = (
             select(_confirmations)
-            .where(_c.state == ASKED, _c.remind_at.is_not(None), _c.remind_at <= _utc(now))
+            .where(_c.state == ASKED, _c.remind_at.is_not(None), _c.remind_at <= utc_or_none(now))
             .order_by(_c.remind_at, _c.id)
             .limit(limit)
         )
@@ -236,7 +231,7 @@ class SqlConfirmStore:
         query = select(_c.state, _c.asked_at, _c.colleague_id).where(_c.org_id == org_id)
         with self._engine.connect() as conn:
             for row in conn.execute(query):
-                asked = _utc(row.asked_at)
+                asked = utc_or_none(row.asked_at)
                 assert asked is not None
                 month = asked.strftime("%Y-%m")
                 for category in categories(row.state, row.colleague_id):
@@ -250,7 +245,7 @@ class SqlConfirmStore:
 
         def purge(conn: Connection, cutoff: datetime) -> int:
             return int(
-                conn.execute(delete(_confirmations).where(_c.asked_at < _utc(cutoff))).rowcount
+                conn.execute(delete(_confirmations).where(_c.asked_at < utc(cutoff))).rowcount
             )
 
         return purge
@@ -300,7 +295,7 @@ def export_person_in(conn: Connection, seal: Sealer, person_id: int) -> list[dic
             "casuscode": row.case_code,
             "gevraagd_door_mij": row.asker_id == person_id,
             "stand": row.state,
-            "gevraagd": (_utc(row.asked_at) or datetime.now(UTC)).isoformat(),
+            "gevraagd": (utc_or_none(row.asked_at) or datetime.now(UTC)).isoformat(),
             "opmerking": None
             if row.remark is None
             else seal.open_text(org_label(row.org_id), REMARK_FIELD, row.remark),

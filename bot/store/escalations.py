@@ -29,6 +29,7 @@ from bot.service.together.escalation import (
     escalation_counts,
 )
 from bot.store.escalation_models import EscalationAnswerRow, EscalationRow
+from bot.store.moments import utc_or_none
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
 
@@ -47,12 +48,6 @@ SEALED_TEXT = ("question", "decline_reason", "outcome_note", "lessons")
 """Columns sealed as text; ``disciplines`` is sealed as a JSON list."""
 _DAYS = ("meeting_on", "reminded_for")
 _TIMES = ("asked_at", "started_at", "closed_at")
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class SqlEscalationStore:
@@ -80,7 +75,7 @@ class SqlEscalationStore:
             elif name in _DAYS and isinstance(value, date):
                 value = value.isoformat()
             elif name in _TIMES:
-                value = _utc(value)
+                value = utc_or_none(value)
             values[name] = value
         return values
 
@@ -98,7 +93,7 @@ class SqlEscalationStore:
             id=row.id,
             org_id=row.org_id,
             state=row.state,
-            created_at=_utc(row.created_at) or datetime.now(UTC),
+            created_at=utc_or_none(row.created_at) or datetime.now(UTC),
             case_code=row.case_code,
             question=opened("question"),
             disciplines=tuple(json.loads(disciplines)) if disciplines else (),
@@ -107,7 +102,7 @@ class SqlEscalationStore:
             requested_by=row.requested_by,
             lead_id=row.lead_id,
             step=row.step,
-            asked_at=_utc(row.asked_at),
+            asked_at=utc_or_none(row.asked_at),
             meeting_on=None if row.meeting_on is None else date.fromisoformat(row.meeting_on),
             reminded_for=(
                 None if row.reminded_for is None else date.fromisoformat(row.reminded_for)
@@ -116,8 +111,8 @@ class SqlEscalationStore:
             outcome=row.outcome,
             outcome_note=opened("outcome_note"),
             lessons=opened("lessons"),
-            started_at=_utc(row.started_at),
-            closed_at=_utc(row.closed_at),
+            started_at=utc_or_none(row.started_at),
+            closed_at=utc_or_none(row.closed_at),
         )
 
     # ------------------------------------------------------------ writing
@@ -127,7 +122,7 @@ class SqlEscalationStore:
         with self._engine.begin() as conn:
             new_id = conn.execute(
                 insert(escalations_table)
-                .values(org_id=org_id, state=state, created_at=_utc(now), **values)
+                .values(org_id=org_id, state=state, created_at=utc_or_none(now), **values)
                 .returning(_e.id)
             ).scalar_one()
         found = self.escalation(int(new_id))
@@ -155,7 +150,7 @@ class SqlEscalationStore:
         where = (_n.escalation_id == escalation_id) & (_n.person_id == person_id)
         with self._engine.begin() as conn:
             changed = conn.execute(
-                update(answers_table).where(where).values(answer=answer, at=_utc(now))
+                update(answers_table).where(where).values(answer=answer, at=utc_or_none(now))
             ).rowcount
             if changed:
                 return
@@ -166,7 +161,7 @@ class SqlEscalationStore:
                             escalation_id=escalation_id,
                             person_id=person_id,
                             answer=answer,
-                            at=_utc(now),
+                            at=utc_or_none(now),
                         )
                     )
             except IntegrityError:  # answered at the same moment elsewhere
@@ -196,7 +191,7 @@ class SqlEscalationStore:
         query = (
             select(escalations_table)
             .where(_e.org_id == org_id, _e.lead_id == person_id, _e.step.is_not(None))
-            .where(_e.asked_at.is_not(None), _e.asked_at >= _utc(since))
+            .where(_e.asked_at.is_not(None), _e.asked_at >= utc_or_none(since))
             .order_by(_e.asked_at.desc(), _e.id.desc())
             .limit(1)
         )
@@ -231,7 +226,7 @@ class SqlEscalationStore:
         )
         with self._engine.connect() as conn:
             return [
-                Participation(r.escalation_id, r.person_id, r.answer, _utc(r.at) or r.at)
+                Participation(r.escalation_id, r.person_id, r.answer, utc_or_none(r.at) or r.at)
                 for r in conn.execute(query)
             ]
 
@@ -254,12 +249,12 @@ class SqlEscalationStore:
                     id=r.id,
                     org_id=r.org_id,
                     state=r.state,
-                    created_at=_utc(r.created_at) or datetime.now(UTC),
+                    created_at=utc_or_none(r.created_at) or datetime.now(UTC),
                     urgency=r.urgency,
                     reason=r.reason,
                     outcome=r.outcome,
-                    started_at=_utc(r.started_at),
-                    closed_at=_utc(r.closed_at),
+                    started_at=utc_or_none(r.started_at),
+                    closed_at=utc_or_none(r.closed_at),
                 )
                 for r in conn.execute(query)
             ]
@@ -279,7 +274,7 @@ class SqlEscalationStore:
 
 def purge_in(conn: Connection, cutoff: datetime) -> int:
     """Blank escalations that ended (closed, declined, cancelled) before ``cutoff``."""
-    moment = _utc(cutoff)
+    moment = utc_or_none(cutoff)
     ended = select(_e.id).where(
         _e.state.in_([CLOSED, DECLINED, CANCELLED]),
         func.coalesce(_e.closed_at, _e.created_at) < moment,

@@ -33,6 +33,7 @@ from bot.service.followup import (
 )
 from bot.service.ports import ConversationKey
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
+from bot.store.moments import utc_or_none
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import AuditWriter, PurgeHook
 from bot.store.tables import table_of
@@ -43,12 +44,6 @@ _facts = table_of(FollowupFact)
 _a, _r, _f = _actions.c, _records.c, _facts.c
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 DESCRIPTION = "followup_actions.description"
 """The field a description is sealed for (bound into its seal)."""
 
@@ -57,7 +52,7 @@ PLAIN = Sealer(None, json.dumps)
 
 
 def _action(row: Any, seal: Sealer) -> Action:
-    remind_at = _utc(row.remind_at)
+    remind_at = utc_or_none(row.remind_at)
     return Action(
         id=row.id,
         org_id=row.org_id,
@@ -71,7 +66,7 @@ def _action(row: Any, seal: Sealer) -> Action:
         state=row.state,
         remind_at=remind_at,
         reminded=row.reminded,
-        asked_at=_utc(row.asked_at),
+        asked_at=utc_or_none(row.asked_at),
         done_on=None if row.done_on is None else date.fromisoformat(row.done_on),
     )
 
@@ -93,7 +88,7 @@ def write_rows(conn: Connection, items: Sequence[object], seal: Sealer = PLAIN) 
                     "channel": r.key.channel,
                     "chat": r.key.chat,
                     "flow_id": r.flow_id,
-                    "created_at": _utc(r.created_at),
+                    "created_at": utc_or_none(r.created_at),
                 }
                 for r in records
             ],
@@ -112,7 +107,7 @@ def write_rows(conn: Connection, items: Sequence[object], seal: Sealer = PLAIN) 
                     "due_on": a.due_on.isoformat(),
                     "urgent": a.urgent,
                     "state": OPEN,
-                    "remind_at": _utc(a.remind_at),
+                    "remind_at": utc_or_none(a.remind_at),
                     "reminded": 0,
                     "asked_at": None,
                     "done_on": None,
@@ -200,20 +195,21 @@ class SqlFollowupStore:
             done = conn.execute(
                 update(_actions)
                 .where(_a.id == action_id, _a.state == OPEN)
-                .values(due_on=due_on.isoformat(), remind_at=_utc(remind_at), asked_at=None)
+                .values(due_on=due_on.isoformat(), remind_at=utc_or_none(remind_at), asked_at=None)
             )
             return done.rowcount == 1
 
     def ask_date(self, action_id: int, at: datetime | None) -> None:
         with self._engine.begin() as conn:
-            conn.execute(update(_actions).where(_a.id == action_id).values(asked_at=_utc(at)))
+            asked_at = utc_or_none(at)
+            conn.execute(update(_actions).where(_a.id == action_id).values(asked_at=asked_at))
 
     # ------------------------------------------------------------ reading
 
     def due_actions(self, now: datetime, limit: int) -> list[Action]:
         query = (
             select(_actions)
-            .where(_a.state == OPEN, _a.remind_at.is_not(None), _a.remind_at <= _utc(now))
+            .where(_a.state == OPEN, _a.remind_at.is_not(None), _a.remind_at <= utc_or_none(now))
             .where(_a.asked_at.is_(None))
             .order_by(_a.remind_at, _a.id)
             .limit(limit)
@@ -244,7 +240,7 @@ class SqlFollowupStore:
         query = (
             select(_actions)
             .where(_a.org_id == org_id, _a.person_id == person_id, _a.state == OPEN)
-            .where(_a.asked_at.is_not(None), _a.asked_at >= _utc(since))
+            .where(_a.asked_at.is_not(None), _a.asked_at >= utc_or_none(since))
             .order_by(_a.asked_at.desc())
             .limit(1)
         )
@@ -256,7 +252,7 @@ class SqlFollowupStore:
         query = (
             select(_records)
             .where(_r.org_id == org_id, _r.person_id == person_id)
-            .where(_r.created_at >= _utc(since))
+            .where(_r.created_at >= utc_or_none(since))
             .order_by(_r.created_at.desc(), _r.record_id)
         )
         with self._engine.connect() as conn:
@@ -268,7 +264,7 @@ class SqlFollowupStore:
                 person_id=row.person_id,
                 key=ConversationKey(row.channel, row.chat),
                 flow_id=row.flow_id,
-                created_at=_utc(row.created_at) or datetime.now(UTC),
+                created_at=utc_or_none(row.created_at) or datetime.now(UTC),
             )
             for row in rows
         ]
@@ -294,7 +290,7 @@ class SqlFollowupStore:
         """Index rows of records past retention; actions made before ``cutoff`` that
         are closed, or still open but due before it (an open step keeps its
         reminder however far ahead it is). Facts stay: counts only."""
-        moment = _utc(cutoff)
+        moment = utc_or_none(cutoff)
         assert moment is not None
         gone = conn.execute(delete(_records).where(_r.created_at < moment)).rowcount
         gone += conn.execute(

@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.service.together.confirm import (
     ASKED,
@@ -28,10 +28,7 @@ from bot.service.together.confirm import (
 )
 from bot.store.confirm import ANSWERED_STATES, categories
 from bot.store.memory import MemoryStore
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from bot.store.moments import utc
 
 
 class MemoryConfirmStore:
@@ -60,10 +57,10 @@ class MemoryConfirmStore:
                 case_code=new.case_code,
                 colleague_id=new.colleague_id,
                 state=new.state,
-                asked_at=_utc(new.asked_at),
-                remind_at=None if new.remind_at is None else _utc(new.remind_at),
+                asked_at=utc(new.asked_at),
+                remind_at=None if new.remind_at is None else utc(new.remind_at),
                 reminded=0,
-                code_until=None if new.code_until is None else _utc(new.code_until),
+                code_until=None if new.code_until is None else utc(new.code_until),
             )
             self._rows[row.id] = row
             if new.code_hash is not None:
@@ -106,8 +103,8 @@ class MemoryConfirmStore:
                 row,
                 state=state,
                 colleague_id=row.colleague_id if colleague_id is None else colleague_id,
-                remind_at=_utc(remind_at) if state == ASKED and remind_at else None,
-                answered_at=_utc(now) if state in ANSWERED_STATES else row.answered_at,
+                remind_at=utc(remind_at) if state == ASKED and remind_at else None,
+                answered_at=utc(now) if state in ANSWERED_STATES else row.answered_at,
                 remark=row.remark if remark is None else remark,
             )
             if state == ASKED:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.service.together.escalation import (
@@ -24,10 +24,7 @@ from bot.service.together.escalation import (
     Participation,
     escalation_counts,
 )
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+from bot.store.moments import utc
 
 
 class MemoryEscalationStore:
@@ -46,7 +43,7 @@ class MemoryEscalationStore:
             raise ValueError(msg)
         with self._lock:
             self._last_id += 1
-            row = Escalation(self._last_id, org_id, state, _utc(now))
+            row = Escalation(self._last_id, org_id, state, utc(now))
             row = replace(row, **_clean(fields))
             self._rows[row.id] = row
             return row
@@ -69,7 +66,7 @@ class MemoryEscalationStore:
             return row
 
     def waiting_step(self, org_id: int, person_id: int, since: datetime) -> Escalation | None:
-        moment = _utc(since)
+        moment = utc(since)
         with self._lock:
             waiting = [
                 r
@@ -103,7 +100,7 @@ class MemoryEscalationStore:
     def answer(self, escalation_id: int, person_id: int, answer: str, now: datetime) -> None:
         with self._lock:
             self._answers[(escalation_id, person_id)] = Participation(
-                escalation_id, person_id, answer, _utc(now)
+                escalation_id, person_id, answer, utc(now)
             )
 
     def answers(self, escalation_id: int) -> list[Participation]:
@@ -129,7 +126,7 @@ class MemoryEscalationStore:
     def purge_before(self, cutoff: datetime) -> int:
         """What ``SqlEscalationStore.purge_hook`` does: ended escalations past
         retention lose text, case code, people and answers; counts stay."""
-        moment = _utc(cutoff)
+        moment = utc(cutoff)
         with self._lock:
             ended = [
                 r
@@ -208,7 +205,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     out = dict(fields)
     for name in ("asked_at", "started_at", "closed_at"):
         if isinstance(out.get(name), datetime):
-            out[name] = _utc(out[name])
+            out[name] = utc(out[name])
     if "disciplines" in out:
         out["disciplines"] = tuple(out["disciplines"] or ())
     return out

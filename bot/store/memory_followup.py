@@ -24,12 +24,9 @@ from bot.service.followup import (
     RecordIndex,
     is_followup_row,
 )
+from bot.store.moments import utc
 
 Writer = Callable[[Sequence[object]], None]
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class MemoryFollowupStore:
@@ -66,7 +63,7 @@ class MemoryFollowupStore:
         with self._lock:
             for item in items:
                 if isinstance(item, RecordIndex):
-                    self._records[item.record_id] = replace(item, created_at=_utc(item.created_at))
+                    self._records[item.record_id] = replace(item, created_at=utc(item.created_at))
                 elif isinstance(item, Fact):
                     self._facts.append(item)
                 elif isinstance(item, PlannedAction):
@@ -84,7 +81,7 @@ class MemoryFollowupStore:
                         due_on=item.due_on,
                         urgent=item.urgent,
                         state=OPEN,
-                        remind_at=_utc(item.remind_at),
+                        remind_at=utc(item.remind_at),
                         reminded=0,
                     )
 
@@ -117,7 +114,7 @@ class MemoryFollowupStore:
             if a is None or a.state != OPEN:
                 return False
             self._actions[action_id] = replace(
-                a, due_on=due_on, remind_at=_utc(remind_at), asked_at=None
+                a, due_on=due_on, remind_at=utc(remind_at), asked_at=None
             )
             return True
 
@@ -125,10 +122,10 @@ class MemoryFollowupStore:
         with self._lock:
             a = self._actions.get(action_id)
             if a is not None:
-                self._actions[action_id] = replace(a, asked_at=None if at is None else _utc(at))
+                self._actions[action_id] = replace(a, asked_at=None if at is None else utc(at))
 
     def due_actions(self, now: datetime, limit: int) -> list[Action]:
-        moment = _utc(now)
+        moment = utc(now)
         with self._lock:
             due = [
                 a
@@ -161,7 +158,7 @@ class MemoryFollowupStore:
             )
 
     def waiting_for_date(self, org_id: int, person_id: int, since: datetime) -> Action | None:
-        moment = _utc(since)
+        moment = utc(since)
         with self._lock:
             waiting = [
                 a
@@ -175,7 +172,7 @@ class MemoryFollowupStore:
         return max(waiting, key=lambda a: a.asked_at or moment, default=None)
 
     def records_of(self, org_id: int, person_id: int, since: datetime) -> list[RecordIndex]:
-        moment = _utc(since)
+        moment = utc(since)
         with self._lock:
             mine = [
                 r
@@ -194,7 +191,7 @@ class MemoryFollowupStore:
         return [(*cell, n) for cell, n in sorted(counts.items())]
 
     def purge_before(self, cutoff: datetime) -> int:
-        moment = _utc(cutoff)
+        moment = utc(cutoff)
         with self._lock:
             old = [k for k, r in self._records.items() if r.created_at < moment]
             for k in old:

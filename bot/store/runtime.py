@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.engine.messages import Choice
 from bot.service.ports import Job, Notice, QueuedMessage
+from bot.store.moments import utc as utc  # re-exported: bot.store.records reads it here
 from bot.store.sealing import Sealer, org_label
 from bot.store.tables import jobs as _jobs
 from bot.store.tables import outbox as _outbox
@@ -39,11 +40,6 @@ _j = _jobs.c
 _o = _outbox.c
 _JOB_COLUMNS = (_j.id, _j.kind, _j.payload, _j.due_at, _j.attempts, _j.name)
 _MESSAGE_COLUMNS = (_o.id, _o.org_id, _o.person_id, _o.text, _o.actions, _o.attempts, _o.created_at)
-
-
-def utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive time (as SQLite returns them) is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _job(row: Any) -> Job:
