@@ -118,20 +118,17 @@ def _compare_questions(
     old: FlowBook, new: FlowBook, walks_old: list[Walk], walks_new: list[Walk], report: Report
 ) -> None:
     qold, qnew = _questions(old), _questions(new)
-    for key, step in qnew.items():
-        if key not in qold:
-            report.add(
-                "vraag",
-                f"Nieuwe vraag in {_where(new, key)}: «{_short(_text(step))}»",
-                _first_reaching(walks_new, key),
-            )
-    for key, step in qold.items():
-        if key not in qnew:
-            report.add(
-                "vraag",
-                f"Vraag verdwenen uit {_where(old, key)}: «{_short(_text(step))}»",
-                _first_reaching(walks_old, key),
-            )
+    for book, walks, questions, other, words in (
+        (new, walks_new, qnew, qold, "Nieuwe vraag in"),
+        (old, walks_old, qold, qnew, "Vraag verdwenen uit"),
+    ):
+        for key, step in questions.items():
+            if key not in other:
+                report.add(
+                    "vraag",
+                    f"{words} {_where(book, key)}: «{_short(_text(step))}»",
+                    _first_reaching(walks, key),
+                )
     for key, step in qnew.items():
         before = qold.get(key)
         if before is None:
