@@ -12,9 +12,9 @@ action's code (``bot.service.followup_words`` takes them).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.engine.messages import Choice
@@ -115,21 +115,58 @@ class Sends(Protocol):
 
 
 BATCH = 50
+_Due = TypeVar("_Due")
+
+
+async def send_claimed(
+    due: Callable[[int], Sequence[_Due]],
+    claim: Callable[[_Due], bool],
+    send: Callable[[_Due], Awaitable[object]],
+) -> int:
+    """Send each due item once (``claim`` decides), batch by batch, until a batch is short.
+
+    How many were sent. The follow-up's and the confirmations' reminders both run so.
+    """
+    sent = 0
+    while True:
+        batch = due(BATCH)
+        for item in batch:
+            if claim(item):
+                await send(item)
+                sent += 1
+        if len(batch) < BATCH:
+            return sent
+
+
+def schedule_every(
+    scheduler: Scheduler,
+    job: str,
+    interval: timedelta,
+    send_due: Callable[[datetime], Awaitable[int]],
+    what: str,
+) -> None:
+    """Run ``send_due`` from a recurring scheduler job (one process at a time); log the count."""
+
+    async def handler(_job: Job, now: datetime) -> None:
+        count = await send_due(now)
+        if count:
+            log.info("sent %d %s", count, what)
+
+    scheduler.on(job, handler)
+    scheduler.every(job, job, interval)
 
 
 async def send_due_reminders(store: FollowupStore, notifier: Sends, now: datetime) -> int:
     """Send every reminder that is due; each once (the claim decides). How many."""
-    sent = 0
-    while True:
-        due = store.due_actions(now, BATCH)
-        for action in due:
-            if store.claim_reminder(action.id, action.reminded, now):
-                await notifier.send(
-                    str(action.org_id), str(action.person_id), reminder_notice(action)
-                )
-                sent += 1
-        if len(due) < BATCH:
-            return sent
+
+    async def send(action: Action) -> None:
+        await notifier.send(str(action.org_id), str(action.person_id), reminder_notice(action))
+
+    return await send_claimed(
+        lambda size: store.due_actions(now, size),
+        lambda action: store.claim_reminder(action.id, action.reminded, now),
+        send,
+    )
 
 
 def schedule_reminders(
@@ -139,11 +176,10 @@ def schedule_reminders(
     interval: timedelta = REMINDER_EVERY,
 ) -> None:
     """Send due reminders from a recurring scheduler job (one process at a time)."""
-
-    async def handler(job: Job, now: datetime) -> None:
-        count = await send_due_reminders(store, notifier, now)
-        if count:
-            log.info("sent %d reminder(s)", count)
-
-    scheduler.on(REMINDER_JOB, handler)
-    scheduler.every(REMINDER_JOB, REMINDER_JOB, interval)
+    schedule_every(
+        scheduler,
+        REMINDER_JOB,
+        interval,
+        lambda now: send_due_reminders(store, notifier, now),
+        "reminder(s)",
+    )

@@ -20,7 +20,6 @@ The chat words are in :mod:`bot.service.together.confirm_words`.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,11 +29,11 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.engine.messages import Choice
+from bot.org.model import Membership
 from bot.service.followup import MORNING, Sends
-from bot.service.ports import ConversationKey, Job, Notice
+from bot.service.ports import ConversationKey, Notice, StoredRecord
+from bot.service.reminders import schedule_every, send_claimed
 from bot.service.scheduler import Scheduler
-
-log = logging.getLogger(__name__)
 
 #: The flows whose vastlegging holds a vier-ogen part.
 FLOWS = ("vier-ogen", "dilemma")
@@ -102,6 +101,33 @@ class NewConfirmation:
     remind_at: datetime | None
     code_hash: str | None = None
     code_until: datetime | None = None
+
+
+def new_request(
+    member: Membership,
+    record: StoredRecord,
+    now: datetime,
+    *,
+    state: str,
+    colleague_id: int | None = None,
+    remind_at: datetime | None = None,
+    code_hash: str | None = None,
+    code_until: datetime | None = None,
+) -> NewConfirmation:
+    """``member``'s request, asked ``now``, to confirm ``record`` (to a colleague or by code)."""
+    return NewConfirmation(
+        org_id=member.org.id,
+        asker_id=member.person.id,
+        record_id=record.id,
+        key=record.key,
+        case_code=record.case_code,
+        colleague_id=colleague_id,
+        state=state,
+        asked_at=now,
+        remind_at=remind_at,
+        code_hash=code_hash,
+        code_until=code_until,
+    )
 
 
 class ConfirmStore(Protocol):
@@ -325,8 +351,6 @@ class ConfirmCounts:
 
 # ---------------------------------------------------------------- reminders
 
-BATCH = 50
-
 
 class Names(Protocol):
     """A person's display name (the people store's memberships)."""
@@ -338,18 +362,18 @@ async def send_due_reminders(
     store: ConfirmStore, notifier: Sends, names: Names, now: datetime
 ) -> int:
     """Remind every professional whose colleague did not answer in time; once each."""
-    sent = 0
-    while True:
-        due = store.due_reminders(now, BATCH)
-        for request in due:
-            if store.claim_reminder(request.id, request.reminded):
-                colleague = names(request.org_id, request.colleague_id or 0)
-                await notifier.send(
-                    str(request.org_id), str(request.asker_id), reminder_notice(colleague, request)
-                )
-                sent += 1
-        if len(due) < BATCH:
-            return sent
+
+    async def send(request: Confirmation) -> None:
+        colleague = names(request.org_id, request.colleague_id or 0)
+        await notifier.send(
+            str(request.org_id), str(request.asker_id), reminder_notice(colleague, request)
+        )
+
+    return await send_claimed(
+        lambda size: store.due_reminders(now, size),
+        lambda request: store.claim_reminder(request.id, request.reminded),
+        send,
+    )
 
 
 def schedule_confirm_reminders(
@@ -360,11 +384,10 @@ def schedule_confirm_reminders(
     interval: timedelta = REMINDER_EVERY,
 ) -> None:
     """Send due reminders from a recurring scheduler job (one process at a time)."""
-
-    async def handler(job: Job, now: datetime) -> None:
-        count = await send_due_reminders(store, notifier, names, now)
-        if count:
-            log.info("sent %d confirmation reminder(s)", count)
-
-    scheduler.on(REMINDER_JOB, handler)
-    scheduler.every(REMINDER_JOB, REMINDER_JOB, interval)
+    schedule_every(
+        scheduler,
+        REMINDER_JOB,
+        interval,
+        lambda now: send_due_reminders(store, notifier, names, now),
+        "confirmation reminder(s)",
+    )
