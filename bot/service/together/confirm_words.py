@@ -45,7 +45,6 @@ from bot.service.together.confirm import (
     WITHOUT,
     Confirmation,
     ConfirmStore,
-    NewConfirmation,
     answer_choices,
     ask_notice,
     ask_text,
@@ -53,6 +52,7 @@ from bot.service.together.confirm import (
     confirmed_line,
     day_text,
     hash_short_code,
+    new_request,
     new_short_code,
     remind_time,
     told_text,
@@ -221,15 +221,12 @@ class ConfirmWords:
             return _say(UNKNOWN_COLLEAGUE.format(org=member.org.name))
         settings = self.settings_of(member.org.id)
         request = self.store.add(
-            NewConfirmation(
-                org_id=member.org.id,
-                asker_id=member.person.id,
-                record_id=record.id,
-                key=record.key,
-                case_code=record.case_code,
-                colleague_id=colleague.person.id,
+            new_request(
+                member,
+                record,
+                now,
                 state=ASKED,
-                asked_at=now,
+                colleague_id=colleague.person.id,
                 remind_at=remind_time(now, working_days(settings), zone_of(settings)),
             )
         )
@@ -247,16 +244,11 @@ class ConfirmWords:
             return _say(NO_RECORD)
         code = new_short_code()
         self.store.add(
-            NewConfirmation(
-                org_id=member.org.id,
-                asker_id=member.person.id,
-                record_id=record.id,
-                key=record.key,
-                case_code=record.case_code,
-                colleague_id=None,
+            new_request(
+                member,
+                record,
+                now,
                 state=CODE,
-                asked_at=now,
-                remind_at=None,
                 code_hash=hash_short_code(code),
                 code_until=now + CODE_VALID,
             )
