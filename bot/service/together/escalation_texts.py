@@ -151,21 +151,35 @@ def summary(e: Escalation, labels: Mapping[str, Any]) -> str:
     )
 
 
+def reason_sentence(e: Escalation) -> str:
+    """`` Aanleiding: ….`` for a known reason, else nothing."""
+    return f" Aanleiding: {REASONS[e.reason]}." if e.reason and e.reason in REASONS else ""
+
+
+def _asking_notice(
+    e: Escalation, free_text: bool, template: str, answers: Sequence[tuple[str, str]]
+) -> Notice:
+    """``template`` with the team's question fitted in ``{part}``; a button per (word, label).
+
+    Each button sends its word and ``e``'s code (``ik doe mee e3``).
+    """
+    return Notice(
+        fit(template, question_part(e, free_text)),
+        tuple(Choice(f"{word} {e.code}", label) for word, label in answers),
+    )
+
+
 def tcp_notice(e: Escalation, lead: str, labels: Mapping[str, Any], free_text: bool) -> Notice:
     """The call to a member of the team, with "Ik doe mee" / "Kan niet"."""
-    reason = f" Aanleiding: {REASONS[e.reason]}." if e.reason and e.reason in REASONS else ""
-    question = question_part(e, free_text)
-    text = fit(
+    return _asking_notice(
+        e,
+        free_text,
         f"Opschalen {e.code}: {lead} vraagt het Team complexe problematiek om mee te denken. "
         f"Casus {e.case_code}. Urgentie: {urgency_text(e.urgency)}. "
-        f"Gevraagd: {label_list(e.disciplines, labels)}.{reason}\n"
+        f"Gevraagd: {label_list(e.disciplines, labels)}.{reason_sentence(e)}\n"
         f"Vraag voor het team: {{part}}\n{PRINCIPLES}\n"
         f"Doe je mee? Typ: ik doe mee {e.code}, of: kan niet {e.code}.",
-        question,
-    )
-    return Notice(
-        text,
-        (Choice(f"ik doe mee {e.code}", "Ik doe mee"), Choice(f"kan niet {e.code}", "Kan niet")),
+        (("ik doe mee", "Ik doe mee"), ("kan niet", "Kan niet")),
     )
 
 
@@ -177,18 +191,15 @@ CALAMITY_SHORT = (
 
 def request_notice(e: Escalation, asker: str, labels: Mapping[str, Any], free_text: bool) -> Notice:
     """A professional's request to a team lead, with accept / decline."""
-    reason = f" Aanleiding: {REASONS[e.reason]}." if e.reason and e.reason in REASONS else ""
-    question = question_part(e, free_text)
-    text = fit(
+    return _asking_notice(
+        e,
+        free_text,
         f"{asker} vraagt je om op te schalen naar het Team complexe problematiek "
-        f"(code {e.code}). Casus {e.case_code}.{reason} Urgentie: {urgency_text(e.urgency)}. "
+        f"(code {e.code}). Casus {e.case_code}.{reason_sentence(e)} "
+        f"Urgentie: {urgency_text(e.urgency)}. "
         f"Gevraagd: {label_list(e.disciplines, labels)}.\nVraag voor het team: {{part}}\n"
         f"{CALAMITY_SHORT}\nTyp: accepteer {e.code}, of: weiger {e.code} en je reden.",
-        question,
-    )
-    return Notice(
-        text,
-        (Choice(f"accepteer {e.code}", "Accepteren"), Choice(f"weiger {e.code}", "Weigeren")),
+        (("accepteer", "Accepteren"), ("weiger", "Weigeren")),
     )
 
 
