@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.flowdiff.walk import Answer, Asked, QuestionKey, Walk, replay, walk_all
 from bot.flowspec.graph import AdviseStep, AskStep, FlowBook
+
+_Kind = TypeVar("_Kind", AskStep, AdviseStep)
 
 _SHORT = 70
 
@@ -74,22 +77,22 @@ HEADINGS = (
 )
 
 
-def _questions(book: FlowBook) -> dict[QuestionKey, AskStep]:
+def _steps(book: FlowBook, kind: type[_Kind]) -> dict[QuestionKey, _Kind]:
+    """Every step of ``kind`` in the book, by (block, step id)."""
     return {
         (block_id, step_id): s
         for block_id, block in book.blocks.items()
         for step_id, s in block.steps.items()
-        if isinstance(s, AskStep)
+        if isinstance(s, kind)
     }
+
+
+def _questions(book: FlowBook) -> dict[QuestionKey, AskStep]:
+    return _steps(book, AskStep)
 
 
 def _advices(book: FlowBook) -> dict[QuestionKey, AdviseStep]:
-    return {
-        (block_id, step_id): s
-        for block_id, block in book.blocks.items()
-        for step_id, s in block.steps.items()
-        if isinstance(s, AdviseStep)
-    }
+    return _steps(book, AdviseStep)
 
 
 def _text(step: AskStep | AdviseStep) -> str:
