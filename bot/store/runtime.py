@@ -19,11 +19,11 @@ Times are stored in UTC (SQLite keeps no time zone; read back, they get UTC).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.engine.messages import Choice
@@ -34,6 +34,7 @@ from bot.store.tables import jobs as _jobs
 from bot.store.tables import outbox as _outbox
 
 log = logging.getLogger(__name__)
+_Claimed = TypeVar("_Claimed")
 
 
 _j = _jobs.c
@@ -108,25 +109,8 @@ class SqlRuntime:
             _j.due_at <= now,
             or_(_j.locked_until.is_(None), _j.locked_until < now),
         )
-        candidates = select(_j.id).where(available).order_by(_j.due_at, _j.id).limit(limit)
-        if self._postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
-        claimed: list[Job] = []
-        try:
-            with self._engine.begin() as conn:
-                for job_id in conn.execute(candidates).scalars().all():
-                    row = conn.execute(
-                        update(_jobs)
-                        .where(_j.id == job_id, available)
-                        .values(locked_until=lease_until, attempts=_j.attempts + 1)
-                        .returning(*_JOB_COLUMNS)
-                    ).one_or_none()
-                    if row is not None:
-                        claimed.append(_job(row))
-        except OperationalError as err:  # SQLite: another process is writing; next time
-            log.info("could not claim jobs now: %s", err)
-            return []
-        return claimed
+        lease = {"locked_until": lease_until, "attempts": _j.attempts + 1}
+        return self._claim(_jobs, available, _j.due_at, lease, _JOB_COLUMNS, limit, _job, "jobs")
 
     def finish_job(self, job_id: int, now: datetime, next_due: datetime | None = None) -> None:
         values: dict[str, Any] = {"locked_until": None, "last_error": None}
@@ -152,6 +136,43 @@ class SqlRuntime:
                 select(*_JOB_COLUMNS).where(_j.done_at.is_(None)).order_by(_j.due_at, _j.id)
             ).all()
         return [_job(row) for row in rows]
+
+    def _claim(
+        self,
+        table: Table,
+        available: ColumnElement[bool],
+        oldest: ColumnElement[Any],
+        lease: Mapping[str, Any],
+        columns: Sequence[ColumnElement[Any]],
+        limit: int,
+        make: Callable[[Any], _Claimed],
+        what: str,
+    ) -> list[_Claimed]:
+        """Lease up to ``limit`` available rows, ``oldest`` first, each to one process.
+
+        PostgreSQL skips rows another process holds; each row is leased by a conditional
+        ``UPDATE`` (still ``available``), so two processes never claim the same one.
+        """
+        ids = table.c.id
+        candidates = select(ids).where(available).order_by(oldest, ids).limit(limit)
+        if self._postgres:
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed: list[_Claimed] = []
+        try:
+            with self._engine.begin() as conn:
+                for row_id in conn.execute(candidates).scalars().all():
+                    row = conn.execute(
+                        update(table)
+                        .where(ids == row_id, available)
+                        .values(lease)
+                        .returning(*columns)
+                    ).one_or_none()
+                    if row is not None:
+                        claimed.append(make(row))
+        except OperationalError as err:  # SQLite: another process is writing; next time
+            log.info("could not claim %s now: %s", what, err)
+            return []
+        return claimed
 
     # ------------------------------------------------------------------ outbox
 
@@ -180,25 +201,17 @@ class SqlRuntime:
         if person_id is not None:
             conditions.append(_o.person_id == person_id)
         available = and_(*conditions)
-        candidates = select(_o.id).where(available).order_by(_o.created_at, _o.id).limit(limit)
-        if self._postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
-        claimed: list[QueuedMessage] = []
-        try:
-            with self._engine.begin() as conn:
-                for message_id in conn.execute(candidates).scalars().all():
-                    row = conn.execute(
-                        update(_outbox)
-                        .where(_o.id == message_id, available)
-                        .values(next_attempt_at=lease_until, attempts=_o.attempts + 1)
-                        .returning(*_MESSAGE_COLUMNS)
-                    ).one_or_none()
-                    if row is not None:
-                        claimed.append(_message(row, self._seal))
-        except OperationalError as err:
-            log.info("could not claim outbox messages now: %s", err)
-            return []
-        return claimed
+        lease = {"next_attempt_at": lease_until, "attempts": _o.attempts + 1}
+        return self._claim(
+            _outbox,
+            available,
+            _o.created_at,
+            lease,
+            _MESSAGE_COLUMNS,
+            limit,
+            lambda row: _message(row, self._seal),
+            "outbox messages",
+        )
 
     def message_delivered(self, message_id: int, now: datetime) -> None:
         with self._engine.begin() as conn:
