@@ -9,7 +9,7 @@ plain values (the SQL store seals the free text) and imports no SQLAlchemy.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import date, datetime
 from typing import Any
@@ -80,20 +80,20 @@ class MemoryEscalationStore:
         return max(waiting, key=lambda r: (r.asked_at or moment, r.id), default=None)
 
     def of_lead(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
-        with self._lock:
-            mine = [
-                r
-                for r in self._rows.values()
-                if r.org_id == org_id and r.lead_id == person_id and r.state in states
-            ]
-        return sorted(mine, key=lambda r: -r.id)
+        return self._newest_first(org_id, states, lambda r: r.lead_id == person_id)
 
     def of_requester(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
+        return self._newest_first(org_id, states, lambda r: r.requested_by == person_id)
+
+    def _newest_first(
+        self, org_id: int, states: Sequence[str], whose: Callable[[Escalation], bool]
+    ) -> list[Escalation]:
+        """The organisation's escalations in ``states`` that ``whose`` keeps, newest first."""
         with self._lock:
             mine = [
                 r
                 for r in self._rows.values()
-                if r.org_id == org_id and r.requested_by == person_id and r.state in states
+                if r.org_id == org_id and r.state in states and whose(r)
             ]
         return sorted(mine, key=lambda r: -r.id)
 
