@@ -38,6 +38,7 @@ from bot.service.together.confirm import (
 from bot.store import models
 from bot.store.confirm_models import ConfirmationRow
 from bot.store.moments import utc, utc_or_none
+from bot.store.reminder_claims import claim_reminder_row
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
 
@@ -154,13 +155,7 @@ class SqlConfirmStore:
             return done.rowcount == 1
 
     def claim_reminder(self, confirmation_id: int, reminded: int) -> bool:
-        with self._engine.begin() as conn:
-            done = conn.execute(
-                update(_confirmations)
-                .where(_c.id == confirmation_id, _c.reminded == reminded, _c.state == ASKED)
-                .values(reminded=reminded + 1, remind_at=None)
-            )
-            return done.rowcount == 1
+        return claim_reminder_row(self._engine, _confirmations, confirmation_id, ASKED, reminded)
 
     def add_record_line(self, record_id: str, line: str) -> str | None:
         r = _records.c

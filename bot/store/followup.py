@@ -34,6 +34,7 @@ from bot.service.followup import (
 from bot.service.ports import ConversationKey
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
 from bot.store.moments import utc_or_none
+from bot.store.reminder_claims import claim_reminder_row
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import AuditWriter, PurgeHook
 from bot.store.tables import table_of
@@ -166,13 +167,7 @@ class SqlFollowupStore:
             write_rows(conn, items, self._seal)
 
     def claim_reminder(self, action_id: int, reminded: int, now: datetime) -> bool:
-        with self._engine.begin() as conn:
-            done = conn.execute(
-                update(_actions)
-                .where(_a.id == action_id, _a.reminded == reminded, _a.state == OPEN)
-                .values(reminded=reminded + 1, remind_at=None)
-            )
-            return done.rowcount == 1
+        return claim_reminder_row(self._engine, _actions, action_id, OPEN, reminded)
 
     def close_action(
         self, action_id: int, state: str, done_on: date, fact: Fact | None, now: datetime

@@ -29,6 +29,7 @@ from bot.service.together.confirm import (
 from bot.store.confirm import ANSWERED_STATES, categories
 from bot.store.memory import MemoryStore
 from bot.store.moments import utc
+from bot.store.reminder_claims import claim_reminder_in
 
 
 class MemoryConfirmStore:
@@ -114,11 +115,7 @@ class MemoryConfirmStore:
 
     def claim_reminder(self, confirmation_id: int, reminded: int) -> bool:
         with self._lock:
-            row = self._rows.get(confirmation_id)
-            if row is None or row.state != ASKED or row.reminded != reminded:
-                return False
-            self._rows[confirmation_id] = replace(row, reminded=reminded + 1, remind_at=None)
-            return True
+            return claim_reminder_in(self._rows, confirmation_id, ASKED, reminded)
 
     def add_record_line(self, record_id: str, line: str) -> str | None:
         store = self._conversations

@@ -25,6 +25,7 @@ from bot.service.followup import (
     is_followup_row,
 )
 from bot.store.moments import utc
+from bot.store.reminder_claims import claim_reminder_in
 
 Writer = Callable[[Sequence[object]], None]
 
@@ -87,11 +88,7 @@ class MemoryFollowupStore:
 
     def claim_reminder(self, action_id: int, reminded: int, now: datetime) -> bool:
         with self._lock:
-            a = self._actions.get(action_id)
-            if a is None or a.state != OPEN or a.reminded != reminded:
-                return False
-            self._actions[action_id] = replace(a, reminded=reminded + 1, remind_at=None)
-            return True
+            return claim_reminder_in(self._actions, action_id, OPEN, reminded)
 
     def close_action(
         self, action_id: int, state: str, done_on: date, fact: Fact | None, now: datetime
