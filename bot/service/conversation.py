@@ -142,11 +142,7 @@ class ConversationService:
         traits: ChannelTraits,
         sender: Sender | None = None,
     ) -> list[Reply]:
-        """Handle one message from one chat; never raises for the user's input.
-
-        Channels pass the ``sender``: with an access gate, only members get to
-        a conversation. Without a sender the caller is trusted (tests, bench).
-        """
+        """``handle_now`` under the chat's lock; a store that is away gets its own reply."""
         started = time.perf_counter()
         failed = True
         try:

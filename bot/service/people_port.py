@@ -79,17 +79,17 @@ class PeopleStore(Protocol):
     def grant(
         self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
     ) -> bool:
-        """Give a member a role."""
+        """Give a member another role; False if they had it (or are no member)."""
 
     def take(
         self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
     ) -> bool:
-        """Take a role (never the last)."""
+        """Take a role away; never the last one (remove the member instead)."""
 
     def remove_member(
         self, org_id: int, person_id: int, *, now: datetime, actor: int | None = None
     ) -> bool:
-        """End a membership."""
+        """End a membership at once; False if there was none."""
 
     def set_active_org(self, channel: str, external_id: str, org_id: int | None) -> None:
         """The organisation this identity acts in from now on."""
@@ -98,7 +98,7 @@ class PeopleStore(Protocol):
         """Remember the chat the person last wrote from."""
 
     def last_address(self, person_id: int) -> ConversationKey | None:
-        """The channel and chat the person last used."""
+        """The channel and chat the person last used, or None if they never wrote."""
 
     def add_code(self, code: Code, *, now: datetime) -> None:
         """Keep a new code (by its hash)."""

@@ -206,8 +206,9 @@ class ConversationHandler(Protocol):
     ) -> list[Reply]:
         """Handle one incoming message of one conversation; the replies, in order.
 
-        Channels pass the ``sender``: only members of an organisation get further
-        than the access gate (``bot.service.access``)."""
+        Never raises for the user's input. Channels pass the ``sender``: only members
+        of an organisation get further than the access gate (``bot.service.access``);
+        without a sender the caller is trusted (tests, bench)."""
 
 
 # ------------------------------------------------------------------ outbound messages and time

@@ -62,7 +62,6 @@ class SqlMembers:
         flows_dir: str | None = None,
         now: datetime,
     ) -> Organisation:
-        """A new organisation; ``ValueError`` if the name is taken."""
         try:
             with self._engine.begin() as conn:
                 org_id = conn.execute(
@@ -84,7 +83,6 @@ class SqlMembers:
     # ------------------------------------------------------------ people
 
     def identity(self, channel: str, external_id: str) -> tuple[Person, int | None] | None:
-        """The person behind a channel's user id, and the organisation they act in now."""
         query = (
             select(_people.c.id, _people.c.name, _ids.c.active_org_id)
             .join(_ids, _ids.c.person_id == _people.c.id)
@@ -98,7 +96,6 @@ class SqlMembers:
         return self._memberships(and_(_roles.c.person_id == person_id))
 
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
-        """The members of an organisation (only those with ``role`` when given)."""
         members = self._memberships(and_(_roles.c.org_id == org_id))
         return [m for m in members if role is None or role in m.roles]
 
@@ -130,7 +127,6 @@ class SqlMembers:
         now: datetime,
         actor: int | None = None,
     ) -> Person:
-        """Make someone a member directly (the console's local user, the command line)."""
         with self._engine.begin() as conn:
             person = self._person_for(conn, identity, name, now)
             self._grant_in(conn, org_id, person.id, roles, now, actor, joined=True)
@@ -212,7 +208,6 @@ class SqlMembers:
     def grant(
         self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
     ) -> bool:
-        """Give a member another role; False if they had it (or are no member)."""
         with self._engine.begin() as conn:
             if not self._is_member(conn, org_id, person_id):
                 return False
@@ -223,7 +218,6 @@ class SqlMembers:
     def take(
         self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
     ) -> bool:
-        """Take a role away; never the last one (remove the member instead)."""
         with self._engine.begin() as conn:
             have = set(
                 conn.execute(
@@ -254,7 +248,6 @@ class SqlMembers:
     def remove_member(
         self, org_id: int, person_id: int, *, now: datetime, actor: int | None = None
     ) -> bool:
-        """End a membership at once; False if there was none."""
         with self._engine.begin() as conn:
             gone = conn.execute(
                 delete(_roles).where(_roles.c.org_id == org_id, _roles.c.person_id == person_id)
@@ -292,7 +285,6 @@ class SqlMembers:
             )
 
     def seen(self, sender: Sender, key: ConversationKey, now: datetime) -> None:
-        """Remember the chat a person last wrote from (for ``last_address``)."""
         with self._engine.begin() as conn:
             conn.execute(
                 update(_ids)
@@ -301,7 +293,6 @@ class SqlMembers:
             )
 
     def last_address(self, person_id: int) -> ConversationKey | None:
-        """The channel and chat the person last used, or None if they never wrote."""
         with self._engine.connect() as conn:
             row = conn.execute(
                 select(_ids.c.channel, _ids.c.last_chat)
