@@ -61,10 +61,9 @@ ASKED_COUNT, GIVEN_COUNT, NOT_QUITE_COUNT = "gevraagd", "bevestigd", "niet helem
 
 
 @dataclass(frozen=True)
-class Confirmation:
-    """One request to confirm a record's vier-ogen part."""
+class ConfirmationFields:
+    """What a request to confirm is, as the words make it and as it is kept."""
 
-    id: int
     org_id: int
     asker_id: int
     record_id: str
@@ -75,6 +74,13 @@ class Confirmation:
     state: str
     asked_at: datetime
     remind_at: datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Confirmation(ConfirmationFields):
+    """One request to confirm a record's vier-ogen part, as kept."""
+
+    id: int
     reminded: int
     answered_at: datetime | None = None
     remark: str | None = None
@@ -87,18 +93,9 @@ class Confirmation:
 
 
 @dataclass(frozen=True)
-class NewConfirmation:
+class NewConfirmation(ConfirmationFields):
     """A request as the words make it."""
 
-    org_id: int
-    asker_id: int
-    record_id: str
-    key: ConversationKey
-    case_code: str | None
-    colleague_id: int | None
-    state: str
-    asked_at: datetime
-    remind_at: datetime | None
     code_hash: str | None = None
     code_until: datetime | None = None
 
@@ -383,7 +380,7 @@ def schedule_confirm_reminders(
     names: Names,
     interval: timedelta = REMINDER_EVERY,
 ) -> None:
-    """Send due reminders from a recurring scheduler job (one process at a time)."""
+    """Remind askers whose colleague did not answer, from a recurring job (one at a time)."""
     schedule_every(
         scheduler,
         REMINDER_JOB,
