@@ -240,12 +240,7 @@ class JobStore(Protocol):
     """Durable scheduler jobs (``SqlStore`` and ``MemoryStore``)."""
 
     def add_job(
-        self,
-        kind: str,
-        payload: Mapping[str, Any],
-        due_at: datetime,
-        *,
-        name: str | None = None,
+        self, kind: str, payload: Mapping[str, Any], due_at: datetime, *, name: str | None = None
     ) -> bool:
         """Add a job; with ``name``, only if no job of that name exists (then False)."""
 

@@ -45,12 +45,7 @@ class MemoryRuntime:
     # ------------------------------------------------------------------ jobs
 
     def add_job(
-        self,
-        kind: str,
-        payload: Mapping[str, Any],
-        due_at: datetime,
-        *,
-        name: str | None = None,
+        self, kind: str, payload: Mapping[str, Any], due_at: datetime, *, name: str | None = None
     ) -> bool:
         text = _dumps(dict(payload))
         with self._lock:

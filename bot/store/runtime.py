@@ -77,12 +77,7 @@ class SqlRuntime:
     # ------------------------------------------------------------------ jobs
 
     def add_job(
-        self,
-        kind: str,
-        payload: Mapping[str, Any],
-        due_at: datetime,
-        *,
-        name: str | None = None,
+        self, kind: str, payload: Mapping[str, Any], due_at: datetime, *, name: str | None = None
     ) -> bool:
         now = datetime.now(UTC)
         values = {
