@@ -9,6 +9,7 @@ bot's invite to a room were not meant for it and are skipped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from nio import RoomMemberEvent
@@ -32,6 +33,23 @@ class Handled:
 
     def batch_done(self, next_batch: str) -> None:
         self._kv.set_value(kv_name(self._config, "next_batch"), next_batch)
+
+    def owed_greetings(self) -> set[str]:
+        """Direct chats the bot joined but has not greeted yet (kept across a crash)."""
+        raw = self._kv.get_value(kv_name(self._config, "greet"))
+        rooms = json.loads(raw) if raw else []
+        return {room for room in rooms if isinstance(room, str)}
+
+    def owe_greeting(self, room_id: str) -> None:
+        self._set_greetings(self.owed_greetings() | {room_id})
+
+    def greeted(self, room_id: str) -> None:
+        owed = self.owed_greetings()
+        if room_id in owed:
+            self._set_greetings(owed - {room_id})
+
+    def _set_greetings(self, rooms: set[str]) -> None:
+        self._kv.set_value(kv_name(self._config, "greet"), json.dumps(sorted(rooms)))
 
     def last(self, room_id: str) -> str | None:
         """The id of the last event handled in the room."""
