@@ -60,7 +60,7 @@ class ConsoleChannel:
                 break
             # Control characters are stripped, a text of over 4,000 characters or
             # a command for another bot gets an explanation (bot.channels.oddities).
-            incoming = typed(text, KNOWN_WORDS)
+            incoming = typed(text, KNOWN_WORDS, own_name="")
             self.show(explained(incoming, handle(incoming), encrypted=True))
 
 

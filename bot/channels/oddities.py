@@ -116,27 +116,32 @@ def strip_control(text: str) -> str:
     return _STRIP.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def typed(text: str, known_words: frozenset[str] | None = None) -> Incoming:
+def typed(
+    text: str, known_words: frozenset[str] | None = None, own_name: str | None = None
+) -> Incoming:
     """What typed ``text`` means before any command handling of the channel.
 
     Control characters are dropped; text that is then empty (but was not) is
     ``Unsupported``, and so is text longer than :data:`MAX_TYPED`: it is
     never handed on, so it cannot be stored. With ``known_words``, a
     ``/word`` or ``!word`` whose word is not one of them is a command for
-    another bot (``/start@otherbot`` is the channel's to judge, it knows its
-    own name).
+    another bot, and so is one addressed to another name than ``own_name``
+    (``/start@otherbot``; ``""``: every addressed command is for another bot;
+    ``None``: the address is not judged).
     """
     cleaned = unicodedata.normalize("NFC", strip_control(text))
     if not cleaned.strip():
         return Unsupported(UNREADABLE) if text.strip() else TextIn(cleaned.strip())
     if len(cleaned) > MAX_TYPED:
         return Unsupported(TOO_LONG)
-    if known_words is not None and is_foreign_command(cleaned, known_words):
+    if known_words is not None and is_foreign_command(cleaned, known_words, own_name):
         return Unsupported(OTHER_COMMAND)
+    if cleaned.lstrip().startswith("!") and command_word(cleaned) is not None:
+        return TextIn("/" + cleaned.lstrip()[1:])  # "!terug": Element users' "/terug"
     return TextIn(cleaned)
 
 
-_COMMAND = re.compile(r"^[/!](?P<word>[^\s@/!]+)(?:@(?P<to>\S+))?(?:\s|$)")
+_COMMAND = re.compile(r"^[/!](?P<word>[^\W\d_][^\s@/!]*)(?:@(?P<to>\S+))?(?:\s|$)")
 
 
 def command_word(text: str) -> tuple[str, str | None] | None:
@@ -147,10 +152,17 @@ def command_word(text: str) -> tuple[str, str | None] | None:
     return match.group("word").casefold(), match.group("to")
 
 
-def is_foreign_command(text: str, known_words: frozenset[str]) -> bool:
-    """A ``/word`` or ``!word`` that is none of ours (``!help``, ``/ban``)."""
+def is_foreign_command(text: str, known_words: frozenset[str], own_name: str | None = None) -> bool:
+    """A ``/word`` or ``!word`` that is none of ours (``/ban``), or addressed to
+    another bot than ``own_name`` (``/start@otherbot``)."""
     parsed = command_word(text)
-    return parsed is not None and parsed[0] not in known_words
+    if parsed is None:
+        return False
+    word, addressee = parsed
+    elsewhere = addressee is not None and own_name is not None
+    if elsewhere and addressee.casefold() != own_name.casefold():  # type: ignore[union-attr]
+        return True
+    return word not in known_words
 
 
 KNOWN_WORDS = frozenset(

@@ -110,14 +110,14 @@ def strip_reply_fallback(body: str) -> str:
     return "\n".join(lines[index:]).lstrip("\n")
 
 
-def text_to_incoming(text: str) -> Incoming:
+def text_to_incoming(text: str, own_name: str | None = None) -> Incoming:
     """Typed text; a slash or bang command maps to its word (``/terug`` -> ``terug``).
 
     Element catches unknown ``/commands`` itself, so ``!terug`` works too. Odd
     text (control characters, over 4,000 characters, a command of another bot
     such as ``!ban``) is judged by :func:`bot.channels.oddities.typed` first.
     """
-    cleaned = typed(text, KNOWN_WORDS)
+    cleaned = typed(text, KNOWN_WORDS, own_name)
     if not isinstance(cleaned, TextIn):
         return cleaned
     stripped = cleaned.text.strip()
@@ -186,7 +186,7 @@ def parse_event(event: TimelineEvent, own_user_id: str) -> Parsed:
             body = strip_reply_fallback(body)
         if not body.strip():
             return Ignore("empty text")
-        return text_to_incoming(body)
+        return text_to_incoming(body, own_user_id.partition(":")[0].lstrip("@"))
     for cls, name in _MEDIA_NAMES:
         if isinstance(event, cls):
             return Unsupported(name)

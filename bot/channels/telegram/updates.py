@@ -14,7 +14,7 @@ from enum import Enum
 
 from aiogram.types import Message, User
 
-from bot.channels.oddities import KNOWN_WORDS, OTHER_COMMAND, command_word, typed
+from bot.channels.oddities import KNOWN_WORDS, command_word, typed
 from bot.engine.messages import Ask, ChannelTraits, Incoming, QuestionKind, TextIn, Unsupported
 from bot.service.ports import Sender
 
@@ -74,21 +74,10 @@ def to_incoming(message: Message, own_username: str | None = None) -> Incoming:
     text = message.text
     if text is None:
         return Unsupported(content_name(message))
-    cleaned = typed(text)
-    if not isinstance(cleaned, TextIn):
+    cleaned = typed(text, KNOWN_WORDS, own_username)
+    if not isinstance(cleaned, TextIn) or command_word(cleaned.text) is None:
         return cleaned
     text = cleaned.text
-    command = command_word(text)
-    if command is None:
-        return cleaned
-    word, addressee = command
-    for_another_bot = (
-        addressee is not None
-        and own_username is not None
-        and addressee.casefold() != own_username.casefold()
-    )
-    if word not in KNOWN_WORDS or for_another_bot:
-        return Unsupported(OTHER_COMMAND)
     return TextIn(command_text("/" + text.strip()[1:]))
 
 
