@@ -177,7 +177,11 @@ class MatrixChannel:
         await keep_keys(self._client, self.config.retry)
         for room_id, invite in response.rooms.invite.items():
             try:
-                if await answer_invite(self._client, self.config, room_id, invite.invite_state):
+                direct = await answer_invite(
+                    self._client, self.config, room_id, invite.invite_state
+                )
+                if direct is not None:
+                    self._handled.mark_direct(room_id, direct)
                     self._left.discard(room_id)  # invited back after the bot left
                     self._greet.add(room_id)
                     self._handled.owe_greeting(room_id)
@@ -200,7 +204,7 @@ class MatrixChannel:
             if room is None or room_id in self._left:
                 return
             members = others(room, self._client.user_id)
-            if len(members) > 1:
+            if len(members) > 1 or self._handled.direct(room_id) is False:
                 await self._refuse_group(room_id)
                 return
             events: list[TimelineEvent] = list(info.timeline.events) if info else []
