@@ -246,3 +246,24 @@ async def test_killed_after_joining_and_before_greeting_greets_once_after_restar
     await pro.send(room, "hallo")  # and the conversation goes on
     (answer,) = await pro.expect(room, second.user_id)
     assert answer.body == "ontvangen: hallo"
+
+
+async def test_a_message_waiting_for_its_key_survives_a_crash(
+    run_bot: RunBot, make_user: MakeUser, values: DictValues
+) -> None:
+    first = await run_bot(EchoService(), values, require_encryption=True, key_patience=60)
+    pro = await make_user()
+    room = await pro.create_dm(first.user_id, encrypted=True)
+    await pro.expect(room, first.user_id)  # the greeting
+    keys = HeldKeys(pro)
+    await pro.send(room, "bewaar mij")
+    await asyncio.sleep(1.5)  # the bot synced it and waits for the key
+    first.task.cancel()  # dead while the message waits
+    with pytest.raises(asyncio.CancelledError):
+        await first.task
+    await keys.release()
+    service = EchoService()
+    second = await run_bot(service, values, require_encryption=True, key_patience=60)
+    (answer,) = await pro.expect(room, second.user_id, timeout=60)
+    assert answer.body == "ontvangen: bewaar mij"
+    assert service.texts(room) == ["bewaar mij"]

@@ -10,9 +10,9 @@ retried on HTTP 429), and every sync tries again with the keys that came in.
 Only when the key is still missing after ``patience`` seconds is the user
 told to send the message again, and the room goes on.
 
-What is held lives in this process: the sync token moves on, so after a
-crash while a message is held it is not seen again (the user is then not
-told either); held messages are short-lived (seconds) by design.
+While anything is held the channel does not save the sync token, so after a
+crash the next start syncs from before the held message and reads it again
+(messages handled meanwhile are skipped by their room's mark).
 """
 
 from __future__ import annotations
