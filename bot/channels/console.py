@@ -12,8 +12,9 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
+from bot.channels.oddities import KNOWN_WORDS, explained, typed
 from bot.channels.text import reply_text
-from bot.engine.messages import Ask, ChannelTraits, Document, Incoming, Reply, TextIn, Unsupported
+from bot.engine.messages import Ask, ChannelTraits, Document, Incoming, Reply
 from bot.service.ports import ConversationKey
 
 # Nothing typed in the console leaves this machine, so it counts as a private channel.
@@ -57,8 +58,10 @@ class ConsoleChannel:
             text = line.rstrip("\r\n")
             if prompt and text.strip().lower() in ("exit", "quit", "afsluiten"):
                 break
-            incoming: Incoming = TextIn(text) if text.isprintable() else Unsupported("control")
-            self.show(handle(incoming))
+            # Control characters are stripped, a text of over 4,000 characters or
+            # a command for another bot gets an explanation (bot.channels.oddities).
+            incoming = typed(text, KNOWN_WORDS, own_name="")
+            self.show(explained(incoming, handle(incoming), encrypted=True))
 
 
 def console_key(user: str) -> ConversationKey:

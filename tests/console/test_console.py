@@ -195,3 +195,22 @@ def test_purge_command_reports_what_it_deleted(tmp_path: Path) -> None:
     assert result.stdout.strip() == (
         "Bewaartermijn 30 dagen: 0 gesprek(ken) en 0 vastlegging(en) verwijderd."
     )
+
+
+def test_odd_lines_through_the_pipe_are_explained_and_the_walk_goes_on(tmp_path: Path) -> None:
+    """Control characters, a line of over 4,000 characters and another bot's
+    command at the first two questions: each gets its explanation and the same
+    question; a code with a stray NUL is stripped and kept; the walk ends."""
+    db = tmp_path / "v.db"
+    odd = "\x07\x1b\n" + "LANG " * 900 + "\n/start@otherbot\n!ban x\n"
+    script = odd + "C-\x008\n" + odd + "2\nnee\nvrijdag\n1\nja\nja\nklaar\n"
+    result = chat(["--new"], script, db)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in result.stderr
+    assert out.count("alleen tekens die ik niet kan lezen") == 2
+    assert out.count("Dat bericht is te lang (meer dan 4000 tekens)") == 2
+    assert out.count("Die opdracht is niet voor mij") == 4
+    assert out.count("Wat is je casuscode?") >= 5
+    assert "Demo C-8" in out.split("Klaar. Hieronder")[1]  # the NUL stripped, the code kept
+    assert "LANG LANG" not in out

@@ -133,6 +133,14 @@ async def test_group_room_gets_one_polite_refusal_and_is_left(
     assert service.calls == []
 
 
+async def invite_as_direct(pro: MatrixUser, room: str, user_id: str) -> None:
+    """Invite ``user_id`` with ``is_direct`` (the membership as a state event)."""
+    response = await pro.client.room_put_state(
+        room, "m.room.member", {"membership": "invite", "is_direct": True}, state_key=user_id
+    )
+    assert isinstance(response, RoomPutStateResponse), response
+
+
 async def test_invited_back_to_a_room_that_became_one_to_one_it_talks(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
@@ -144,7 +152,8 @@ async def test_invited_back_to_a_room_that_became_one_to_one_it_talks(
     await pro.expect(room, bot.user_id)  # the refusal
     await pro.wait_left(room, bot.user_id)
     await pro.client.room_kick(room, colleague.user_id)  # withdraw the colleague's invite
-    await pro.client.room_invite(room, bot.user_id)
+    # invited back as a direct chat (is_direct on the invite, as Element does)
+    await invite_as_direct(pro, room, bot.user_id)
     (greeting,) = await pro.expect(room, bot.user_id)
     assert greeting.body == "ontvangen: start"
 

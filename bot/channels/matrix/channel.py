@@ -26,12 +26,12 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from nio import AsyncClient, Event, MatrixRoom, RoomInfo, SyncResponse
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
+from nio import AsyncClient, MatrixRoom, MegolmEvent, RoomInfo, SyncResponse
 
 from bot.channels.matrix.config import MatrixConfig
 from bot.channels.matrix.crypto import keep_keys
 from bot.channels.matrix.handled import Handled
+from bot.channels.matrix.keywait import KeyWait
 from bot.channels.matrix.login import CHANNEL, MatrixLoginError, login
 from bot.channels.matrix.parse import (
     Edited,
@@ -42,6 +42,7 @@ from bot.channels.matrix.parse import (
     Undecryptable,
     event_id_of,
     parse_event,
+    reply_target,
 )
 from bot.channels.matrix.ratelimit import retry_rate_limited
 from bot.channels.matrix.render import render_say
@@ -55,14 +56,11 @@ from bot.channels.matrix.texts import (
     UNDECRYPTABLE_TEXT,
     UNENCRYPTED_ROOM_TEXT,
 )
+from bot.channels.oddities import EDITED, OLD_REPLY, explained
 from bot.engine.messages import Ask, ChannelTraits, Incoming, Say, TextIn, Unsupported
 from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
 
 log = logging.getLogger(__name__)
-
-
-class SyncFailedError(RuntimeError):
-    """The homeserver answered a sync with an error (it is tried again)."""
 
 
 __all__ = ["CHANNEL", "MatrixChannel", "MatrixLoginError"]
@@ -84,11 +82,13 @@ class MatrixChannel:
         self._handled = Handled(config, kv)
         self._syncer: Syncer | None = None
         self._writer: RoomWriter | None = None
+        self._keys: KeyWait | None = None
         self._since: str | None = None
         self._stopping = asyncio.Event()
         self._started = asyncio.Event()
         self._left: set[str] = set()
-        self._greet: set[str] = set()  # direct chats just joined: say hello first
+        # direct chats joined but not greeted yet (in the database: survives a crash)
+        self._greet: set[str] = self._handled.owed_greetings()
 
     @property
     def device_id(self) -> str | None:
@@ -119,6 +119,7 @@ class MatrixChannel:
         self.client = await login(self.config, self.kv)
         self._syncer = Syncer(self.client, self.config)
         self._writer = RoomWriter(self.client, self.config)
+        self._keys = KeyWait(self.client, self.config.retry, self.config.key_patience)
         await keep_keys(self.client, self.config.retry)
         self._since = self._handled.since()
         first_start = self._since is None
@@ -151,41 +152,17 @@ class MatrixChannel:
             await self.close()
 
     async def _next_batch(self) -> SyncResponse | None:
-        """The next sync batch, or ``None`` on stop. A failed sync (an error answer or
-        a broken connection must not end the bot) is tried again after a growing
-        pause, 2, 4, 8 … 60 s (tenacity), which :meth:`stop` cuts short."""
-        syncer = self._syncer
-        assert syncer is not None
+        """The next sync batch, or ``None`` on stop (failed syncs are retried)."""
+        assert self._syncer is not None
+        return await self._syncer.next_batch(self._since, self._sync_timeout, self._stopping)
 
-        async def attempt() -> SyncResponse | None:
-            if self._stopping.is_set():
-                return None
-            response = await syncer.sync_or_stop(
-                self._since, self.config.sync_timeout_ms, self._stopping
-            )
-            if response is None or isinstance(response, SyncResponse):
-                return response
-            raise SyncFailedError(response)
-
-        async def pause(seconds: float) -> None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), seconds)
-
-        def before_sleep(state: RetryCallState) -> None:
-            outcome = state.outcome
-            assert outcome is not None and state.next_action is not None
-            log.warning(
-                "Sync failed (%r); retrying in %.0f s", outcome.exception(), state.next_action.sleep
-            )
-
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(Exception),
-            wait=wait_exponential(multiplier=2, max=60),
-            sleep=pause,
-            before_sleep=before_sleep,
-        )
-        result: SyncResponse | None = await retrying(attempt)
-        return result
+    def _sync_timeout(self) -> int:
+        """The long poll's timeout: shorter while a message waits for its room
+        key, so the user is told in time when it does not come."""
+        left = self._keys.seconds_left() if self._keys is not None else None
+        if left is None:
+            return self.config.sync_timeout_ms
+        return min(self.config.sync_timeout_ms, int(left * 1000) + 100)
 
     async def close(self) -> None:
         """Close the HTTP session (the E2E store is saved as it goes)."""
@@ -200,37 +177,49 @@ class MatrixChannel:
         await keep_keys(self._client, self.config.retry)
         for room_id, invite in response.rooms.invite.items():
             try:
-                if await answer_invite(self._client, self.config, room_id, invite.invite_state):
+                direct = await answer_invite(
+                    self._client, self.config, room_id, invite.invite_state
+                )
+                if direct is not None:
+                    self._handled.mark_direct(room_id, direct)
                     self._left.discard(room_id)  # invited back after the bot left
                     self._greet.add(room_id)
+                    self._handled.owe_greeting(room_id)
             except Exception:
                 log.exception("Could not handle the invite to %s", room_id)
         if handle_timelines:
+            joined: dict[str, RoomInfo | None] = dict(response.rooms.join)
+            waiting = self._keys.rooms() if self._keys is not None else []
+            for room_id in waiting:  # messages waiting for a room key: try them again
+                joined.setdefault(room_id, None)
             await asyncio.gather(
-                *(
-                    self._process_room(room_id, info, since)
-                    for room_id, info in response.rooms.join.items()
-                )
+                *(self._process_room(room_id, info, since) for room_id, info in joined.items())
             )
         self._since = response.next_batch
-        self._handled.batch_done(response.next_batch)
+        if self._keys is None or not self._keys.rooms():
+            # While a message waits for its room key the saved token stays
+            # behind it: after a crash the next start reads it again (what was
+            # handled is skipped by its room's mark), so it is never lost.
+            self._handled.batch_done(response.next_batch)
 
-    async def _process_room(self, room_id: str, info: RoomInfo, since: str | None) -> None:
+    async def _process_room(self, room_id: str, info: RoomInfo | None, since: str | None) -> None:
         try:
             room = self._client.rooms.get(room_id)
             if room is None or room_id in self._left:
                 return
             members = others(room, self._client.user_id)
-            if len(members) > 1:
+            if len(members) > 1 or self._handled.direct(room_id) is False:
                 await self._refuse_group(room_id)
                 return
-            events: list[TimelineEvent] = list(info.timeline.events)
-            if info.timeline.limited and info.timeline.prev_batch and since:
+            events: list[TimelineEvent] = list(info.timeline.events) if info else []
+            if info and info.timeline.limited and info.timeline.prev_batch and since:
                 assert self._syncer is not None
                 events = await self._syncer.fill_gap(
                     room_id, info.timeline.prev_batch, since, events, self._handled.last(room_id)
                 )
             events = self._handled.unhandled(room_id, events, self._client.user_id)
+            if self._keys is not None:
+                events = self._keys.resume(room_id, events)
             if forbidden(self.config, room):
                 await self._refuse_unencrypted(room, events)
             else:
@@ -238,7 +227,11 @@ class MatrixChannel:
                     self._greet.discard(room_id)
                     if not any(self._is_user_message(event) for event in events):
                         await self._converse(room, TextIn("start"), None)
-                for event in events:
+                    self._handled.greeted(room_id)
+                for index, event in enumerate(events):
+                    if await self._wait_for_key(room_id, event, events[index:]):
+                        events = events[:index]
+                        break
                     await self._handle_event(room, event)
             if events:
                 await self._mark_read(room_id, events[-1])
@@ -288,6 +281,18 @@ class MatrixChannel:
 
     # ------------------------------------------------------------ events
 
+    async def _wait_for_key(
+        self, room_id: str, event: TimelineEvent, rest: Sequence[TimelineEvent]
+    ) -> bool:
+        """Whether ``event`` cannot be read yet and waits (with ``rest``) for its key."""
+        if not isinstance(event, MegolmEvent) or self._keys is None:
+            return False
+        if event.sender == self._client.user_id or self._keys.out_of_patience(event):
+            return False  # handled now: the user is asked to send it again
+        log.info("Waiting for the room key of %s in %s", event.event_id, room_id)
+        await self._keys.hold(room_id, rest)
+        return True
+
     def _traits(self, room: MatrixRoom) -> ChannelTraits:
         return ChannelTraits(
             name=CHANNEL,
@@ -308,10 +313,7 @@ class MatrixChannel:
             log.debug("Ignoring %s in %s: %s", event_id, room.room_id, parsed.reason)
             self._handled.mark(room.room_id, event_id)
         elif isinstance(parsed, Undecryptable):
-            log.warning("Could not decrypt %s in %s", event_id, room.room_id)
-            if isinstance(event, Event):
-                with contextlib.suppress(Exception):
-                    await self._client.request_room_key(event)
+            log.warning("Could not decrypt %s in %s (no room key in time)", event_id, room.room_id)
             self._handled.mark(room.room_id, event_id)
             await self._out.send_replies(room, [Say(UNDECRYPTABLE_TEXT)])
         elif isinstance(parsed, Edited):
@@ -324,6 +326,9 @@ class MatrixChannel:
             else:
                 await self._converse(room, TextIn(word), event_id, sender)
         else:
+            target = reply_target(event)
+            if target is not None and self._out.is_old_question(room.room_id, target):
+                parsed = Unsupported(OLD_REPLY)  # it must not answer the open question
             await self._converse(room, parsed, event_id, sender)
 
     def _sender(self, room: MatrixRoom, user_id: str | None) -> Sender:
@@ -345,7 +350,7 @@ class MatrixChannel:
         try:
             replies = await self.service.handle(
                 key,
-                Unsupported("bewerkt bericht"),
+                Unsupported(EDITED),
                 self._traits(room),
                 self._sender(room, user_id),
             )
@@ -368,6 +373,7 @@ class MatrixChannel:
         try:
             sender = self._sender(room, user_id)
             replies = await self.service.handle(key, incoming, self._traits(room), sender)
+            replies = explained(incoming, replies, encrypted=bool(room.encrypted))
         except Exception:
             log.exception("The service failed on %s in %s", event_id, room.room_id)
             replies = [Say(ERROR_TEXT)]

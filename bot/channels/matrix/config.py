@@ -50,6 +50,9 @@ class MatrixConfig:
     gap_page_size: int = 250
     max_gap_events: int = 5_000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    key_patience: float = 10.0
+    """Seconds a message waits for its missing room key before the user is
+    asked to send it again (:mod:`bot.channels.matrix.keywait`)."""
 
     def __post_init__(self) -> None:
         if not self.homeserver:

@@ -4,11 +4,14 @@ A professional must never get an answer twice or none at all. The sync token
 is saved (``KeyValueStore``) only after a whole batch was handled, and per
 room the id of the last handled event, so a restart after a crash resumes
 where it stopped and never applies a message twice. Events from before the
-bot's invite to a room were not meant for it and are skipped.
+bot's invite to a room were not meant for it and are skipped. Also kept: the
+direct chats joined but not greeted yet (so a crash in between still greets,
+once), and whether the invite to a room marked it as a direct chat.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from nio import RoomMemberEvent
@@ -32,6 +35,32 @@ class Handled:
 
     def batch_done(self, next_batch: str) -> None:
         self._kv.set_value(kv_name(self._config, "next_batch"), next_batch)
+
+    def owed_greetings(self) -> set[str]:
+        """Direct chats the bot joined but has not greeted yet (kept across a crash)."""
+        raw = self._kv.get_value(kv_name(self._config, "greet"))
+        rooms = json.loads(raw) if raw else []
+        return {room for room in rooms if isinstance(room, str)}
+
+    def owe_greeting(self, room_id: str) -> None:
+        self._set_greetings(self.owed_greetings() | {room_id})
+
+    def greeted(self, room_id: str) -> None:
+        owed = self.owed_greetings()
+        if room_id in owed:
+            self._set_greetings(owed - {room_id})
+
+    def _set_greetings(self, rooms: set[str]) -> None:
+        self._kv.set_value(kv_name(self._config, "greet"), json.dumps(sorted(rooms)))
+
+    def mark_direct(self, room_id: str, is_direct: bool) -> None:
+        """What the invite to the room said: a direct chat or not."""
+        self._kv.set_value(kv_name(self._config, "direct", room_id), "1" if is_direct else "0")
+
+    def direct(self, room_id: str) -> bool | None:
+        """Whether the invite marked the room as direct (``None``: joined before this was kept)."""
+        value = self._kv.get_value(kv_name(self._config, "direct", room_id))
+        return None if value is None else value == "1"
 
     def last(self, room_id: str) -> str | None:
         """The id of the last event handled in the room."""

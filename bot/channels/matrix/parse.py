@@ -38,6 +38,7 @@ from nio import (
     UnknownEvent,
 )
 
+from bot.channels.oddities import KNOWN_WORDS, typed
 from bot.engine.messages import Incoming, TextIn, Unsupported
 
 
@@ -109,18 +110,33 @@ def strip_reply_fallback(body: str) -> str:
     return "\n".join(lines[index:]).lstrip("\n")
 
 
-def text_to_incoming(text: str) -> TextIn:
+def text_to_incoming(text: str, own_name: str | None = None) -> Incoming:
     """Typed text; a slash or bang command maps to its word (``/terug`` -> ``terug``).
 
-    Element catches unknown ``/commands`` itself, so ``!terug`` works too.
+    Element catches unknown ``/commands`` itself, so ``!terug`` works too. Odd
+    text (control characters, over 4,000 characters, a command of another bot
+    such as ``!ban``) is judged by :func:`bot.channels.oddities.typed` first.
     """
-    stripped = text.strip()
+    cleaned = typed(text, KNOWN_WORDS, own_name)
+    if not isinstance(cleaned, TextIn):
+        return cleaned
+    stripped = cleaned.text.strip()
     match = _COMMAND.match(stripped)
     if match is None:
         return TextIn(stripped)
     word = match.group("word").lower()
     rest = (match.group("rest") or "").strip()
     return TextIn(f"{word} {rest}" if rest else word)
+
+
+def reply_target(event: TimelineEvent) -> str | None:
+    """The event a message replies to (``m.in_reply_to``), if it is a reply."""
+    source = getattr(event, "source", {})
+    content = source.get("content", {}) if isinstance(source, dict) else {}
+    relation = _relation(content) if isinstance(content, dict) else {}
+    reply = relation.get("m.in_reply_to")
+    target = reply.get("event_id") if isinstance(reply, dict) else None
+    return target if isinstance(target, str) else None
 
 
 def _bare_emoji(key: str) -> str:
@@ -170,7 +186,7 @@ def parse_event(event: TimelineEvent, own_user_id: str) -> Parsed:
             body = strip_reply_fallback(body)
         if not body.strip():
             return Ignore("empty text")
-        return text_to_incoming(body)
+        return text_to_incoming(body, own_user_id.partition(":")[0].lstrip("@"))
     for cls, name in _MEDIA_NAMES:
         if isinstance(event, cls):
             return Unsupported(name)

@@ -2,9 +2,13 @@
 
 An invite is accepted when the inviter's server is allowed; whether the room
 really is a one-to-one chat is checked on every sync, when its members are
-known (a group is told why and left). Whether a room may carry case content
-at all (encrypted, or the configuration does not require it) is
-:func:`bot.channels.matrix.sending.forbidden`.
+known (a group is told why and left). A direct chat is recognised by the
+``is_direct`` flag of the invite, as Element sets it, not only by its member
+count: a room the invite did not mark as direct (a team room with only the
+bot in it so far) is a group, because whoever joins it later would read the
+case. What the invite said is kept (:class:`bot.channels.matrix.handled.Handled`).
+Whether a room may carry case content at all (encrypted, or the configuration
+does not require it) is :func:`bot.channels.matrix.sending.forbidden`.
 """
 
 from __future__ import annotations
@@ -42,21 +46,22 @@ def inviter_of(invite_state: Sequence[Event], own_user_id: str) -> tuple[str | N
 
 async def answer_invite(
     client: AsyncClient, config: MatrixConfig, room_id: str, invite_state: Sequence[Event]
-) -> bool:
-    """Join the room, or decline it (an inviter from a server not allowed);
-    whether the bot joined."""
+) -> bool | None:
+    """Join the room, or decline it (an inviter from a server not allowed):
+    ``None`` when the bot did not join, else whether the invite marked the
+    room as a direct chat."""
     inviter, is_direct = inviter_of(invite_state, client.user_id)
     if inviter is None:
-        return False
+        return None
     if not config.inviter_allowed(inviter):
         log.info("Declining an invite from %s (not an allowed server)", inviter)
         await retry_rate_limited(lambda: client.room_leave(room_id), config.retry, "room_leave")
-        return False
+        return None
     joined = await retry_rate_limited(lambda: client.join(room_id), config.retry, "join")
     if isinstance(joined, ErrorResponse):
         log.warning("Could not join %s: %s", room_id, joined)
-        return False
+        return None
     # Whether this is really a one-to-one chat is checked on the next
     # sync, when the room's members are known (and again whenever they change).
     log.info("Joined %s (invited by %s, direct: %s)", room_id, inviter, is_direct)
-    return True
+    return is_direct

@@ -100,6 +100,11 @@ class RoomWriter:
             return None
         return dict(reactions_for(posted.ask)).get(reaction.key)
 
+    def is_old_question(self, room_id: str, event_id: str) -> bool:
+        """Whether ``event_id`` is not the open question (while one is known)."""
+        posted = self._questions.get(room_id)
+        return posted is not None and posted.event_id != event_id
+
     async def send_replies(self, room: MatrixRoom, replies: Sequence[Reply]) -> None:
         """The replies in order; one that cannot be sent is logged, the rest go on."""
         if forbidden(self._config, room):  # never case content into a room the setting forbids

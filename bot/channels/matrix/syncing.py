@@ -23,12 +23,17 @@ from nio import (
     SyncError,
     SyncResponse,
 )
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from bot.channels.matrix.config import MatrixConfig
 from bot.channels.matrix.parse import TimelineEvent, event_id_of
 from bot.channels.matrix.ratelimit import retry_rate_limited
 
 log = logging.getLogger(__name__)
+
+
+class SyncFailedError(RuntimeError):
+    """The homeserver answered a sync with an error (it is tried again)."""
 
 
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
@@ -87,6 +92,41 @@ class Syncer:
         with contextlib.suppress(asyncio.CancelledError):
             await sync
         return None
+
+    async def next_batch(
+        self, since: str | None, timeout_ms: Callable[[], int], stopping: asyncio.Event
+    ) -> SyncResponse | None:
+        """The next sync batch, or ``None`` on stop. A failed sync (an error answer or
+        a broken connection must not end the bot) is tried again after a growing
+        pause, 2, 4, 8 … 60 s (tenacity), which ``stopping`` cuts short."""
+
+        async def attempt() -> SyncResponse | None:
+            if stopping.is_set():
+                return None
+            response = await self.sync_or_stop(since, timeout_ms(), stopping)
+            if response is None or isinstance(response, SyncResponse):
+                return response
+            raise SyncFailedError(response)
+
+        async def pause(seconds: float) -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), seconds)
+
+        def before_sleep(state: RetryCallState) -> None:
+            outcome = state.outcome
+            assert outcome is not None and state.next_action is not None
+            log.warning(
+                "Sync failed (%r); retrying in %.0f s", outcome.exception(), state.next_action.sleep
+            )
+
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(Exception),
+            wait=wait_exponential(multiplier=2, max=60),
+            sleep=pause,
+            before_sleep=before_sleep,
+        )
+        result: SyncResponse | None = await retrying(attempt)
+        return result
 
     async def fill_gap(
         self,

@@ -32,6 +32,7 @@ from aiogram.methods import (
 from aiogram.methods.base import Response
 from aiogram.types import CallbackQuery, Message
 
+from bot.channels.oddities import EDITED, OLD_REPLY
 from bot.channels.telegram import rendering
 from bot.channels.telegram.bounded import BoundedMap
 from bot.channels.telegram.callbacks import ActionPress, CallbackCodec, DonePress, OptionPress
@@ -128,6 +129,14 @@ class TelegramChannel:
     def key(chat_id: int) -> ConversationKey:
         return ConversationKey(CHANNEL, str(chat_id))
 
+    @staticmethod
+    async def _username(bot: Bot) -> str | None:
+        """The bot's own username (aiogram asks ``getMe`` once and keeps it)."""
+        try:
+            return (await bot.me()).username
+        except Exception:  # no answer to getMe: judge commands by their word alone
+            return None
+
     # ------------------------------------------------------------ handlers
 
     async def on_message(self, message: Message, bot: Bot) -> None:
@@ -135,14 +144,19 @@ class TelegramChannel:
         if message.chat.type != ChatType.PRIVATE:
             await self._tell_group_once(bot, message.chat.id)
             return
-        incoming = start_code(message) or to_incoming(message)
+        text = message.text or ""
+        addressed = text[:1] in "/!" and "@" in text.partition(" ")[0]  # "/start@somebot"
+        username = await self._username(bot) if addressed else None
+        incoming = start_code(message) or to_incoming(message, username)
+        if self._delivery.replies_to_an_old_question(message):
+            incoming = Unsupported(OLD_REPLY)
         await self._turn(bot, message.chat.id, incoming, sender=sender_of(message.from_user))
 
     async def on_edited_message(self, message: Message, bot: Bot) -> None:
         """An edited message cannot change an answer already given."""
         if message.chat.type != ChatType.PRIVATE:
             return
-        edited = Unsupported("bewerkt bericht")
+        edited = Unsupported(EDITED)
         await self._turn(bot, message.chat.id, edited, sender=sender_of(message.from_user))
 
     async def on_callback_query(self, query: CallbackQuery, bot: Bot) -> None:

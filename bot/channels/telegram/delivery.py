@@ -24,6 +24,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
+from bot.channels.oddities import explained
 from bot.channels.telegram import rendering
 from bot.channels.telegram.bounded import BoundedMap
 from bot.channels.telegram.callbacks import (
@@ -49,7 +50,6 @@ from bot.engine.messages import (
     Say,
     Stale,
     TextIn,
-    Unsupported,
 )
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,19 @@ class Delivery:
         self._answered: BoundedMap[int, dict[str, tuple[int, str]]] = BoundedMap(memory)
         # chat id -> message id of the last message with quick-reply buttons
         self._actions: BoundedMap[int, int] = BoundedMap(memory)
+        # chat id -> message id of the (first part of the) last question asked
+        self._asked: BoundedMap[int, int] = BoundedMap(memory)
+
+    def replies_to_an_old_question(self, message: Message) -> bool:
+        """A typed reply (Telegram's "Beantwoorden") to a message of the bot from
+        before the open question: it must not silently answer the open one.
+        After a restart nothing is known, and a reply counts as typed text."""
+        target = message.reply_to_message
+        asked = self._asked.get(message.chat.id)
+        if target is None or asked is None or message.text is None:
+            return False
+        from_bot = target.from_user is not None and target.from_user.is_bot
+        return from_bot and target.message_id < asked
 
     def quick_replies_of(self, chat_id: int) -> int | None:
         """The message whose quick-reply buttons still apply in the chat."""
@@ -103,15 +116,10 @@ class Delivery:
         incoming: Incoming | None = None,
     ) -> None:
         pending = list(replies)
-        if isinstance(incoming, Unsupported) and incoming.what in rendering.MEDIA_KINDS:
-            # Telegram keeps what was sent on its servers: say how to take it away.
-            at = next((i for i, r in enumerate(pending) if isinstance(r, Say)), None)
-            if at is None:
-                pending.insert(0, Say(rendering.DELETE_ADVICE))
-            else:
-                said = pending[at]
-                assert isinstance(said, Say)
-                pending[at] = Say(f"{said.text}\n\n{rendering.DELETE_ADVICE}", said.article)
+        if incoming is not None:
+            # Say what was sent instead of text (and, for a photo or file, how to
+            # delete it: Telegram keeps it on its servers).
+            pending = explained(incoming, pending, encrypted=False)
         asks = [r for r in pending if isinstance(r, Ask)]
         last = self._keyboards.get(chat_id)
         word = first_word(incoming)
@@ -218,6 +226,8 @@ class Delivery:
         keyboard = ask_keyboard(ask, self._codec, chat_id)
         parts = rendering.ask_messages(ask, lead)
         sent = await self.send(bot, chat_id, parts, keyboard)
+        if sent is not None:
+            self._asked.put(chat_id, sent.message_id - (len(parts) - 1))
         if keyboard is not None and sent is not None:
             self._keyboards.put(chat_id, sent.message_id)
             self._shown.put(chat_id, Shown(sent.message_id, parts[-1], ask))

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from bot.channels import oddities
 from bot.channels.telegram.splitting import (
     TELEGRAM_CAPTION_LIMIT,
     TELEGRAM_TEXT_LIMIT,
@@ -41,13 +42,8 @@ FORGOTTEN_BUTTON = "Deze knop werkt niet meer. Typ je antwoord of kies /verder."
 ERROR_TEXT = "Er ging iets mis aan mijn kant. Probeer het zo nog eens, of typ /verder."
 ERROR_TOAST = "Er ging iets mis. Probeer het zo nog eens."
 DOCUMENT_CAPTION = "Om te plakken in het dossier (zonder namen)."
-DELETE_ADVICE = (
-    "Dit gesprek is niet end-to-end versleuteld. Staat er iets op waaraan iemand "
-    "te herkennen is? Verwijder het dan uit deze chat: houd het ingedrukt en kies Verwijderen."
-)
-MEDIA_KINDS = frozenset(
-    {"foto", "video", "videobericht", "spraakbericht", "geluidsbestand", "bestand", "gif"}
-)
+DELETE_ADVICE = oddities.DELETE_ADVICE
+MEDIA_KINDS = oddities.MEDIA
 """What a user may send that can show or say who someone is (the delete advice)."""
 
 _TAG = re.compile(r"<[^>]*>")

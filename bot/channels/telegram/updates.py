@@ -14,6 +14,7 @@ from enum import Enum
 
 from aiogram.types import Message, User
 
+from bot.channels.oddities import KNOWN_WORDS, command_word, typed
 from bot.engine.messages import Ask, ChannelTraits, Incoming, QuestionKind, TextIn, Unsupported
 from bot.service.ports import Sender
 
@@ -62,14 +63,22 @@ def command_text(text: str) -> str:
     return f"{word} {rest}".strip()
 
 
-def to_incoming(message: Message) -> Incoming:
-    """What the user sent, as the engine understands it."""
+def to_incoming(message: Message, own_username: str | None = None) -> Incoming:
+    """What the user sent, as the engine understands it.
+
+    Typed text goes through :func:`bot.channels.oddities.typed` first (control
+    characters out, over-long text refused); ``/word`` and ``!word`` become
+    the word, unless the word is none of ours or the command is addressed to
+    another bot (``/start@otherbot``).
+    """
     text = message.text
     if text is None:
         return Unsupported(content_name(message))
-    if text.startswith("/"):
-        return TextIn(command_text(text))
-    return TextIn(text)
+    cleaned = typed(text, KNOWN_WORDS, own_username)
+    if not isinstance(cleaned, TextIn) or command_word(cleaned.text) is None:
+        return cleaned
+    text = cleaned.text
+    return TextIn(command_text("/" + text.strip()[1:]))
 
 
 def start_code(message: Message) -> Incoming | None:

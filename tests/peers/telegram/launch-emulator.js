@@ -28,6 +28,8 @@
 //                             {ok: false, error_code: 429, parameters: {retry_after}}; fault
 //                             "drop" closes the connection without an answer (a network error)
 //   POST /getFloods           {token} -> the faults served so far ({chat_id, fault, at})
+// A user message posted to /sendMessage with `edit_of: <message_id>` reaches the bot
+// as an `edited_message` of that message; `reply_to_message` is passed on as given.
 // The bot-side getMyCommands route also serves tests checking the command menu.
 'use strict';
 
@@ -398,6 +400,14 @@ TelegramServer.formatUpdate = function formatWithChatInstance(update) {
   if (formatted.callback_query && !formatted.callback_query.chat_instance) {
     const chat = (update.callbackQuery.message || {}).chat || {};
     formatted.callback_query.chat_instance = `ci${chat.id === undefined ? 0 : chat.id}`;
+  }
+  // A user message sent with `edit_of: <message_id>` is that message edited: an
+  // `edited_message` update (the emulator has no edits of user messages).
+  if (formatted.message && formatted.message.edit_of !== undefined) {
+    const { edit_of: original, ...edited } = formatted.message;
+    edited.message_id = original;
+    edited.edit_date = Math.floor(Date.now() / 1000);
+    return { update_id: formatted.update_id, edited_message: edited };
   }
   return formatted;
 };
