@@ -199,6 +199,9 @@ function installPatches(app, server) {
     const params = { ...(req.query || {}), ...(req.body || {}) };
     const timeout = Math.min(Number(params.timeout || 0), MAX_POLL_SECONDS);
     const offset = params.offset === undefined || params.offset === '' ? -Infinity : Number(params.offset);
+    if (closed()) {
+      return; // the request never arrived, as far as the bot's updates go
+    }
     confirm(token, offset);
     const pending = () => unconfirmed(token, offset).length > 0;
     const reply = () => {
@@ -210,9 +213,6 @@ function installPatches(app, server) {
       }
       ok(res, updates.map((u) => TelegramServer.formatUpdate(u)));
     };
-    if (closed()) {
-      return;
-    }
     if (pending() || !(timeout > 0)) {
       reply();
       return;
@@ -241,7 +241,7 @@ function installPatches(app, server) {
   botRoute('getUpdates', (req, res, token) => {
     let gone = false;
     res.on('close', () => { gone = true; });
-    const closed = () => gone || res.writableEnded;
+    const closed = () => gone || res.writableEnded || !req.socket || req.socket.destroyed;
     const hold = holds[token];
     if (hold && hold.on) {
       hold.waiting.push(() => answerPoll(req, res, token, closed));
@@ -257,8 +257,8 @@ function installPatches(app, server) {
     const hold = holds[req.body.token];
     delete holds[req.body.token];
     const held = hold ? hold.waiting.length : 0;
-    if (hold) {
-      hold.waiting.forEach((answer) => answer());
+    if (hold) { // a moment later, so the close of a killed bot's connection is seen first
+      setTimeout(() => hold.waiting.forEach((answer) => answer()), 300);
     }
     ok(res, { held, on: Boolean(hold && hold.on) });
   });
