@@ -435,7 +435,7 @@ async function postUpdate(webhook, body) {
   try {
     const headers = webhook.secret_token
       ? { 'X-Telegram-Bot-Api-Secret-Token': webhook.secret_token } : {};
-    await axios.post(webhook.url, body, { headers, timeout: 30000 });
+    await axios.post(webhook.url, body, { headers });
     return true;
   } catch (error) {
     process.stderr.write(`emulator: webhook ${webhook.url} failed: ${error.message}\n`);
