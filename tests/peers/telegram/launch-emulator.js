@@ -10,7 +10,10 @@
 // methods and answerCallbackQuery answer `null` where the Bot API answers `true`,
 // and removing a keyboard is ignored; (6) it listens on `localhost` (may be ::1)
 // and turns port 0 into 9000; (7) presses sent at once to a webhook shared one
-// callback query id. Our own routes are installed *before* the emulator's
+// callback query id; (8) getUpdates confirmed an update by returning it, not by
+// a later `offset`; (9) tests need to hold a poll's confirmation (crash tests);
+// (10) a webhook delivery that failed was lost, not delivered again.
+// Our own routes are installed *before* the emulator's
 // (express matches in order), so nothing in node_modules is edited.
 //
 // Usage: node launch-emulator.js [--port N]   (default 0: the OS picks a free port)
@@ -30,6 +33,8 @@
 //   POST /getFloods           {token} -> the faults served so far ({chat_id, fault, at})
 // A user message posted to /sendMessage with `edit_of: <message_id>` reaches the bot
 // as an `edited_message` of that message; `reply_to_message` is passed on as given.
+//   POST /holdPolling         {token} -> later getUpdates calls hang unconfirmed (see 9)
+//   POST /releasePolling      {token} -> answers the held calls still connected
 // The bot-side getMyCommands route also serves tests checking the command menu.
 'use strict';
 
@@ -205,12 +210,43 @@ function installPatches(app, server) {
   });
 
   // (3) Long polling: wait up to `timeout` seconds for an update instead of
-  // answering at once with an empty list.
-  botRoute('getUpdates', (req, res, token) => {
-    const timeout = Math.min(Number((req.body || {}).timeout || (req.query || {}).timeout || 0),
-      MAX_POLL_SECONDS);
-    const pending = () => server.storage.userMessages.some((u) => u.botToken === token && !u.isRead);
-    const reply = () => ok(res, server.getUpdates(token));
+  // answering at once with an empty list. (8) An update is confirmed as the Bot
+  // API confirms it: by a later getUpdates whose `offset` is above its update_id
+  // (the library marked it read as soon as it was returned), so an update whose
+  // confirmation never arrived (the bot died first) is offered again.
+  // (9) For crash tests, POST /holdPolling {token} makes the bot's getUpdates
+  // calls after the next non-empty answer hang unanswered, as if they never
+  // reached the server (their offset confirms nothing); /releasePolling {token}
+  // answers those whose bot is still connected.
+  const holds = {}; // token -> {armed, on, waiting: [() => void]}
+  const confirm = (token, offset) => {
+    server.storage.userMessages.forEach((u) => {
+      if (u.botToken === token && u.updateId < offset) {
+        u.isRead = true;
+      }
+    });
+  };
+  const unconfirmed = (token, offset) => server.storage.userMessages.filter(
+    (u) => u.botToken === token && !u.isRead && !(u.updateId < offset),
+  );
+  const answerPoll = (req, res, token, closed) => {
+    const params = { ...(req.query || {}), ...(req.body || {}) };
+    const timeout = Math.min(Number(params.timeout || 0), MAX_POLL_SECONDS);
+    const offset = params.offset === undefined || params.offset === '' ? -Infinity : Number(params.offset);
+    if (closed()) {
+      return; // the request never arrived, as far as the bot's updates go
+    }
+    confirm(token, offset);
+    const pending = () => unconfirmed(token, offset).length > 0;
+    const reply = () => {
+      const updates = unconfirmed(token, offset);
+      const hold = holds[token];
+      if (hold && hold.armed && updates.length > 0) {
+        hold.armed = false;
+        hold.on = true;
+      }
+      ok(res, updates.map((u) => TelegramServer.formatUpdate(u)));
+    };
     if (pending() || !(timeout > 0)) {
       reply();
       return;
@@ -228,13 +264,37 @@ function installPatches(app, server) {
         reply();
       }
     };
-    const onClose = () => done(); // the bot went away: leave its updates unread
+    const onClose = () => done(); // the bot went away: leave its updates unconfirmed
     events.forEach((e) => server.on(e, onEvent));
     res.on('close', onClose);
     timer = setTimeout(() => {
       done();
       reply();
     }, timeout * 1000);
+  };
+  botRoute('getUpdates', (req, res, token) => {
+    let gone = false;
+    res.on('close', () => { gone = true; });
+    const closed = () => gone || res.writableEnded || !req.socket || req.socket.destroyed;
+    const hold = holds[token];
+    if (hold && hold.on) {
+      hold.waiting.push(() => answerPoll(req, res, token, closed));
+      return;
+    }
+    answerPoll(req, res, token, closed);
+  });
+  app.post('/holdPolling', (req, res) => {
+    holds[req.body.token] = { armed: true, on: false, waiting: [] };
+    ok(res, true);
+  });
+  app.post('/releasePolling', (req, res) => {
+    const hold = holds[req.body.token];
+    delete holds[req.body.token];
+    const held = hold ? hold.waiting.length : 0;
+    if (hold) { // a moment later, so the close of a killed bot's connection is seen first
+      setTimeout(() => hold.waiting.forEach((answer) => answer()), 300);
+    }
+    ok(res, { held, on: Boolean(hold && hold.on) });
   });
 
   // (5) answerCallbackQuery answers true, and keeps the toast for tests.
@@ -413,25 +473,57 @@ TelegramServer.formatUpdate = function formatWithChatInstance(update) {
 };
 
 // Updates pushed to a webhook carry the secret token, as the Bot API does; a
-// failing webhook is logged instead of crashing the emulator (unhandled rejection).
+// failing webhook is logged instead of crashing the emulator (unhandled rejection),
+// and its update delivered again (10).
 const axios = require('axios');
 
 TelegramServer.prototype.addUserUpdate = async function addUserUpdate(update) {
   const webhook = this.webhooks[update.botToken];
   if (webhook) {
     this.updateId += 1;
-    try {
-      const headers = webhook.secret_token
-        ? { 'X-Telegram-Bot-Api-Secret-Token': webhook.secret_token } : {};
-      await axios.post(webhook.url, TelegramServer.formatUpdate(update), { headers });
-    } catch (error) {
-      process.stderr.write(`emulator: webhook ${webhook.url} failed: ${error.message}\n`);
+    const body = TelegramServer.formatUpdate(update);
+    if (!(await postUpdate(webhook, body))) {
+      redeliver(this, update.botToken, body); // (10) as Telegram does, until it is taken
     }
     return;
   }
   this.storage.userMessages.push(update);
   this.updateId += 1;
 };
+
+// One delivery to the webhook; true when the bot took it (HTTP 2xx).
+async function postUpdate(webhook, body) {
+  try {
+    const headers = webhook.secret_token
+      ? { 'X-Telegram-Bot-Api-Secret-Token': webhook.secret_token } : {};
+    await axios.post(webhook.url, body, { headers });
+    return true;
+  } catch (error) {
+    process.stderr.write(`emulator: webhook ${webhook.url} failed: ${error.message}\n`);
+    return false;
+  }
+}
+
+// (10) An update the webhook did not take (the bot was down, or answered an
+// error) is delivered again, after a growing pause, for up to REDELIVER_MS,
+// as the Bot API keeps it pending; in the background, so the user is not held.
+const REDELIVER_MS = 120000;
+function redeliver(server, token, body) {
+  const until = Date.now() + REDELIVER_MS;
+  let pause = 100;
+  const again = async () => {
+    const webhook = server.webhooks[token];
+    if (!webhook || Date.now() > until) {
+      process.stderr.write(`emulator: update ${body.update_id} not delivered; given up\n`);
+      return;
+    }
+    if (!(await postUpdate(webhook, body))) {
+      pause = Math.min(pause * 2, 1000);
+      setTimeout(again, pause);
+    }
+  };
+  setTimeout(again, pause);
+}
 
 // (7) Button presses sent at once to a webhook got the same callback query id: the
 // library numbers a press only after the webhook answered. Number it first.
