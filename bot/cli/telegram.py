@@ -88,13 +88,14 @@ def command(api_url: str | None, webhook: bool | None) -> None:
     how = "webhook" if config else "long polling"
     click.echo(f"Telegram-bot start ({how}). Stoppen met Ctrl-C.", err=True)
     try:
+        # An update offered twice (to two workers, or again after a crash) is handled once.
+        once = SqlUpdateLedger(app.store.engine, "telegram")
         if config is not None:
             routes = partial(add_ops_routes, health=app.ops.health, metrics=app.ops.metrics)
-            once = SqlUpdateLedger(app.store.engine, "telegram")  # several workers: once each
             serve = run_webhook(channel, bot, config, extra_routes=routes, once=once)
             asyncio.run(app.with_background(serve))
         else:
-            asyncio.run(app.with_background(run_polling(channel, bot)))
+            asyncio.run(app.with_background(run_polling(channel, bot, once=once)))
     except TelegramUnauthorizedError:
         click.echo("Telegram kent dit token niet (ingetrokken of verkeerd?).", err=True)
         sys.exit(1)

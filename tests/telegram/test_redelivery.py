@@ -23,14 +23,6 @@ from tests.telegram.conftest import flow_set
 pytestmark = pytest.mark.peer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "long polling claims no update in the seen_updates ledger: bot/cli/telegram.py "
-        "passes once=SqlUpdateLedger only to run_webhook, and run_polling has no such "
-        "parameter, so an update offered again after a crash is handled twice"
-    ),
-)
 def test_a_polled_update_offered_again_after_a_crash_is_handled_once(
     telegram_bots: BotProcesses, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

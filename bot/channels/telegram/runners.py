@@ -102,9 +102,21 @@ async def introduce(bot: Bot) -> User:
     return me
 
 
-async def run_polling(channel: TelegramChannel, bot: Bot, *, handle_signals: bool = True) -> None:
-    """Long polling until SIGINT/SIGTERM (or until the task is cancelled)."""
+async def run_polling(
+    channel: TelegramChannel,
+    bot: Bot,
+    *,
+    handle_signals: bool = True,
+    once: UpdateLedger | None = None,
+) -> None:
+    """Long polling until SIGINT/SIGTERM (or until the task is cancelled).
+
+    With ``once`` an update Telegram offers again after a crash (the poll that
+    would have confirmed it never came) is handled once, as in webhook mode.
+    """
     dispatcher = channel.dispatcher()
+    if once is not None:
+        handle_once(dispatcher, once)
     me = await introduce(bot)
     # Telegram refuses getUpdates while a webhook is set: polling wins.
     await bot.delete_webhook(drop_pending_updates=False)
