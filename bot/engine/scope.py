@@ -9,12 +9,11 @@ itself: writing entries and, during ``wijzig``, which answers changed. Pure.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from bot.engine.context import Context
 from bot.engine.messages import EngineReply, RecordFinished
-from bot.engine.state import JSON, EntryKind, Frame, LogEntry, Replay, State
+from bot.engine.state import JSON, EntryKind, Frame, LogEntry, Replay, State, evolve
 from bot.flowspec.graph import AskStep, Block, FlowBook, ForeachStep, Step
 
 
@@ -45,6 +44,7 @@ class Scope:
         self.trace: list[tuple[str, str, str]] = []
         """Edges walked, as (block, from step, to step): only when ``ctx.trace`` is on."""
         self._org = book.org.model_dump()
+        self._today = ctx.now.date().isoformat()
         # The answer tree of the log last asked for: one step reads the same log
         # for every condition, text and "because" line it evaluates.
         self._last_tree: tuple[tuple[LogEntry, ...], dict[str, Any]] | None = None
@@ -89,7 +89,7 @@ class Scope:
     def variables(self, state: State, stack: tuple[Frame, ...] | None = None) -> dict[str, Any]:
         stack = state.stack if stack is None else stack
         tree = self.answers(state.log)
-        out: dict[str, Any] = {"org": self._org, "vandaag": self.ctx.now.date().isoformat()}
+        out: dict[str, Any] = {"org": self._org, "vandaag": self._today}
         for frame in self.chain(stack):
             node: Any = tree
             for part in frame.ns:
@@ -126,7 +126,7 @@ class Scope:
         note: str | None = None,
     ) -> State:
         entry = LogEntry(path, value, kind, state.stack, self.ctx.now.isoformat(), note)
-        return replace(state, log=(*state.log, entry))
+        return evolve(state, log=(*state.log, entry))
 
     def answered(self, state: State) -> list[LogEntry]:
         return [e for e in state.log if e.answered]
@@ -156,4 +156,4 @@ class Scope:
         old = replay.pool.get(key)
         if old is not None and old[0] == value:
             return state
-        return replace(state, replay=Replay(replay.pool, (*replay.changed, key)))
+        return evolve(state, replay=Replay(replay.pool, (*replay.changed, key)))
