@@ -49,7 +49,11 @@ class VoorkomenBot:
 
     @classmethod
     def create(cls, database_url: str) -> VoorkomenBot:
-        settings = Settings.from_env({}).model_copy(update={"database_url": database_url})
+        # The name check (deduce: ~1 GB and seconds of loading in a thread, which
+        # would run through the first rounds) is off, as in the tests: see README.
+        settings = Settings.from_env({}).model_copy(
+            update={"database_url": database_url, "name_check": False}
+        )
         app = create_app(settings)
         channel = TelegramChannel(app.service, app.kv)
         session = LocalSession()
