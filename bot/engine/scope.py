@@ -9,6 +9,7 @@ itself: writing entries and, during ``wijzig``, which answers changed. Pure.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from bot.engine.context import Context
@@ -31,6 +32,25 @@ def plain_json(value: Any) -> JSON:
     if isinstance(value, dict):
         return {str(k): plain_json(v) for k, v in value.items()}
     return None if not value else str(value)
+
+
+def _adds_one(before: tuple[LogEntry, ...], after: tuple[LogEntry, ...]) -> bool:
+    """Is ``after`` the very entries of ``before`` and one more?"""
+    return len(after) == len(before) + 1 and all(map(operator.is_, before, after))
+
+
+def _with_entry(tree: dict[str, Any], entry: LogEntry) -> dict[str, Any]:
+    """``tree`` with ``entry`` added as ``Scope.tree`` adds it, leaving ``tree`` as it
+    is: only the mappings along the entry's path are copied."""
+    root = dict(tree)
+    node = root
+    for part in entry.path[:-1]:
+        child = node.get(part)
+        child = dict(child) if isinstance(child, dict) else {}
+        node[part] = child
+        node = child
+    node[entry.path[-1]] = entry.value
+    return root
 
 
 class Scope:
@@ -70,10 +90,14 @@ class Scope:
         Only read, never changed (flow expressions run in Jinja2's immutable sandbox).
         """
         last = self._last_tree
-        if last is None or last[0] is not log:
-            last = (log, self.tree(log))
-            self._last_tree = last
-        return last[1]
+        if last is not None and last[0] is log:
+            return last[1]
+        if last is not None and _adds_one(last[0], log):
+            tree = _with_entry(last[1], log[-1])  # the usual case: one entry logged
+        else:
+            tree = self.tree(log)
+        self._last_tree = (log, tree)
+        return tree
 
     @staticmethod
     def chain(stack: tuple[Frame, ...]) -> list[Frame]:
