@@ -31,7 +31,7 @@ from aiogram import Bot, Dispatcher
 from bench import bots
 from bench.driver import TelegramUser, Timer
 from bench.engine import StepTimer, startable_flows, walk
-from bench.flowgen import time_load, time_load_in_child, write_book
+from bench.flowgen import time_compose, time_load, time_load_in_child, write_book
 from bench.rss import RssResult, measure_in_child
 from bench.scale import StoredDatabase
 from bench.session import LocalSession, make_bot
@@ -60,7 +60,8 @@ class Config:
     """Stored conversations finished per database per round."""
     flow_steps: int = 1000
     rss_conversations: int = 10_000
-    rss_runs: int = 3
+    rss_runs: int = 2
+    rss_organisations: int = 100
     store_walks: int = 4
     """Walks of the main flow per round through the store alone (each a new chat)."""
     startup_runs: int = 5
@@ -82,6 +83,7 @@ class Config:
             flow_steps=100,
             rss_conversations=20,
             rss_runs=1,
+            rss_organisations=3,
             store_walks=1,
             startup_runs=1,
         )
@@ -111,8 +113,12 @@ class Results:
     scale: dict[int, Figure] = field(default_factory=dict)
     flow_load: Figure = field(default_factory=lambda: Figure("ms"))
     flow_load_check: Figure = field(default_factory=lambda: Figure("ms"))
+    flow_compose: Figure = field(default_factory=lambda: Figure("ms"))
+    """libyaml composing the same files, in the same round."""
     flow_load_steps: int = 0
     rss: list[RssResult] = field(default_factory=list)
+    rss_spread: list[RssResult] = field(default_factory=list)
+    """The same, the conversations spread over ``Config.rss_organisations``."""
     machine: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -226,6 +232,9 @@ async def run(
     for i in range(config.rss_runs):
         log(f"RSS run {i + 1}/{config.rss_runs}: {config.rss_conversations} conversations")
         results.rss.append(measure_in_child(config.rss_conversations))
+        results.rss_spread.append(
+            measure_in_child(config.rss_conversations, config.rss_organisations)
+        )
     results.machine["load average (end)"] = _load_average()
     results.seconds = time.perf_counter() - started
     return results
@@ -327,6 +336,7 @@ async def _rounds(
             gc.collect()
             seconds, steps = time_load(big_flow)
             results.flow_load.add(seconds * 1000)
+            results.flow_compose.add(time_compose(big_flow) * 1000)
             results.flow_load_steps = steps
             results.flow_load_check.add(time_load_in_child(big_flow) * 1000)
     finally:
