@@ -56,9 +56,9 @@ def _met(value: float, limit: float, *, strict: bool = False) -> bool | None:
     return value < limit if strict else value <= limit
 
 
-def rss_figures(results: Results) -> tuple[Figure, Figure, Figure]:
+def rss_figures(results: Results, *, spread: bool = False) -> tuple[Figure, Figure, Figure]:
     before, after, growth = Figure("MB"), Figure("MB"), Figure("MB")
-    for r in results.rss:
+    for r in results.rss_spread if spread else results.rss:
         before.add(r.before_kib * 1024 / MB)
         after.add(r.after_kib * 1024 / MB)
         growth.add((r.after_kib - r.before_kib) * 1024 / MB)
@@ -146,6 +146,14 @@ def targets(results: Results) -> list[Target]:
                 _met(figure.median, 500, strict=True),
             )
         )
+    out.append(
+        _ratio_target(
+            f"load and check the {results.flow_load_steps:,}-step flow (bot process)"
+            " / libyaml composing the same files",
+            ratio(results.flow_load, results.flow_compose),
+            10,
+        )
+    )
     _, _, growth = rss_figures(results)
     out.append(
         Target(
@@ -153,6 +161,16 @@ def targets(results: Results) -> list[Target]:
             "< 10 MB",
             fmt(growth.median, "MB"),
             _met(growth.median, 10, strict=True),
+        )
+    )
+    _, _, spread_growth = rss_figures(results, spread=True)
+    out.append(
+        Target(
+            f"RSS growth, {cfg.rss_conversations:,} conversations over"
+            f" {cfg.rss_organisations} organisations",
+            "< 10 MB",
+            fmt(spread_growth.median, "MB"),
+            _met(spread_growth.median, 10, strict=True),
         )
     )
     return out
@@ -312,6 +330,16 @@ def render(results: Results) -> str:
             fmt(results.flow_load_check.median),
             spread(results.flow_load_check),
         ),
+        _row(
+            "libyaml (`CSafeLoader`) composing the same files, this process",
+            fmt(results.flow_compose.median),
+            spread(results.flow_compose),
+        ),
+        _row(
+            "ratio: this process / libyaml",
+            fmt(ratio(results.flow_load, results.flow_compose).median),
+            spread(ratio(results.flow_load, results.flow_compose)),
+        ),
         "",
         "## 6. Memory of a running bot",
         "",
@@ -325,6 +353,7 @@ def render(results: Results) -> str:
         _row("RSS before", fmt(before.median), spread(before)),
         _row(f"RSS with {cfg.rss_conversations:,} in progress", fmt(after.median), spread(after)),
         _row("growth", fmt(growth.median), spread(growth)),
+        *_spread_rows(results),
         "",
         *startup_section(results),
         "## Machine",
@@ -382,4 +411,20 @@ def startup_section(results: Results) -> list[str]:
         _row("`voorkomen chat` to first question", fmt(chat.median), spread(chat)),
         _row('`python -c "import aiogram"`', fmt(aiogram.median), spread(aiogram)),
         "",
+    ]
+
+
+def _spread_rows(results: Results) -> list[str]:
+    if not results.rss_spread:
+        return []
+    before, after, growth = rss_figures(results, spread=True)
+    n = results.config.rss_organisations
+    return [
+        _row(f"RSS before, members of {n} organisations", fmt(before.median), spread(before)),
+        _row(
+            f"RSS with {results.config.rss_conversations:,} in progress over {n} organisations",
+            fmt(after.median),
+            spread(after),
+        ),
+        _row(f"growth, {n} organisations", fmt(growth.median), spread(growth)),
     ]

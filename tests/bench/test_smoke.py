@@ -100,8 +100,12 @@ def test_engine_scale_load_and_memory_are_measured(smoke: Results) -> None:
         _assert_numbers(figure, config.rounds, f"{count} stored")
     _assert_numbers(smoke.flow_load, config.rounds, "flow load")
     _assert_numbers(smoke.flow_load_check, config.rounds, "flow load, flows check")
+    _assert_numbers(smoke.flow_compose, config.rounds, "libyaml composing the flow")
     assert smoke.flow_load_steps == config.flow_steps + 1  # and the end step
     assert len(smoke.rss) == config.rss_runs
+    assert [r.organisations for r in smoke.rss_spread] == [config.rss_organisations] * len(
+        smoke.rss
+    )
     for result in smoke.rss:
         assert result.conversations == config.rss_conversations
         assert result.before_kib > 10_000  # a Python process with aiogram loaded
