@@ -41,6 +41,9 @@ SCENARIO_REASONS: dict[tuple[str, str], str] = {
     ("c", "sendMessage"): "the dialog's first window",
     ("c", "editMessageText"): "the dialog's next window, drawn over the last one",
     ("c", "answerCallbackQuery"): "acknowledges a button press",
+    ("c", "editMessageReplyMarkup"): "the window's buttons redrawn after a selection",
+    ("b", "editMessageText"): "the pressed question rewritten to show the answer",
+    ("b", "editMessageReplyMarkup"): "the keyboard redrawn (a tick in the multiple choice)",
     ("d", "sendMessage"): "the next question, and each text said before it (its own message)",
     ("d", "answerCallbackQuery"): "acknowledges a button press",
     ("d", "editMessageText"): "the pressed question rewritten to show the answer, "
@@ -190,7 +193,8 @@ def call_rows(results: Results) -> list[str]:
         total = sum(calls.values()) / updates
         lines.append(_row(key, "**all**", f"**{fmt(total)}**", ""))
         for method, n in calls.most_common():
-            reason = SCENARIO_REASONS.get((key, method), REASONS.get(method, ""))
+            own = "d" if key == "e" else key  # (e) is (d) on another database
+            reason = SCENARIO_REASONS.get((own, method), REASONS.get(method, ""))
             lines.append(_row(key, f"`{method}`", fmt(n / updates), reason))
     return lines
 
