@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ class Timer:
 
     seconds: float = 0.0
     updates: int = 0
+    calls: Counter[str] = field(default_factory=Counter)
+    """Bot API calls the bot made, by method."""
 
     def per_update_us(self) -> float:
         return self.seconds / self.updates * 1e6 if self.updates else float("nan")
@@ -89,6 +92,7 @@ class TelegramUser:
         self.timer.updates += 1
         self.calls = list(self.session.outbox)
         self.session.outbox.clear()
+        self.timer.calls.update(call.method for call in self.calls)
         self._remember_buttons(self.calls)
         return self.calls
 

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
 from bot.flowspec.compile import ORG_FILE, TEMPLATE_DIR
 from bot.flowspec.loader import load_book
 
@@ -106,6 +108,16 @@ def time_load(folder: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     steps = sum(len(block.steps) for block in book.blocks.values())
     return seconds, steps
+
+
+def time_compose(folder: Path) -> float:
+    """Seconds for libyaml (``CSafeLoader``) to compose every YAML file of ``folder``:
+    the floor under loading it (issue 15: loading and checking may cost ≤ 10× this)."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.yaml"))]
+    start = time.perf_counter()
+    for text in texts:
+        yaml.compose(text, Loader=yaml.CSafeLoader)
+    return time.perf_counter() - start
 
 
 def time_load_in_child(folder: Path, timeout: float = 300) -> float:

@@ -44,13 +44,14 @@ class RssResult:
     before_kib: int
     after_kib: int
     conversations: int
+    organisations: int = 1
 
     @property
     def growth_mib(self) -> float:
         return (self.after_kib - self.before_kib) / 1024
 
 
-async def _measure(conversations: int, folder: Path) -> RssResult:
+async def _measure(conversations: int, folder: Path, organisations: int = 1) -> RssResult:
     from bench.voorkomen import VoorkomenBot, answer_one, start_flow, walk_flow
 
     bot = VoorkomenBot.create(f"sqlite:///{folder / 'rss.db'}")
@@ -59,7 +60,7 @@ async def _measure(conversations: int, folder: Path) -> RssResult:
     chat = 10_000_000
 
     async def start(chat_id: int) -> None:
-        user = bot.user(chat_id, timer)
+        user = bot.user(chat_id, timer, f"Bench {chat_id % organisations}")
         await start_flow(user, title)
         tries: dict[str, int] = {}
         for _ in range(ANSWERS):
@@ -77,13 +78,16 @@ async def _measure(conversations: int, folder: Path) -> RssResult:
         after = rss_kib()
     finally:
         await bot.close()
-    return RssResult(before, after, conversations)
+    return RssResult(before, after, conversations, organisations)
 
 
-def measure_in_child(conversations: int, timeout: float = 1800) -> RssResult:
-    """Run the measurement in a fresh Python process and read its answer."""
+def measure_in_child(
+    conversations: int, organisations: int = 1, timeout: float = 1800
+) -> RssResult:
+    """Run the measurement in a fresh Python process and read its answer; the
+    conversations are spread over ``organisations`` (their members each in one)."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.rss", str(conversations)],
+        [sys.executable, "-m", "bench.rss", str(conversations), str(organisations)],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -94,19 +98,23 @@ def measure_in_child(conversations: int, timeout: float = 1800) -> RssResult:
         msg = f"bench.rss failed ({done.returncode}):\n{done.stderr[-3000:]}"
         raise RuntimeError(msg)
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    return RssResult(data["before_kib"], data["after_kib"], data["conversations"])
+    return RssResult(
+        data["before_kib"], data["after_kib"], data["conversations"], data["organisations"]
+    )
 
 
 def main(argv: list[str]) -> None:
     conversations = int(argv[0]) if argv else 10_000
+    organisations = int(argv[1]) if len(argv) > 1 else 1
     with tempfile.TemporaryDirectory(prefix="voorkomen-rss-") as folder:
-        result = asyncio.run(_measure(conversations, Path(folder)))
+        result = asyncio.run(_measure(conversations, Path(folder), organisations))
     print(
         json.dumps(
             {
                 "before_kib": result.before_kib,
                 "after_kib": result.after_kib,
                 "conversations": result.conversations,
+                "organisations": result.organisations,
             }
         )
     )

@@ -17,8 +17,10 @@ import os
 import platform
 import random
 import sqlite3
+import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -29,11 +31,13 @@ from aiogram import Bot, Dispatcher
 from bench import bots
 from bench.driver import TelegramUser, Timer
 from bench.engine import StepTimer, startable_flows, walk
-from bench.flowgen import time_load, time_load_in_child, write_book
+from bench.flowgen import time_compose, time_load, time_load_in_child, write_book
 from bench.rss import RssResult, measure_in_child
 from bench.scale import StoredDatabase
 from bench.session import LocalSession, make_bot
+from bench.startup import chat_to_first_question, import_aiogram, prepare
 from bench.stats import Figure
+from bench.store import StoreBench, walk_states
 from bench.voorkomen import VoorkomenBot, walk_flow
 from bot.app import load_content
 from bot.settings import Settings
@@ -56,7 +60,12 @@ class Config:
     """Stored conversations finished per database per round."""
     flow_steps: int = 1000
     rss_conversations: int = 10_000
-    rss_runs: int = 3
+    rss_runs: int = 2
+    rss_organisations: int = 100
+    store_walks: int = 4
+    """Walks of the main flow per round through the store alone (each a new chat)."""
+    startup_runs: int = 5
+    """Fresh processes for each start-up figure."""
     postgres: bool = True
     """Measure (e): start a throwaway PostgreSQL server unless a URL is given."""
     seed: int = 6
@@ -74,6 +83,9 @@ class Config:
             flow_steps=100,
             rss_conversations=20,
             rss_runs=1,
+            rss_organisations=3,
+            store_walks=1,
+            startup_runs=1,
         )
 
 
@@ -84,14 +96,29 @@ class Results:
     config: Config
     telegram: dict[str, Figure] = field(default_factory=dict)
     telegram_updates: dict[str, int] = field(default_factory=dict)
+    telegram_calls: dict[str, Counter[str]] = field(default_factory=dict)
+    """Bot API calls by method, over every measured update of the scenario."""
+    telegram_measured: dict[str, int] = field(default_factory=dict)
+    """Measured updates of the scenario (what ``telegram_calls`` is divided by)."""
     skipped: dict[str, str] = field(default_factory=dict)
     engine: dict[str, Figure] = field(default_factory=dict)
     engine_steps: dict[str, int] = field(default_factory=dict)
+    engine_median: Figure = field(default_factory=lambda: Figure("µs/step"))
+    """Per round: the median over the shipped flows of their µs per step."""
+    store: dict[str, Figure] = field(default_factory=dict)
+    """The store alone, µs per step: ``sqlite`` and ``postgresql``."""
+    store_steps: int = 0
+    startup: dict[str, Figure] = field(default_factory=dict)
+    """Seconds: ``chat`` (to the first question) and ``aiogram`` (``import aiogram``)."""
     scale: dict[int, Figure] = field(default_factory=dict)
     flow_load: Figure = field(default_factory=lambda: Figure("ms"))
     flow_load_check: Figure = field(default_factory=lambda: Figure("ms"))
+    flow_compose: Figure = field(default_factory=lambda: Figure("ms"))
+    """libyaml composing the same files, in the same round."""
     flow_load_steps: int = 0
     rss: list[RssResult] = field(default_factory=list)
+    rss_spread: list[RssResult] = field(default_factory=list)
+    """The same, the conversations spread over ``Config.rss_organisations``."""
     machine: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -149,8 +176,14 @@ SCENARIOS = {
     "e": "Voorkomen `dilemma` flow, PostgreSQL, a commit per step",
 }
 
-RATIOS = (("d", "a", 1.6), ("d", "b", None), ("d", "c", 0.7), ("e", "a", 3.0))
-"""Ratios reported: (top, bottom, target or None)."""
+RATIOS: tuple[tuple[str, str, float | None, float | None], ...] = (
+    ("d", "a", None, None),
+    ("d", "b", None, None),
+    ("d", "c", 1.2, 1.0),
+    ("e", "a", None, None),
+    ("e", "d", 1.6, 1.3),
+)
+"""Ratios reported: (top, bottom, target or None, stretch or None); issue 15."""
 
 
 # ---------------------------------------------------------------- the run
@@ -185,6 +218,7 @@ async def run(
 ) -> Results:
     """Measure everything; ``postgres_url`` is an empty database for (e), if given."""
     started = time.perf_counter()
+    _throwaway_master_key()
     results = Results(config)
     results.machine = machine_facts()
     with contextlib.ExitStack() as stack:
@@ -194,9 +228,13 @@ async def run(
         if pg_url is not None:
             results.machine["PostgreSQL"] = _postgres_version(pg_url)
         await _rounds(config, results, workdir, pg_url, pg_reason, log)
+    _startup(config, results, log)
     for i in range(config.rss_runs):
         log(f"RSS run {i + 1}/{config.rss_runs}: {config.rss_conversations} conversations")
         results.rss.append(measure_in_child(config.rss_conversations))
+        results.rss_spread.append(
+            measure_in_child(config.rss_conversations, config.rss_organisations)
+        )
     results.machine["load average (end)"] = _load_average()
     results.seconds = time.perf_counter() - started
     return results
@@ -243,6 +281,12 @@ async def _rounds(
     for db in databases:
         results.scale[db.count] = Figure("µs/step")
     big_flow = write_book(workdir / "big-flow", config.flow_steps, Settings().flows_dir)
+    states = walk_states(book, flows[0], knowledge)
+    stores = {"sqlite": StoreBench.create(f"sqlite:///{workdir / 'store.db'}", states)}
+    if pg_url is not None:
+        stores["postgresql"] = StoreBench.create(pg_url, states)
+    for name in stores:
+        results.store[name] = Figure("µs/step")
 
     try:
         # Warm up: every code path imported and compiled before the first round.
@@ -251,6 +295,8 @@ async def _rounds(
         for flow_id in flows:
             walk(book, flow_id, StepTimer(), knowledge=knowledge)
         time_load(big_flow)
+        for store_bench in stores.values():
+            store_bench.walk()
 
         for round_no in range(config.rounds):
             log(f"round {round_no + 1}/{config.rounds}")
@@ -259,6 +305,9 @@ async def _rounds(
                 timer = await scenario.run(config.conversations, chats)
                 results.telegram[scenario.key].add(timer.per_update_us())
                 results.telegram_updates[scenario.key] = timer.updates // config.conversations
+                results.telegram_calls.setdefault(scenario.key, Counter()).update(timer.calls)
+                measured = results.telegram_measured.get(scenario.key, 0) + timer.updates
+                results.telegram_measured[scenario.key] = measured
             total = StepTimer()
             for flow_id in flows:
                 timer_e = StepTimer()
@@ -269,6 +318,16 @@ async def _rounds(
                 total.seconds += timer_e.seconds
                 total.steps += timer_e.steps
             results.engine["all"].add(total.per_step_us())
+            results.engine_median.add(
+                statistics.median(results.engine[f].samples[-1] for f in flows)
+            )
+            for name, store_bench in stores.items():
+                seconds, steps = 0.0, 0
+                for _ in range(config.store_walks):
+                    walk_seconds, walk_steps = store_bench.walk()
+                    seconds, steps = seconds + walk_seconds, steps + walk_steps
+                results.store[name].add(seconds / steps * 1e6)
+                results.store_steps = walk_steps
             for db in databases if round_no % 2 == 0 else databases[::-1]:
                 timer_s = StepTimer()
                 for _ in range(config.scale_conversations):
@@ -277,6 +336,7 @@ async def _rounds(
             gc.collect()
             seconds, steps = time_load(big_flow)
             results.flow_load.add(seconds * 1000)
+            results.flow_compose.add(time_compose(big_flow) * 1000)
             results.flow_load_steps = steps
             results.flow_load_check.add(time_load_in_child(big_flow) * 1000)
     finally:
@@ -284,6 +344,33 @@ async def _rounds(
             await scenario.close()
         for db in databases:
             db.close()
+        for store_bench in stores.values():
+            store_bench.close()
+
+
+def _startup(config: Config, results: Results, log: Log) -> None:
+    """Start-up figures, each in fresh processes (see ``bench.startup``)."""
+    log(f"start-up: {config.startup_runs} runs of `voorkomen chat` and `import aiogram`")
+    chat, aiogram = Figure("s"), Figure("s")
+    with tempfile.TemporaryDirectory(prefix="vk-start-") as folder:
+        database = Path(folder) / "console.db"
+        prepare(database)
+        for _ in range(config.startup_runs):  # interleaved, like the rounds
+            chat.add(chat_to_first_question(database))
+            aiogram.add(import_aiogram())
+    results.startup = {"chat": chat, "aiogram": aiogram}
+
+
+def _throwaway_master_key() -> None:
+    """Every database here is thrown away: seal it with a fresh key unless one is set.
+
+    Set in the environment so the child processes (memory, flow loading) get it too.
+    """
+    from bot.crypto import MasterKey
+    from bot.crypto.master import ENV_FILE, ENV_KEY
+
+    if not os.environ.get(ENV_KEY) and not os.environ.get(ENV_FILE):
+        os.environ[ENV_KEY] = MasterKey.generate().encoded()
 
 
 # ---------------------------------------------------------------- the machine

@@ -77,7 +77,11 @@ class StoredDatabase:
         cls, folder: Path, count: int, flow_id: str, rng: random.Random
     ) -> StoredDatabase:
         url = f"sqlite:///{folder / f'stored-{count}.db'}"
-        app = create_app(Settings.from_env({}).model_copy(update={"database_url": url}))
+        # The name check (deduce, ~1 GB, seconds in a thread) off, as in tests: see README.
+        settings = Settings.from_env({}).model_copy(
+            update={"database_url": url, "name_check": False}
+        )
+        app = create_app(settings)
         template = ConversationKey(CHANNEL, "template")
         replies = await app.service.start(template, TRAITS, flow_id)
         for _ in range(HALFWAY):

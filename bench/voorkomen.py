@@ -49,16 +49,20 @@ class VoorkomenBot:
 
     @classmethod
     def create(cls, database_url: str) -> VoorkomenBot:
-        settings = Settings.from_env({}).model_copy(update={"database_url": database_url})
+        # The name check (deduce: ~1 GB and seconds of loading in a thread, which
+        # would run through the first rounds) is off, as in the tests: see README.
+        settings = Settings.from_env({}).model_copy(
+            update={"database_url": database_url, "name_check": False}
+        )
         app = create_app(settings)
         channel = TelegramChannel(app.service, app.kv)
         session = LocalSession()
         return cls(app, channel, channel.dispatcher(), make_bot(TOKEN, session=session), session)
 
-    def admit(self, chat_id: int) -> None:
+    def admit(self, chat_id: int, org_name: str = "Bench") -> None:
         """Only members get past the access gate: enrol this user as a beheerder would."""
         people, now = self.app.people, datetime.now(UTC)
-        org = people.organisation("Bench") or people.create_organisation("Bench", now=now)
+        org = people.organisation(org_name) or people.create_organisation(org_name, now=now)
         people.enrol(
             org.id,
             "Bench",
@@ -67,8 +71,8 @@ class VoorkomenBot:
             now=now,
         )
 
-    def user(self, chat_id: int, timer: Timer) -> TelegramUser:
-        self.admit(chat_id)
+    def user(self, chat_id: int, timer: Timer, org_name: str = "Bench") -> TelegramUser:
+        self.admit(chat_id, org_name)
         return TelegramUser(self.dispatcher, self.bot, self.session, chat_id, timer)
 
     def flow_title(self, flow_id: str) -> str:

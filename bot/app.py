@@ -32,7 +32,6 @@ from bot.knowledge.org import org_articles, with_org_articles
 from bot.ops.health import HealthCheck
 from bot.ops.metrics import Metrics
 from bot.ops.observer import Ops
-from bot.ops.web import serve_ops
 from bot.org.model import Organisation
 from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
@@ -111,6 +110,9 @@ class App:
         if self.reloader is not None:
             loops.append(asyncio.create_task(self.reloader.run(stop)))
         if self.settings.ops_listen:
+            # aiohttp only when the endpoint is served: the console never needs it.
+            from bot.ops.web import serve_ops
+
             host, port = split_listen(self.settings.ops_listen)
             loops.append(
                 asyncio.create_task(serve_ops(host, port, self.ops.health, self.ops.metrics, stop))

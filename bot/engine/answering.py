@@ -17,7 +17,7 @@ from bot.engine.answers import match_choice
 from bot.engine.commands import confirm_answer, review_answer, universal
 from bot.engine.messages import Ask, ChoiceIn, DoneIn, QuestionKind, Say, Stale
 from bot.engine.reading import Accept, Asking, Reading, Refuse, Select, read_answer, read_selection
-from bot.engine.state import JSON, EntryKind, Mode, State
+from bot.engine.state import JSON, EntryKind, Mode, State, evolve
 from bot.engine.walker import Walker
 
 
@@ -40,12 +40,12 @@ def take(run: Walker, state: State, reading: Reading) -> State:
         case Accept():
             return accept(run, state, reading.value, echo=reading.echo)
         case Select():
-            new = replace(state, selection=reading.keys)
+            new = evolve(state, selection=reading.keys)
             run.replies.append(run.question(new, note=reading.note))
             return new
         case Refuse():
             if reading.redacted is not None:
-                state = replace(state, redacted=reading.redacted, redacted_for=state.serial)
+                state = evolve(state, redacted=reading.redacted, redacted_for=state.serial)
             run.replies.append(run.question(state, reading.error))
             return state
 
@@ -58,7 +58,7 @@ def accept(run: Walker, state: State, value: JSON, *, echo: str = "") -> State:
     path = (*frame.ns, step.id)
     state = run.log(state, path, value, EntryKind.ANSWER)
     state = run.mark_changed(state, path, value)
-    state = replace(state, selection=(), previous={}, reading=None, redacted=None)
+    state = evolve(state, selection=(), previous={}, reading=None, redacted=None)
     state = run.goto_next(state, step)
     first = len(run.replies)
     state = run.advance(state)
@@ -76,7 +76,7 @@ def button(run: Walker, state: State, incoming: ChoiceIn | DoneIn) -> State:
             run.replies.append(Stale())
             return state
         chosen = set(state.selection) ^ {incoming.key}
-        new = replace(state, selection=tuple(c.key for c in ask.choices if c.key in chosen))
+        new = evolve(state, selection=tuple(c.key for c in ask.choices if c.key in chosen))
         run.replies.append(run.question(new))
         return new
     if isinstance(incoming, DoneIn):

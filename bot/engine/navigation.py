@@ -11,14 +11,13 @@ every kind.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, assert_never
 
 from bot.engine import texts
 from bot.engine.finishing import Finisher
 from bot.engine.messages import Say
 from bot.engine.scope import join_path, plain_json
-from bot.engine.state import EntryKind, Frame, Mode, State
+from bot.engine.state import EntryKind, Frame, Mode, State, evolve
 from bot.flowspec.graph import (
     AdviseStep,
     AskStep,
@@ -63,7 +62,10 @@ class Navigator(Finisher):
         for _ in range(_MAX_ADVANCE):
             frame = state.stack[-1]
             step = self.step_of(frame)
-            variables = self.variables(state)
+            # A question reads no variables here (``question`` builds its own).
+            variables = (
+                {} if step.when is None and isinstance(step, AskStep) else self.variables(state)
+            )
             path = (*frame.ns, step.id)
             if step.when is not None and not step.when.holds(variables):
                 if not isinstance(step, SayStep | AdviseStep | EndStep):
@@ -108,7 +110,7 @@ class Navigator(Finisher):
                         kept = self.log(state, path, pooled[0], EntryKind.KEPT)
                         state = self.goto_next(kept, step)
                         continue
-                    state = replace(
+                    state = evolve(
                         state,
                         mode=Mode.ASKING,
                         serial=state.serial + 1,
@@ -117,7 +119,7 @@ class Navigator(Finisher):
                     )
                     ask = self.question(state)
                     shown = ask.progress.total if ask.progress and ask.progress.counted else 0
-                    state = replace(state, shown_total=shown)
+                    state = evolve(state, shown_total=shown)
                     self.replies.append(ask)
                     return state
                 case SetStep():
@@ -129,7 +131,7 @@ class Navigator(Finisher):
                     frame_in = Frame(
                         block=callee.block, step=self.book.blocks[callee.block].start, ns=path
                     )
-                    state = replace(state, stack=(*state.stack, frame_in))
+                    state = evolve(state, stack=(*state.stack, frame_in))
                     for name, expr in step.inputs:
                         value = plain_json(expr.value(variables))
                         state = self.log(state, (*path, name), value, EntryKind.INPUT)
@@ -140,7 +142,7 @@ class Navigator(Finisher):
                         state = self.goto_next(self.log(state, path, {}, EntryKind.SKIP), step)
                         continue
                     first = self.loop_frame(frame, step, 0, items)
-                    state = replace(state, stack=(*state.stack, first))
+                    state = evolve(state, stack=(*state.stack, first))
                 case EndStep():
                     if len(state.stack) == 1:
                         return self.enter_review(state)
@@ -151,13 +153,17 @@ class Navigator(Finisher):
 
     def goto_next(self, state: State, step: Step) -> State:
         """Leave ``step`` along its first branch that holds (or fall off the block)."""
-        variables = self.variables(state)
+        variables: dict[str, Any] | None = None  # built only for a branch with a condition
         for branch in step.branches:
-            if branch.condition is None or branch.condition.holds(variables):
-                if self.ctx.trace:
-                    self.trace.append((state.stack[-1].block, step.id, branch.target))
-                top = state.stack[-1].at(branch.target)
-                return replace(state, stack=(*state.stack[:-1], top))
+            if branch.condition is not None:
+                if variables is None:
+                    variables = self.variables(state)
+                if not branch.condition.holds(variables):
+                    continue
+            if self.ctx.trace:
+                self.trace.append((state.stack[-1].block, step.id, branch.target))
+            top = state.stack[-1].at(branch.target)
+            return evolve(state, stack=(*state.stack[:-1], top))
         if self.ctx.trace:
             self.trace.append((state.stack[-1].block, step.id, ""))
         return self.leave_block(state)
@@ -168,13 +174,13 @@ class Navigator(Finisher):
         rest = state.stack[:-1]
         if top.items and top.index + 1 < len(top.items):
             loop = self.foreach_step(rest[-1])
-            return replace(
+            return evolve(
                 state, stack=(*rest, self.loop_frame(rest[-1], loop, top.index + 1, top.items))
             )
         if not rest:
             return state
         parent = rest[-1]
-        return self.goto_next(replace(state, stack=rest), self.step_of(parent))
+        return self.goto_next(evolve(state, stack=rest), self.step_of(parent))
 
     def loop_frame(
         self, parent: Frame, step: ForeachStep, index: int, items: tuple[str, ...]

@@ -7,12 +7,12 @@ flow's own, then one per called flow, long parts in pages of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.engine import texts
 from bot.engine.messages import Ask, Choice, QuestionKind
 from bot.engine.presenting import Presenter
-from bot.engine.state import Mode, State
+from bot.engine.state import Mode, State, evolve
 from bot.flowspec.graph import CallStep
 
 REVIEW_STEP = "overzicht"
@@ -104,7 +104,7 @@ class Reviewer(Presenter):
         )
 
     def enter_review(self, state: State) -> State:
-        state = replace(
+        state = evolve(
             state, mode=Mode.REVIEW, replay=None, serial=state.serial + 1, previous={}, section=0
         )
         self.replies.append(self.review_ask(state))

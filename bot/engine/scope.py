@@ -9,12 +9,12 @@ itself: writing entries and, during ``wijzig``, which answers changed. Pure.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import operator
 from typing import Any
 
 from bot.engine.context import Context
 from bot.engine.messages import EngineReply, RecordFinished
-from bot.engine.state import JSON, EntryKind, Frame, LogEntry, Replay, State
+from bot.engine.state import JSON, EntryKind, Frame, LogEntry, Replay, State, evolve
 from bot.flowspec.graph import AskStep, Block, FlowBook, ForeachStep, Step
 
 
@@ -34,6 +34,25 @@ def plain_json(value: Any) -> JSON:
     return None if not value else str(value)
 
 
+def _adds_one(before: tuple[LogEntry, ...], after: tuple[LogEntry, ...]) -> bool:
+    """Is ``after`` the very entries of ``before`` and one more?"""
+    return len(after) == len(before) + 1 and all(map(operator.is_, before, after))
+
+
+def _with_entry(tree: dict[str, Any], entry: LogEntry) -> dict[str, Any]:
+    """``tree`` with ``entry`` added as ``Scope.tree`` adds it, leaving ``tree`` as it
+    is: only the mappings along the entry's path are copied."""
+    root = dict(tree)
+    node = root
+    for part in entry.path[:-1]:
+        child = node.get(part)
+        child = dict(child) if isinstance(child, dict) else {}
+        node[part] = child
+        node = child
+    node[entry.path[-1]] = entry.value
+    return root
+
+
 class Scope:
     """One step's working area: the book, the context, and the replies and effects so far."""
 
@@ -45,6 +64,7 @@ class Scope:
         self.trace: list[tuple[str, str, str]] = []
         """Edges walked, as (block, from step, to step): only when ``ctx.trace`` is on."""
         self._org = book.org.model_dump()
+        self._today = ctx.now.date().isoformat()
         # The answer tree of the log last asked for: one step reads the same log
         # for every condition, text and "because" line it evaluates.
         self._last_tree: tuple[tuple[LogEntry, ...], dict[str, Any]] | None = None
@@ -70,10 +90,14 @@ class Scope:
         Only read, never changed (flow expressions run in Jinja2's immutable sandbox).
         """
         last = self._last_tree
-        if last is None or last[0] is not log:
-            last = (log, self.tree(log))
-            self._last_tree = last
-        return last[1]
+        if last is not None and last[0] is log:
+            return last[1]
+        if last is not None and _adds_one(last[0], log):
+            tree = _with_entry(last[1], log[-1])  # the usual case: one entry logged
+        else:
+            tree = self.tree(log)
+        self._last_tree = (log, tree)
+        return tree
 
     @staticmethod
     def chain(stack: tuple[Frame, ...]) -> list[Frame]:
@@ -89,7 +113,7 @@ class Scope:
     def variables(self, state: State, stack: tuple[Frame, ...] | None = None) -> dict[str, Any]:
         stack = state.stack if stack is None else stack
         tree = self.answers(state.log)
-        out: dict[str, Any] = {"org": self._org, "vandaag": self.ctx.now.date().isoformat()}
+        out: dict[str, Any] = {"org": self._org, "vandaag": self._today}
         for frame in self.chain(stack):
             node: Any = tree
             for part in frame.ns:
@@ -126,7 +150,7 @@ class Scope:
         note: str | None = None,
     ) -> State:
         entry = LogEntry(path, value, kind, state.stack, self.ctx.now.isoformat(), note)
-        return replace(state, log=(*state.log, entry))
+        return evolve(state, log=(*state.log, entry))
 
     def answered(self, state: State) -> list[LogEntry]:
         return [e for e in state.log if e.answered]
@@ -156,4 +180,4 @@ class Scope:
         old = replay.pool.get(key)
         if old is not None and old[0] == value:
             return state
-        return replace(state, replay=Replay(replay.pool, (*replay.changed, key)))
+        return evolve(state, replay=Replay(replay.pool, (*replay.changed, key)))

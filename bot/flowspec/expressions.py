@@ -21,6 +21,8 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.flowspec.plain_conditions import plain_condition
+
 # Names every expression may read without a step having set them.
 GLOBAL_NAMES = frozenset({"org", "vandaag", "true", "false", "none", "True", "False", "None"})
 
@@ -80,16 +82,27 @@ class Condition:
     reads: frozenset[str]
     _cache: list[Callable[..., Any]] = field(default_factory=list, compare=False, repr=False)
 
-    def _fn(self) -> Callable[..., Any]:
+    def _fn(self) -> Callable[[Mapping[str, Any]], Any]:
         if not self._cache:
-            self._cache.append(_ENV.compile_expression(self.source, undefined_to_none=True))
+            self._cache.append(_evaluator(self.source))
         return self._cache[0]
 
     def holds(self, variables: Mapping[str, Any]) -> bool:
-        return bool(self._fn()(**variables))
+        return bool(self._fn()(variables))
 
     def value(self, variables: Mapping[str, Any]) -> Any:
-        return self._fn()(**variables)
+        return self._fn()(variables)
+
+
+def _evaluator(source: str) -> Callable[[Mapping[str, Any]], Any]:
+    """The checked condition as plain Python closures when it only compares and
+    combines answers (``bot.flowspec.plain_conditions``), else Jinja2's sandboxed
+    compiled expression."""
+    plain = plain_condition(_parse_expression(source), _ENV)
+    if plain is not None:
+        return plain
+    compiled = _ENV.compile_expression(source, undefined_to_none=True)
+    return lambda variables: compiled(**variables)
 
 
 @dataclass(frozen=True)

@@ -113,11 +113,10 @@ class AccessGate:
         code = normalise(text) if text else None
         if code is not None:
             return self._redeem(key, code, sender, now)
-        found = self.people.identity(sender.channel, sender.external_id)
-        memberships = [] if found is None else self.people.memberships(found[0].id)
-        if found is None or not memberships:
+        found = self.people.identity_memberships(sender.channel, sender.external_id)
+        if found is None or not found[2]:
             return self._refuse(sender, now)
-        person, active = found
+        person, active, memberships = found
         chosen = next((m for m in memberships if m.org.id == active), None)
         word, _, rest = (text or "").partition(" ")
         word = word.lower()
@@ -138,8 +137,7 @@ class AccessGate:
             answered = answered or handle(text or "", chosen, now)
         if answered is not None:
             return answered
-        self.people.seen(sender, key, now)
-        self.people.claim_conversation(key, chosen.org.id, person.id)
+        self.people.arrived(sender, key, chosen.org.id, person.id, now)
         return Admitted(chosen, incoming)
 
     def settle(self, key: ConversationKey, membership: Membership) -> None:

@@ -264,8 +264,11 @@ class ConversationService:
         owner: Membership | None = None,
     ) -> list[Reply]:
         try:
-            replies = self._run(key, traits, work, fresh=fresh, owner=owner)
-            if owner is not None and self.gate is not None:
+            created: list[bool] = []
+            replies = self._run(key, traits, work, fresh=fresh, owner=owner, created=created)
+            # The gate claimed an existing conversation before the step; only a row
+            # this step created still needs its owner (one transaction less per message).
+            if owner is not None and self.gate is not None and any(created):
                 self.gate.settle(key, owner)
             return replies
         except StoreUnavailableError:
@@ -282,14 +285,17 @@ class ConversationService:
         *,
         fresh: bool,
         owner: Membership | None = None,
+        created: list[bool] | None = None,
     ) -> list[Reply]:
-        """One step in one store transaction; again on fresh state after a conflict."""
+        """One step in one store transaction; again on fresh state after a conflict.
+
+        ``created`` gets True when the step made the conversation's row."""
         for _attempt in range(MAX_ATTEMPTS - 1):
             try:
-                return self._step_once(key, traits, work, fresh=fresh, owner=owner)
+                return self._step_once(key, traits, work, fresh=fresh, owner=owner, created=created)
             except RevisionConflictError:
                 log.info("conversation of %s moved on meanwhile; handling again", key.channel)
-        return self._step_once(key, traits, work, fresh=fresh, owner=owner)
+        return self._step_once(key, traits, work, fresh=fresh, owner=owner, created=created)
 
     def _step_once(
         self,
@@ -299,6 +305,7 @@ class ConversationService:
         *,
         fresh: bool,
         owner: Membership | None,
+        created: list[bool] | None = None,
     ) -> list[Reply]:
         planned: list[FlowBook] = []
         books = self._shelf(owner)
@@ -311,6 +318,8 @@ class ConversationService:
             step = planner.plan(key, traits, work, loaded, fresh=fresh, owner=owner, books=books)
             if step.snapshot_of is not None:
                 planned.append(step.snapshot_of)
+            if created is not None:
+                created.append(loaded.revision is None and step.write.state is not None)
             return step.write, step.replies
 
         replies = self.store.run_step(key, plan)

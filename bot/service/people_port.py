@@ -58,6 +58,11 @@ class PeopleStore(Protocol):
     def memberships(self, person_id: int) -> list[Membership]:
         """The person's memberships."""
 
+    def identity_memberships(
+        self, channel: str, external_id: str
+    ) -> tuple[Person, int | None, list[Membership]] | None:
+        """``identity`` and that person's ``memberships`` at once (one connection)."""
+
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
         """An organisation's members (with ``role`` only, when given)."""
 
@@ -122,3 +127,9 @@ class PeopleStore(Protocol):
 
     def claim_conversation(self, key: ConversationKey, org_id: int, person_id: int) -> None:
         """Make the conversation at ``key`` this member's (park another owner's)."""
+
+    def arrived(
+        self, sender: Sender, key: ConversationKey, org_id: int, person_id: int, now: datetime
+    ) -> None:
+        """A member's message got past the gate: ``seen`` and ``claim_conversation``
+        at once (one transaction in a database)."""

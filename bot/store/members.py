@@ -9,6 +9,7 @@ very next message.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -83,23 +84,28 @@ class SqlMembers:
     # ------------------------------------------------------------ people
 
     def identity(self, channel: str, external_id: str) -> tuple[Person, int | None] | None:
-        query = (
-            select(_people.c.id, _people.c.name, _ids.c.active_org_id)
-            .join(_ids, _ids.c.person_id == _people.c.id)
-            .where(_ids.c.channel == channel, _ids.c.external_id == external_id)
-        )
         with self._engine.connect() as conn:
-            row = conn.execute(query).one_or_none()
-        return None if row is None else (Person(row.id, row.name), row.active_org_id)
+            return _identity_in(conn, channel, external_id)
 
     def memberships(self, person_id: int) -> list[Membership]:
         return self._memberships(and_(_roles.c.person_id == person_id))
+
+    def identity_memberships(
+        self, channel: str, external_id: str
+    ) -> tuple[Person, int | None, list[Membership]] | None:
+        """``identity`` and ``memberships`` on one connection (the gate, every message)."""
+        with self._engine.connect() as conn:
+            found = _identity_in(conn, channel, external_id)
+            if found is None:
+                return None
+            person, active = found
+            return person, active, self._memberships(_roles.c.person_id == person.id, conn)
 
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
         members = self._memberships(and_(_roles.c.org_id == org_id))
         return [m for m in members if role is None or role in m.roles]
 
-    def _memberships(self, where: Any) -> list[Membership]:
+    def _memberships(self, where: Any, conn: Connection | None = None) -> list[Membership]:
         query = (
             select(_orgs, _people.c.id.label("pid"), _people.c.name.label("pname"), _roles.c.role)
             .select_from(_roles)
@@ -109,7 +115,9 @@ class SqlMembers:
             .order_by(_orgs.c.name, _people.c.name, _people.c.id)
         )
         found: dict[tuple[int, int], tuple[Organisation, Person, set[Role]]] = {}
-        with self._engine.connect() as conn:
+        with contextlib.ExitStack() as stack:
+            if conn is None:
+                conn = stack.enter_context(self._engine.connect())
             for row in conn.execute(query):
                 entry = found.setdefault(
                     (row.id, row.pid), (organisation_of(row), Person(row.pid, row.pname), set())
@@ -286,11 +294,7 @@ class SqlMembers:
 
     def seen(self, sender: Sender, key: ConversationKey, now: datetime) -> None:
         with self._engine.begin() as conn:
-            conn.execute(
-                update(_ids)
-                .where(_ids.c.channel == sender.channel, _ids.c.external_id == sender.external_id)
-                .values(last_chat=key.chat, last_seen_at=now)
-            )
+            seen_in(conn, sender, key, now)
 
     def last_address(self, person_id: int) -> ConversationKey | None:
         with self._engine.connect() as conn:
@@ -301,3 +305,24 @@ class SqlMembers:
                 .limit(1)
             ).one_or_none()
         return None if row is None else ConversationKey(row.channel, row.last_chat)
+
+
+def seen_in(conn: Connection, sender: Sender, key: ConversationKey, now: datetime) -> None:
+    """Remember the chat a person last wrote from, inside ``conn``'s transaction."""
+    conn.execute(
+        update(_ids)
+        .where(_ids.c.channel == sender.channel, _ids.c.external_id == sender.external_id)
+        .values(last_chat=key.chat, last_seen_at=now)
+    )
+
+
+def _identity_in(
+    conn: Connection, channel: str, external_id: str
+) -> tuple[Person, int | None] | None:
+    query = (
+        select(_people.c.id, _people.c.name, _ids.c.active_org_id)
+        .join(_ids, _ids.c.person_id == _people.c.id)
+        .where(_ids.c.channel == channel, _ids.c.external_id == external_id)
+    )
+    row = conn.execute(query).one_or_none()
+    return None if row is None else (Person(row.id, row.name), row.active_org_id)

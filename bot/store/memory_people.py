@@ -91,6 +91,14 @@ class MemoryPeopleStore:
     def memberships(self, person_id: int) -> list[Membership]:
         return self._memberships(lambda o, p: p == person_id)
 
+    def identity_memberships(
+        self, channel: str, external_id: str
+    ) -> tuple[Person, int | None, list[Membership]] | None:
+        found = self.identity(channel, external_id)
+        if found is None:
+            return None
+        return found[0], found[1], self.memberships(found[0].id)
+
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
         found = self._memberships(lambda o, p: o == org_id)
         return [m for m in found if role is None or role in m.roles]
@@ -310,6 +318,12 @@ class MemoryPeopleStore:
         return {**counts, "identities": len(ids), "memberships": len(orgs)}
 
     # ------------------------------------------------------------ conversations
+
+    def arrived(
+        self, sender: Sender, key: ConversationKey, org_id: int, person_id: int, now: datetime
+    ) -> None:
+        self.seen(sender, key, now)
+        self.claim_conversation(key, org_id, person_id)
 
     def claim_conversation(self, key: ConversationKey, org_id: int, person_id: int) -> None:
         store = self._conversations

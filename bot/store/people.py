@@ -21,9 +21,10 @@ from sqlalchemy import Connection, Engine, delete, select, update
 
 from bot.org.model import AuditAction, AuditEntry
 from bot.service.people_port import parked_chat
-from bot.service.ports import ConversationKey
+from bot.service.ports import ConversationKey, Sender
 from bot.store.access_codes import SqlAccessCodes
 from bot.store.audit import append_audit_in
+from bot.store.members import seen_in
 from bot.store.tables import access_counters as _counters
 from bot.store.tables import audit_log as _audit
 from bot.store.tables import conversations as _convs
@@ -89,36 +90,41 @@ class SqlPeopleStore(SqlAccessCodes):
         conversation comes back. A conversation without a person (from before
         organisations, or just created) in the same organisation is adopted.
         """
-        c = _convs.c
         with self._engine.begin() as conn:
-            row = conn.execute(
-                select(c.id, c.org_id, c.person_id).where(
-                    c.channel == key.channel, c.chat == key.chat
-                )
-            ).one_or_none()
-            if row is not None:
-                if row.org_id == org_id and row.person_id == person_id:
-                    return
-                if row.org_id in (org_id, None) and row.person_id is None:
-                    conn.execute(
-                        update(_convs)
-                        .where(c.id == row.id)
-                        .values(org_id=org_id, person_id=person_id)
-                    )
-                    return
-                away = parked_chat(key.chat, row.org_id, row.person_id)
-                conn.execute(delete(_convs).where(c.channel == key.channel, c.chat == away))
-                conn.execute(
-                    update(_convs).where(c.id == row.id).values(chat=away, revision=c.revision + 1)
-                )
+            _claim_in(conn, key, org_id, person_id)
+
+    def arrived(
+        self, sender: Sender, key: ConversationKey, org_id: int, person_id: int, now: datetime
+    ) -> None:
+        with self._engine.begin() as conn:
+            seen_in(conn, sender, key, now)
+            _claim_in(conn, key, org_id, person_id)
+
+
+def _claim_in(conn: Connection, key: ConversationKey, org_id: int, person_id: int) -> None:
+    """``claim_conversation`` inside ``conn``'s transaction."""
+    c = _convs.c
+    row = conn.execute(
+        select(c.id, c.org_id, c.person_id).where(c.channel == key.channel, c.chat == key.chat)
+    ).one_or_none()
+    if row is not None:
+        if row.org_id == org_id and row.person_id == person_id:
+            return
+        if row.org_id in (org_id, None) and row.person_id is None:
             conn.execute(
-                update(_convs)
-                .where(
-                    c.channel == key.channel,
-                    c.chat == parked_chat(key.chat, org_id, person_id),
-                )
-                .values(chat=key.chat, revision=c.revision + 1)
+                update(_convs).where(c.id == row.id).values(org_id=org_id, person_id=person_id)
             )
+            return
+        away = parked_chat(key.chat, row.org_id, row.person_id)
+        conn.execute(delete(_convs).where(c.channel == key.channel, c.chat == away))
+        conn.execute(
+            update(_convs).where(c.id == row.id).values(chat=away, revision=c.revision + 1)
+        )
+    conn.execute(
+        update(_convs)
+        .where(c.channel == key.channel, c.chat == parked_chat(key.chat, org_id, person_id))
+        .values(chat=key.chat, revision=c.revision + 1)
+    )
 
 
 def _purge_counters(conn: Connection, before: datetime) -> int:

@@ -15,7 +15,7 @@ import pytest
 
 from bench import bots
 from bench.__main__ import main
-from bench.report import render, targets
+from bench.report import call_rows, render, targets
 from bench.run import SCENARIOS, Config, Results, run
 from bench.stats import Figure
 
@@ -66,6 +66,29 @@ def test_every_telegram_scenario_is_measured(smoke: Results) -> None:
     assert smoke.telegram_updates["d"] > smoke.telegram_updates["a"]
 
 
+def test_bot_api_calls_are_counted_with_their_reasons(smoke: Results) -> None:
+    # The echo answers each message with exactly one message.
+    assert smoke.telegram_calls["a"] == {"sendMessage": smoke.telegram_measured["a"]}
+    voorkomen = smoke.telegram_calls["d"]
+    assert {"sendMessage", "answerCallbackQuery", "sendDocument"} <= set(voorkomen)
+    rows = "\n".join(call_rows(smoke))
+    for method in voorkomen:
+        assert f"| d | `{method}` |" in rows
+    assert "acknowledges a button press" in rows and "the vastlegging file" in rows
+
+
+def test_store_and_start_up_are_measured(smoke: Results) -> None:
+    config = smoke.config
+    expected = {"sqlite"} if "e" in smoke.skipped else {"sqlite", "postgresql"}
+    assert set(smoke.store) == expected
+    for name, figure in smoke.store.items():
+        _assert_numbers(figure, config.rounds, f"store on {name}")
+    assert smoke.store_steps > 5
+    _assert_numbers(smoke.engine_median, config.rounds, "engine, median over the flows")
+    for what in ("chat", "aiogram"):
+        _assert_numbers(smoke.startup[what], config.startup_runs, f"start-up {what}")
+
+
 def test_engine_scale_load_and_memory_are_measured(smoke: Results) -> None:
     config = smoke.config
     assert "dilemma" in smoke.engine
@@ -77,8 +100,12 @@ def test_engine_scale_load_and_memory_are_measured(smoke: Results) -> None:
         _assert_numbers(figure, config.rounds, f"{count} stored")
     _assert_numbers(smoke.flow_load, config.rounds, "flow load")
     _assert_numbers(smoke.flow_load_check, config.rounds, "flow load, flows check")
+    _assert_numbers(smoke.flow_compose, config.rounds, "libyaml composing the flow")
     assert smoke.flow_load_steps == config.flow_steps + 1  # and the end step
     assert len(smoke.rss) == config.rss_runs
+    assert [r.organisations for r in smoke.rss_spread] == [config.rss_organisations] * len(
+        smoke.rss
+    )
     for result in smoke.rss:
         assert result.conversations == config.rss_conversations
         assert result.before_kib > 10_000  # a Python process with aiogram loaded
@@ -91,18 +118,24 @@ def test_results_table_is_complete(smoke: Results) -> None:
         "## Targets",
         "## 1. One Telegram update, in process",
         "## 2. The engine alone",
-        "## 3. Step time against a full database",
-        "## 4. Loading a big flow",
-        "## 5. Memory of a running bot",
+        "## 3. The store alone",
+        "## 4. Step time against a full database",
+        "## 5. Loading a big flow",
+        "## 6. Memory of a running bot",
+        "## 7. Start-up",
         "## Machine",
     ):
         assert heading in text
     for label in SCENARIOS.values():
         assert label in text
-    for ratio in ("d/a", "d/b", "d/c", "e/a"):
+    for ratio in ("d/a", "d/b", "d/c", "e/a", "e/d"):
         assert f"| {ratio} |" in text
     measured = [t for t in targets(smoke) if t.met is not None]
-    assert len(measured) >= 6  # d/a, the scale ratio, two flow loads, RSS, and d/c or e/a
+    # engine/echo, store/echo, the console's start-up, the scale ratio, two flow
+    # loads, RSS, and d/c or e/d
+    assert len(measured) >= 8
+    assert any(t.what.startswith("engine step alone") for t in measured)
+    assert any(t.what.startswith("store work per step on SQLite") for t in measured)
     assert "Python" in smoke.machine and "aiogram" in smoke.machine
 
 

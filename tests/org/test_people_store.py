@@ -161,3 +161,46 @@ def test_a_chat_used_by_another_member_parks_the_first_conversation(stores: Stor
     people.claim_conversation(key, b.id, bo.id)
     people.claim_conversation(key, a.id, anna.id)  # back: Anna's own conversation returns
     assert conversations.load(key) == first
+
+
+def test_identity_and_memberships_come_together(stores: Stores) -> None:
+    """What the gate reads on every message, in one go: as ``identity`` and
+    ``memberships`` one after the other would give it."""
+    people = stores.people
+    a = people.create_organisation("A", now=NOW)
+    b = people.create_organisation("B", now=NOW)
+    anna = people.enrol(a.id, "Anna", ALL_ROLES, identity=("telegram", "1"), now=NOW)
+    people.enrol(b.id, "Anna", PRO, identity=("telegram", "1"), now=NOW)
+    bram = people.enrol(a.id, "Bram", PRO, identity=("matrix", "@bram:x"), now=NOW)
+    for person, channel, external in ((anna, "telegram", "1"), (bram, "matrix", "@bram:x")):
+        found = people.identity_memberships(channel, external)
+        single = people.identity(channel, external)
+        assert found is not None and single is not None
+        assert (found[0], found[1]) == single and found[0] == person
+        assert found[2] == people.memberships(person.id)
+    assert [m.org.name for m in people.identity_memberships("telegram", "1")[2]] == ["A", "B"]
+    people.remove_member(a.id, bram.id, now=NOW)
+    gone = people.identity_memberships("matrix", "@bram:x")
+    assert gone is not None and gone[2] == []
+    assert people.identity_memberships("telegram", "404") is None
+
+
+def test_arrived_is_seen_and_claim_at_once(stores: Stores) -> None:
+    """The gate's write per message: the chat is remembered as the person's last
+    address, and the conversation there is claimed (another owner's parked)."""
+    people, conversations = stores.people, stores.conversations
+    a = people.create_organisation("A", now=NOW)
+    b = people.create_organisation("B", now=NOW)
+    anna = people.enrol(a.id, "Anna", PRO, identity=("matrix", "@anna:x"), now=NOW)
+    bo = people.enrol(b.id, "Bo", PRO, identity=("matrix", "@bo:x"), now=NOW)
+    key = ConversationKey("matrix", "!room:x")
+    first = state(log(3))
+    conversations.save(key, first)
+    people.arrived(Sender("matrix", "@anna:x"), key, a.id, anna.id, NOW)
+    assert people.last_address(anna.id) == key
+    people.arrived(Sender("matrix", "@bo:x"), key, b.id, bo.id, NOW + timedelta(1))
+    assert people.last_address(bo.id) == key
+    assert conversations.load(key) is None  # Anna's conversation is parked
+    assert conversations.load(ConversationKey("matrix", parked_chat(key.chat, a.id, anna.id)))
+    people.arrived(Sender("matrix", "@anna:x"), key, a.id, anna.id, NOW + timedelta(2))
+    assert conversations.load(key) == first
