@@ -18,8 +18,8 @@ from bot.service.together.confirm import ASK_CLOSED, METRIC
 from bot.store.sql import SqlStore
 from tests.confirm.support import ConfirmWorld, Person
 from tests.content.support import load_example
-from tests.followup.conftest import T0
 from tests.followup.support import FLOWS
+from tests.support.worlds import T0
 
 PRO = frozenset({Role.PROFESSIONAL})
 LEAD = frozenset({Role.TEAMLEIDER, Role.PROFESSIONAL})

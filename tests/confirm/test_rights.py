@@ -12,7 +12,7 @@ from bot.store.rights import SqlRights
 from bot.store.sql import SqlStore
 from tests.confirm.support import ConfirmWorld, Person
 from tests.confirm.test_confirm import made_record
-from tests.followup.conftest import T0
+from tests.support.worlds import T0
 
 PRO = frozenset({Role.PROFESSIONAL})
 REMARK = "Het besluit was anders verwoord."

@@ -160,6 +160,10 @@ class Professional:
                 self.kept_in_flight += 1
                 return DONE, message
             return index, message
+        if here == MENU and index == DONE:
+            # The menu choice was lost with the bot: the last walk is still the
+            # finished conversation ("Dit gesprek is klaar"), so open the menu again.
+            return self._act(lambda: self.user.send("/start"), MENU, MENU)
         assert index in (here, wanted), (
             f"user {self.number}: answered question {here} (unconfirmed), "
             f"then /verder showed question {index}: {message.text[:200]}"
