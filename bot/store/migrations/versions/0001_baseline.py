@@ -1,26 +1,19 @@
 """Baseline: conversations, answers, records, flow snapshots, settings.
 
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-23
-
 Written from the models in ``bot.store.models`` as they were then, and frozen:
 a migration never imports the models, which will change after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0001"
-down_revision: str | Sequence[str] | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0001"
+down_revision = None
 
 
 def _json() -> sa.types.TypeEngine[Any]:

@@ -1,9 +1,5 @@
 """Organisations, people and roles; conversations and records get an owner.
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-02
-
 Adds the tables of ``bot.org`` (organisations, people, identities, member
 roles, hashed one-time codes, counters for strangers, the audit log) and
 ``org_id``/``person_id`` columns on conversations and records. Existing data
@@ -16,7 +12,6 @@ Frozen like every migration: it does not import the models.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,10 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0002"
-down_revision: str | Sequence[str] | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0002"
+down_revision = "0001"
 
 DEFAULT_ORGANISATION = "Standaard"
 

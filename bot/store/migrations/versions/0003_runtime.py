@@ -1,25 +1,18 @@
 """Runtime: one record per step (records.step_key), scheduler jobs, the outbox.
 
-Revision ID: 0003
-Revises: 0001
-Create Date: 2026-12-02
-
 Written from the models in ``bot.store.models`` as they were then, and frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 
 def _json() -> sa.types.TypeEngine[Any]:

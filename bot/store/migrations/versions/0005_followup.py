@@ -1,23 +1,15 @@
 """Follow-up: agreed steps with reminders, a person's records, counts for the overview.
 
-Revision ID: 0005
-Revises: 0003
-Create Date: 2026-12-02
-
 Written from ``bot.store.followup_models`` as they were then, and frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005"
+down_revision = "0003"
 
 
 def upgrade() -> None:

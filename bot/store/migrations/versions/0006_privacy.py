@@ -1,26 +1,20 @@
 """Privacy: the organisations' wrapped data keys (encryption at rest), and
 ``records.created_at`` a timestamp like every other time (it was ISO 8601 text).
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02
-
 Written from the models in ``bot.store.models`` as they were then, and frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0006"
+down_revision = "0005"
 
 
 def upgrade() -> None:

@@ -1,23 +1,15 @@
 """Confirmations: a colleague confirms the vier-ogen overleg of a record.
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-03
-
 Written from ``bot.store.confirm_models`` as it was then, and frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0007"
+down_revision = "0006"
 
 
 def upgrade() -> None:

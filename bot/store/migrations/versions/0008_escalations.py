@@ -1,24 +1,16 @@
 """Escalations to the Team complexe problematiek and the team's answers.
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-03
-
 Written from ``bot.store.escalation_models`` as they were then, and frozen.
 (The integrator re-chains ``down_revision`` after the other part's 0007.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0008"
+down_revision = "0007"
 
 
 def upgrade() -> None:

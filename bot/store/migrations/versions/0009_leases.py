@@ -1,23 +1,15 @@
 """Leases: at most one process at a time per name (one Matrix sync process per account).
 
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-03
-
 Written from the model in ``bot.store.lease`` as it was then, and frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0009"
+down_revision = "0008"
 
 
 def upgrade() -> None:

@@ -1,23 +1,15 @@
 """Seen updates: a Telegram update delivered twice (or to two workers) is handled once.
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-03
-
 Written from the model in ``bot.store.seen`` as it was then, and frozen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0010"
+down_revision = "0009"
 
 
 def upgrade() -> None:

@@ -2,22 +2,15 @@
 long enough for its sealed form (the store seals it from now on; descriptions
 written before stay readable as plain text until ``voorkomen keys rotate``).
 
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-03
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0010"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0011"
+down_revision = "0010"
 
 
 def upgrade() -> None:
