@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from bot.service.together.confirm import (
     REMARK,
     REPLACED,
     Confirmation,
+    Move,
     NewConfirmation,
     with_line,
 )
@@ -85,32 +86,23 @@ class MemoryConfirmStore:
                     return row
         return None
 
-    def move(
-        self,
-        confirmation_id: int,
-        from_states: Sequence[str],
-        state: str,
-        now: datetime,
-        *,
-        colleague_id: int | None = None,
-        remark: str | None = None,
-        remind_at: datetime | None = None,
-    ) -> bool:
+    def move(self, change: Move) -> bool:
         with self._lock:
-            row = self._rows.get(confirmation_id)
-            if row is None or row.state not in from_states:
+            row = self._rows.get(change.confirmation_id)
+            if row is None or row.state not in change.from_states:
                 return False
+            asked, colleague_id = change.state == ASKED, change.colleague_id
             row = replace(
                 row,
-                state=state,
+                state=change.state,
                 colleague_id=row.colleague_id if colleague_id is None else colleague_id,
-                remind_at=utc(remind_at) if state == ASKED and remind_at else None,
-                answered_at=utc(now) if state in ANSWERED_STATES else row.answered_at,
-                remark=row.remark if remark is None else remark,
+                remind_at=utc(change.remind_at) if asked and change.remind_at else None,
+                answered_at=utc(change.now) if change.state in ANSWERED_STATES else row.answered_at,
+                remark=row.remark if change.remark is None else change.remark,
             )
-            if state == ASKED:
-                self._codes.pop(confirmation_id, None)
-            self._rows[confirmation_id] = row
+            if asked:
+                self._codes.pop(change.confirmation_id, None)
+            self._rows[change.confirmation_id] = row
             return True
 
     def claim_reminder(self, confirmation_id: int, reminded: int) -> bool:

@@ -100,6 +100,23 @@ class NewConfirmation(ConfirmationFields):
     code_until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Move:
+    """A request's change of state, made only from one of ``from_states``.
+
+    ``colleague_id`` and ``remark`` are kept when given; ``remind_at`` counts
+    only for ``ASKED``; ``now`` is the answer's time for an answered state.
+    """
+
+    confirmation_id: int
+    from_states: Sequence[str]
+    state: str
+    now: datetime
+    colleague_id: int | None = None
+    remark: str | None = None
+    remind_at: datetime | None = None
+
+
 def new_request(
     member: Membership,
     record: StoredRecord,
@@ -139,18 +156,8 @@ class ConfirmStore(Protocol):
     def by_code(self, code_hash: str, now: datetime) -> Confirmation | None:
         """The request waiting for a colleague with this code, if still valid."""
 
-    def move(
-        self,
-        confirmation_id: int,
-        from_states: Sequence[str],
-        state: str,
-        now: datetime,
-        *,
-        colleague_id: int | None = None,
-        remark: str | None = None,
-        remind_at: datetime | None = None,
-    ) -> bool:
-        """Change the state if it is one of ``from_states`` (True for one caller)."""
+    def move(self, change: Move) -> bool:
+        """Apply ``change`` if the state is one of its ``from_states`` (True for one caller)."""
 
     def open_for(self, org_id: int, colleague_id: int) -> list[Confirmation]:
         """Requests waiting for this colleague's answer, newest first."""

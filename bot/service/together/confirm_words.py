@@ -45,6 +45,7 @@ from bot.service.together.confirm import (
     WITHOUT,
     Confirmation,
     ConfirmStore,
+    Move,
     answer_choices,
     ask_notice,
     ask_text,
@@ -260,7 +261,7 @@ class ConfirmWords:
         closed = [
             r
             for r in self.store.open_of(member.org.id, member.person.id)
-            if self.store.move(r.id, OPEN_STATES, WITHOUT, now)
+            if self.store.move(Move(r.id, OPEN_STATES, WITHOUT, now))
         ]
         return _say(WITHOUT_TEXT if closed else NOTHING_OPEN)
 
@@ -274,9 +275,8 @@ class ConfirmWords:
             return _say(OWN_CODE)
         settings = self.settings_of(member.org.id)
         remind_at = remind_time(now, working_days(settings), zone_of(settings))
-        if not self.store.move(
-            request.id, (CODE,), ASKED, now, colleague_id=member.person.id, remind_at=remind_at
-        ):
+        taken = Move(request.id, (CODE,), ASKED, now, member.person.id, remind_at=remind_at)
+        if not self.store.move(taken):
             return _say(WRONG_CODE)
         stored = next((r for r in self.records(request.key) if r.id == request.record_id), None)
         part = vier_ogen_part(stored.text) if stored is not None else []
@@ -309,7 +309,7 @@ class ConfirmWords:
                 return _say(UNKNOWN_REQUEST)
             request = found
         if not_quite:
-            if not self.store.move(request.id, (ASKED,), REMARK, now):
+            if not self.store.move(Move(request.id, (ASKED,), REMARK, now)):
                 return _say(UNKNOWN_REQUEST)
             return _say(ASK_REMARK)
         return self._finish(member, request, None, now)
@@ -335,7 +335,7 @@ class ConfirmWords:
     ) -> Answered:
         state = CONFIRMED if remark is None else NOT_QUITE
         start = (ASKED,) if remark is None else (REMARK,)
-        if not self.store.move(request.id, start, state, now, remark=remark):
+        if not self.store.move(Move(request.id, start, state, now, remark=remark)):
             return _say(UNKNOWN_REQUEST)
         settings = self.settings_of(member.org.id)
         line = confirmed_line(member.person.name, day_text(now, zone_of(settings)), remark)
