@@ -28,8 +28,8 @@ ON_TIME, LATE, NOT_NEEDED = "op tijd gedaan", "te laat gedaan", "niet meer nodig
 
 
 @dataclass(frozen=True)
-class PlannedAction:
-    """An agreed step of a new record, to be kept as an action."""
+class StepFields:
+    """What an agreed step is, planned (``PlannedAction``) or kept (``Action``)."""
 
     org_id: int
     person_id: int
@@ -39,6 +39,12 @@ class PlannedAction:
     owner: str
     due_on: date
     urgent: bool
+
+
+@dataclass(frozen=True)
+class PlannedAction(StepFields):
+    """An agreed step of a new record, to be kept as an action."""
+
     remind_at: datetime
 
 
@@ -65,18 +71,16 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Action:
-    """An agreed step as kept: its owner's reminder and its state."""
+class _Numbered:
+    """The id a kept row comes first with (``Action(id, org_id, ...)``)."""
 
     id: int
-    org_id: int
-    person_id: int
-    record_id: str
-    case_code: str | None
-    description: str
-    owner: str
-    due_on: date
-    urgent: bool
+
+
+@dataclass(frozen=True)
+class Action(StepFields, _Numbered):
+    """An agreed step as kept: its owner's reminder and its state."""
+
     state: str
     remind_at: datetime | None
     """When the next reminder is due (None: sent, or waiting for a new date)."""
