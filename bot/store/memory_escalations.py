@@ -24,7 +24,7 @@ from bot.service.together.escalation import (
     Participation,
     escalation_counts,
 )
-from bot.store.moments import utc
+from bot.store.moments import newest_asked, utc
 
 
 class MemoryEscalationStore:
@@ -66,18 +66,13 @@ class MemoryEscalationStore:
             return row
 
     def waiting_step(self, org_id: int, person_id: int, since: datetime) -> Escalation | None:
-        moment = utc(since)
         with self._lock:
-            waiting = [
+            leading = [
                 r
                 for r in self._rows.values()
-                if r.org_id == org_id
-                and r.lead_id == person_id
-                and r.step is not None
-                and r.asked_at is not None
-                and r.asked_at >= moment
+                if r.org_id == org_id and r.lead_id == person_id and r.step is not None
             ]
-        return max(waiting, key=lambda r: (r.asked_at or moment, r.id), default=None)
+        return newest_asked(leading, since)
 
     def of_lead(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
         return self._newest_first(org_id, states, lambda r: r.lead_id == person_id)
