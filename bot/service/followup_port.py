@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.service.numbered import Numbered
 from bot.service.ports import ConversationKey
 
 OPEN, DONE, DROPPED = "open", "done", "dropped"
@@ -71,15 +72,10 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class _Numbered:
-    """The id a kept row comes first with (``Action(id, org_id, ...)``)."""
+class Action(StepFields, Numbered):
+    """An agreed step as kept: its owner's reminder and its state ("ja a17")."""
 
-    id: int
-
-
-@dataclass(frozen=True)
-class Action(StepFields, _Numbered):
-    """An agreed step as kept: its owner's reminder and its state."""
+    LETTER = "a"
 
     state: str
     remind_at: datetime | None
@@ -89,11 +85,6 @@ class Action(StepFields, _Numbered):
     asked_at: datetime | None = None
     """When "Nog niet, nieuwe datum" asked for a date (None: not waiting)."""
     done_on: date | None = None
-
-    @property
-    def code(self) -> str:
-        """The short code in the reply words ("ja a17")."""
-        return f"a{self.id}"
 
 
 class FollowupStore(Protocol):

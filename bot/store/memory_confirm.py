@@ -29,7 +29,7 @@ from bot.service.together.confirm import (
 )
 from bot.store.confirm import ANSWERED_STATES, categories
 from bot.store.memory import MemoryStore
-from bot.store.moments import utc
+from bot.store.moments import utc, utc_or_none
 from bot.store.reminder_claims import claim_reminder_in
 
 
@@ -50,20 +50,12 @@ class MemoryConfirmStore:
                     self._rows[row.id] = replace(row, state=REPLACED, remind_at=None)
                     self._codes.pop(row.id, None)
             self._last_id += 1
-            row = Confirmation(
-                id=self._last_id,
-                org_id=new.org_id,
-                asker_id=new.asker_id,
-                record_id=new.record_id,
-                key=new.key,
-                case_code=new.case_code,
-                colleague_id=new.colleague_id,
-                state=new.state,
+            row = replace(
+                new,
                 asked_at=utc(new.asked_at),
-                remind_at=None if new.remind_at is None else utc(new.remind_at),
-                reminded=0,
-                code_until=None if new.code_until is None else utc(new.code_until),
-            )
+                remind_at=utc_or_none(new.remind_at),
+                code_until=utc_or_none(new.code_until),
+            ).kept(self._last_id)
             self._rows[row.id] = row
             if new.code_hash is not None:
                 self._codes[row.id] = new.code_hash

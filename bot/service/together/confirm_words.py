@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -209,15 +209,10 @@ class ConfirmWords(ChatWords):
         if colleague is None:
             return say(UNKNOWN_COLLEAGUE.format(org=member.org.name))
         settings = self.settings_of(member.org.id)
+        remind_at = remind_time(now, working_days(settings), zone_of(settings))
+        asked = new_request(member, record, now, ASKED)
         request = self.store.add(
-            new_request(
-                member,
-                record,
-                now,
-                state=ASKED,
-                colleague_id=colleague.person.id,
-                remind_at=remind_time(now, working_days(settings), zone_of(settings)),
-            )
+            replace(asked, colleague_id=colleague.person.id, remind_at=remind_at)
         )
         address = self.people.last_address(colleague.person.id)
         show = may_show_text(address.channel if address else None, settings)
@@ -232,16 +227,8 @@ class ConfirmWords(ChatWords):
         if record is None:
             return say(NO_RECORD)
         code = new_short_code()
-        self.store.add(
-            new_request(
-                member,
-                record,
-                now,
-                state=CODE,
-                code_hash=hash_short_code(code),
-                code_until=now + CODE_VALID,
-            )
-        )
+        made = new_request(member, record, now, CODE)
+        self.store.add(replace(made, code_hash=hash_short_code(code), code_until=now + CODE_VALID))
         self._audit(member, AuditAction.CONFIRMATION_REQUESTED, record.id, now)
         return say(CODE_TEXT.format(code=code))
 

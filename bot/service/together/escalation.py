@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from bot.service.numbered import Numbered
+
 # ---------------------------------------------------------------- states and steps
 
 DRAFT = "draft"
@@ -83,10 +85,10 @@ ACCEPTED, DECLINED_CATEGORY = "geaccepteerd", "geweigerd"
 
 
 @dataclass(frozen=True)
-class Escalation:
-    """One escalation as kept (texts opened)."""
+class Escalation(Numbered):
+    """One escalation as kept (texts opened; "accepteer e3")."""
 
-    id: int
+    LETTER = "e"
     org_id: int
     state: str
     created_at: datetime
@@ -107,11 +109,6 @@ class Escalation:
     lessons: str | None = None
     started_at: datetime | None = None
     closed_at: datetime | None = None
-
-    @property
-    def code(self) -> str:
-        """The short code in the words ("accepteer e3")."""
-        return f"e{self.id}"
 
 
 @dataclass(frozen=True)
