@@ -36,6 +36,8 @@ OPEN = "open"
 """Sent to the team: answers, a date, then the close."""
 CLOSED = "closed"
 CANCELLED = "cancelled"
+ENDED = (CLOSED, DECLINED, CANCELLED)
+"""Over: the texts are blanked once retention has passed."""
 
 # What the team lead's next message answers (``Escalation.step``).
 STEP_CASE, STEP_QUESTION, STEP_DISCIPLINES, STEP_URGENCY, STEP_SEND = (
@@ -144,6 +146,15 @@ FIELDS = frozenset(
         "closed_at",
     }
 )
+
+
+def checked_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` if ``EscalationStore.change`` may set each of them; else ``ValueError``."""
+    unknown = set(fields) - FIELDS
+    if unknown:
+        msg = f"unknown escalation fields: {sorted(unknown)}"
+        raise ValueError(msg)
+    return fields
 
 
 class EscalationStore(Protocol):
