@@ -27,6 +27,7 @@ from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.keyboards import DONE_LABEL, SELECTED_MARK
 from bot.engine import texts
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.settings import Settings
 
 MAX_UPDATES = 400
@@ -64,10 +65,9 @@ class VoorkomenBot:
         people, now = self.app.people, datetime.now(UTC)
         org = people.organisation(org_name) or people.create_organisation(org_name, now=now)
         people.enrol(
-            org.id,
-            "Bench",
-            frozenset({Role.PROFESSIONAL}),
-            identity=("telegram", str(chat_id)),
+            Enrolment(
+                org.id, "Bench", frozenset({Role.PROFESSIONAL}), identity=("telegram", str(chat_id))
+            ),
             now=now,
         )
 

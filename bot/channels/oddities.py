@@ -165,25 +165,32 @@ def is_foreign_command(text: str, known_words: frozenset[str], own_name: str | N
     return word not in known_words
 
 
-KNOWN_WORDS = frozenset(
+COMMAND_WORDS = frozenset(
     {
         "start",
-        "begin",
-        "menu",
-        "hallo",
-        "hoi",
         "nieuw",
         "opnieuw",
         "verder",
         "terug",
         "wijzig",
         "hulp",
-        "help",
         "uitleg",
         "kennis",
-        "meer",
         "nood",
         "stop",
+        "menu",
+    }
+)
+"""The engine's words that work at every question, so no answer to one (a
+channel shows no "✔️" for them)."""
+
+KNOWN_WORDS = COMMAND_WORDS | frozenset(
+    {
+        "begin",
+        "hallo",
+        "hoi",
+        "help",
+        "meer",
         "klaar",
         "ja",
         "nee",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.org.model import ALL_ROLES
-from bot.service.people_port import PeopleStore
+from bot.service.people_port import Enrolment, PeopleStore
 
 DEMO_ORGANISATION = "Demo"
 MIGRATED_ORGANISATION = "Standaard"  # made by migration 0002 for older data
@@ -35,7 +35,7 @@ def console_bootstrap(people: PeopleStore, name: str, now: datetime) -> str | No
         org = orgs[0]
     else:
         return None
-    person = people.enrol(org.id, name, ALL_ROLES, identity=(CONSOLE, name), now=now)
+    person = people.enrol(Enrolment(org.id, name, ALL_ROLES, identity=(CONSOLE, name)), now=now)
     return (
         f"Organisatie {org.name} klaar voor gebruik: {person.name} is lid met alle rollen "
         "(uitnodigen van collega's: voorkomen invite)."

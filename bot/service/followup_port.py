@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.service.numbered import Numbered
 from bot.service.ports import ConversationKey
 
 OPEN, DONE, DROPPED = "open", "done", "dropped"
@@ -28,8 +29,8 @@ ON_TIME, LATE, NOT_NEEDED = "op tijd gedaan", "te laat gedaan", "niet meer nodig
 
 
 @dataclass(frozen=True)
-class PlannedAction:
-    """An agreed step of a new record, to be kept as an action."""
+class StepFields:
+    """What an agreed step is, planned (``PlannedAction``) or kept (``Action``)."""
 
     org_id: int
     person_id: int
@@ -39,6 +40,12 @@ class PlannedAction:
     owner: str
     due_on: date
     urgent: bool
+
+
+@dataclass(frozen=True)
+class PlannedAction(StepFields):
+    """An agreed step of a new record, to be kept as an action."""
+
     remind_at: datetime
 
 
@@ -65,18 +72,11 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Action:
-    """An agreed step as kept: its owner's reminder and its state."""
+class Action(StepFields, Numbered):
+    """An agreed step as kept: its owner's reminder and its state ("ja a17")."""
 
-    id: int
-    org_id: int
-    person_id: int
-    record_id: str
-    case_code: str | None
-    description: str
-    owner: str
-    due_on: date
-    urgent: bool
+    LETTER = "a"
+
     state: str
     remind_at: datetime | None
     """When the next reminder is due (None: sent, or waiting for a new date)."""
@@ -85,11 +85,6 @@ class Action:
     asked_at: datetime | None = None
     """When "Nog niet, nieuwe datum" asked for a date (None: not waiting)."""
     done_on: date | None = None
-
-    @property
-    def code(self) -> str:
-        """The short code in the reply words ("ja a17")."""
-        return f"a{self.id}"
 
 
 class FollowupStore(Protocol):

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.dates import parse_dutch_date
-from bot.engine.messages import Document, Reply, Say
+from bot.engine.messages import Document
 from bot.org.model import AuditAction, AuditEntry, Membership, Role
 from bot.service.access import Answered
+from bot.service.chat_words import MAX_TEXT, ChatWords, say
 from bot.service.followup import (
     DATE_WAIT,
     DONE,
@@ -60,12 +61,11 @@ RECORD_GONE = "Die vastlegging is er niet meer. Typ: mijn vastleggingen."
 ONLY_LEADS = "Het overzicht is voor een teamleider of beheerder van {org}."
 STATUS_HEAD = "STAND VAN DE AFSPRAKEN"
 LIST_MAX = 10
-MAX_TEXT = 600
 
 _ANSWER = re.compile(r"^(ja|gedaan|later|vervalt)\s+a(\d{1,9})(?:\s+(.+))?$")
 
 
-class FollowupWords:
+class FollowupWords(ChatWords):
     """Answers the follow-up's words for a member; None for any other text."""
 
     def __init__(
@@ -86,12 +86,9 @@ class FollowupWords:
         """Counts of other parts for the overview (escalations, confirmations)."""
         self.audit = audit
 
-    def __call__(self, text: str, member: Membership, now: datetime) -> Answered | None:
-        words = " ".join(text.lower().split())
-        if not words:
-            return None
+    def answer(self, words: str, text: str, member: Membership, now: datetime) -> Answered | None:
         if words == "mijn acties":
-            return _say(self._actions_text(member))
+            return say(self._actions_text(member))
         if words == "mijn vastleggingen" or words.startswith("mijn vastleggingen "):
             return self._records(member, words.removeprefix("mijn vastleggingen").strip(), now)
         if words == "overzicht":
@@ -113,7 +110,7 @@ class FollowupWords:
             or action.person_id != member.person.id
             or action.org_id != member.org.id
         ):
-            return _say(UNKNOWN_ACTION)
+            return say(UNKNOWN_ACTION)
         today = now.astimezone(zone_of(self.settings_of(member.org.id))).date()
         if word in ("ja", "gedaan"):
             fact = Fact(
@@ -123,18 +120,18 @@ class FollowupWords:
                 ON_TIME if today <= action.due_on else LATE,
             )
             if not self.store.close_action(action.id, DONE, today, fact, now):
-                return _say(UNKNOWN_ACTION)
-            return _say(DONE_TEXT.format(day=today.strftime("%d-%m-%Y")))
+                return say(UNKNOWN_ACTION)
+            return say(DONE_TEXT.format(day=today.strftime("%d-%m-%Y")))
         if word == "vervalt":
             fact = Fact(action.org_id, action.due_on.strftime("%Y-%m"), STEP, NOT_NEEDED)
             if not self.store.close_action(action.id, DROPPED, today, fact, now):
-                return _say(UNKNOWN_ACTION)
-            return _say(DROPPED_TEXT)
+                return say(UNKNOWN_ACTION)
+            return say(DROPPED_TEXT)
         postponed = self._postpone(member, action, rest, now) if rest else None
         if postponed is not None:
             return postponed
         self.store.ask_date(action.id, now)  # the next message that is a date
-        return _say(ASK_DATE)
+        return say(ASK_DATE)
 
     def _date_answer(self, member: Membership, text: str, now: datetime) -> Answered | None:
         waiting = self.store.waiting_for_date(member.org.id, member.person.id, now - DATE_WAIT)
@@ -162,11 +159,11 @@ class FollowupWords:
         if day is None or (day < local.date() and not past_is_ours):
             return None
         if day < local.date():
-            return _say(PAST_DATE)
+            return say(PAST_DATE)
         remind_at = reminder_time(day, zone, now, urgent=action.urgent)
         if not self.store.postpone(action.id, day, remind_at):
-            return _say(UNKNOWN_ACTION)
-        return _say(POSTPONED.format(day=day_text(day)))
+            return say(UNKNOWN_ACTION)
+        return say(POSTPONED.format(day=day_text(day)))
 
     # ------------------------------------------------------------ lists
 
@@ -187,7 +184,7 @@ class FollowupWords:
         found = self.store.records_of(member.org.id, member.person.id, now - timedelta(days=days))
         if not which:
             if not found:
-                return _say(NO_RECORDS.format(days=days))
+                return say(NO_RECORDS.format(days=days))
             lines = [RECORDS_HEAD.format(days=days)]
             zone = zone_of(self.settings_of(member.org.id))
             for n, r in enumerate(found[:LIST_MAX], 1):
@@ -196,13 +193,13 @@ class FollowupWords:
                 stored = self._stored(r.key, r.record_id)
                 case = f" · {stored.case_code}" if stored and stored.case_code else ""
                 lines.append(f"{n}. {when} · {title}{case}")
-            return _say(_fit(lines, RECORDS_HINT))
+            return say(_fit(lines, RECORDS_HINT))
         if not which.isdigit() or not 1 <= int(which) <= min(len(found), LIST_MAX):
-            return _say(RECORD_GONE)
+            return say(RECORD_GONE)
         index = found[int(which) - 1]
         stored = self._stored(index.key, index.record_id)
         if stored is None:
-            return _say(RECORD_GONE)
+            return say(RECORD_GONE)
         if self.audit is not None:
             self.audit(
                 [
@@ -241,9 +238,9 @@ class FollowupWords:
 
     def _overview(self, member: Membership) -> Answered:
         if not (member.has(Role.TEAMLEIDER) or member.has(Role.BEHEERDER)):
-            return _say(ONLY_LEADS.format(org=member.org.name))
+            return say(ONLY_LEADS.format(org=member.org.name))
         rows = overview_rows(member.org.id, self.store, self.sources)
-        return _say(overview_text(member.org.name, rows))
+        return say(overview_text(member.org.name, rows))
 
 
 def status_lines(actions: Sequence[Action]) -> list[str]:
@@ -257,11 +254,6 @@ def status_lines(actions: Sequence[Action]) -> list[str]:
         }.get(a.state, f"nog open, voor {day_text(a.due_on)}")
         lines.append(f"- {a.description}: {state}")
     return lines
-
-
-def _say(text: str) -> Answered:
-    replies: list[Reply] = [Say(text[:MAX_TEXT])]
-    return Answered(replies)
 
 
 def _fit(lines: list[str], hint: str) -> str:

@@ -2,20 +2,72 @@
 
 ``SqlPeopleStore`` and ``MemoryPeopleStore`` implement it (the same contract
 tests run on both); the access gate, the member words and the command line
-use it. ``Redeemed`` is what using a code made of the sender; ``parked_chat``
+use it. ``Enrolment`` is who ``enrol`` makes a member directly, ``Grant``
+the roles a store adds (and what the audit log says of them); ``Redeemed``
+is what using a code made of the sender; ``parked_chat``
 names where another owner's conversation waits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from bot.org.codes import Code, CodeKind
-from bot.org.model import AuditEntry, Membership, Organisation, Person, Role
+from bot.org.model import AuditAction, AuditEntry, Membership, Organisation, Person, Role
 from bot.service.ports import ConversationKey, Sender
+
+
+class OrgSetup(TypedDict, total=False):
+    """What a new organisation may start with besides its name (``create_organisation``)."""
+
+    settings: Mapping[str, object] | None
+    """As in ``organisatie.yaml`` (None: none)."""
+    flows_dir: str | None
+    """A flows folder of its own (None: the shared flows)."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """Someone made a member directly: of ``org_id``, with ``roles``.
+
+    ``name`` is the display name of a new person; with ``identity`` (channel,
+    external id) an existing person of that identity is enrolled instead, and
+    that identity's active organisation becomes ``org_id``. ``actor`` is who
+    did it, for the audit log (None: the system).
+    """
+
+    org_id: int
+    name: str
+    roles: frozenset[Role]
+    identity: tuple[str, str] | None = None
+    actor: int | None = None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Roles given to a person in an organisation by ``actor`` (``joined``: as they join)."""
+
+    org_id: int
+    person_id: int
+    roles: frozenset[Role]
+    actor: int | None
+    joined: bool = False
+
+    def news(self, have: Collection[Role], now: datetime) -> tuple[list[Role], list[AuditEntry]]:
+        """The roles not in ``have`` (by name) and the audit entries that say so."""
+        new = sorted(self.roles - set(have), key=lambda r: r.value)
+        subject, actor = f"person:{self.person_id}", self.actor
+        entries = []
+        if self.joined and not have:
+            entries.append(AuditEntry(self.org_id, AuditAction.MEMBER_JOINED, now, actor, subject))
+        entries += [
+            AuditEntry(self.org_id, AuditAction.ROLE_GRANTED, now, actor, f"{subject} {r.value}")
+            for r in new
+        ]
+        return new, entries
 
 
 @dataclass(frozen=True)
@@ -43,12 +95,7 @@ class PeopleStore(Protocol):
         """The organisation called ``name``."""
 
     def create_organisation(
-        self,
-        name: str,
-        *,
-        settings: Mapping[str, object] | None = None,
-        flows_dir: str | None = None,
-        now: datetime,
+        self, name: str, *, now: datetime, **setup: Unpack[OrgSetup]
     ) -> Organisation:
         """A new organisation; ``ValueError`` if the name is taken."""
 
@@ -66,16 +113,7 @@ class PeopleStore(Protocol):
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
         """An organisation's members (with ``role`` only, when given)."""
 
-    def enrol(
-        self,
-        org_id: int,
-        name: str,
-        roles: frozenset[Role],
-        *,
-        identity: tuple[str, str] | None = None,
-        now: datetime,
-        actor: int | None = None,
-    ) -> Person:
+    def enrol(self, enrolment: Enrolment, now: datetime) -> Person:
         """Make someone a member directly (console bootstrap, command line)."""
 
     def rename(self, person_id: int, name: str) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.org.codes import Code, CodeKind
 from bot.org.model import AuditAction, AuditEntry, Person, Role
-from bot.service.people_port import Redeemed
+from bot.service.people_port import Grant, Redeemed
 from bot.service.ports import ConversationKey, Sender
 from bot.store.audit import append_audit_in
 from bot.store.members import SqlMembers, organisation_of
@@ -71,15 +71,8 @@ class SqlAccessCodes(SqlMembers):
             person = self._person_for(conn, identity, sender.first_name or "", now)
             org_id = int(code.org_id)
             had = self._is_member(conn, org_id, person.id)
-            self._grant_in(
-                conn,
-                org_id,
-                person.id,
-                frozenset({Role(code.role)}),
-                now,
-                code.created_by,
-                joined=True,
-            )
+            grant = Grant(org_id, person.id, frozenset({Role(code.role)}), code.created_by, True)
+            self._grant_in(conn, grant, now)
             conn.execute(
                 update(_ids)
                 .where(_ids.c.channel == identity[0], _ids.c.external_id == identity[1])

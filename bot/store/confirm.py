@@ -32,6 +32,7 @@ from bot.service.together.confirm import (
     REMARK,
     REPLACED,
     Confirmation,
+    Move,
     NewConfirmation,
     with_line,
 )
@@ -120,36 +121,26 @@ class SqlConfirmStore:
             row = conn.execute(select(_confirmations).where(_c.id == new_id)).one()
         return self._row(row)
 
-    def move(
-        self,
-        confirmation_id: int,
-        from_states: Sequence[str],
-        state: str,
-        now: datetime,
-        *,
-        colleague_id: int | None = None,
-        remark: str | None = None,
-        remind_at: datetime | None = None,
-    ) -> bool:
-        values: dict[str, Any] = {"state": state}
-        if colleague_id is not None:
-            values["colleague_id"] = colleague_id
-        if state == ASKED:
-            values["remind_at"] = utc_or_none(remind_at)
+    def move(self, change: Move) -> bool:
+        values: dict[str, Any] = {"state": change.state}
+        if change.colleague_id is not None:
+            values["colleague_id"] = change.colleague_id
+        if change.state == ASKED:
+            values["remind_at"] = utc_or_none(change.remind_at)
             values["code_hash"] = None  # used: it never works again
         else:
             values["remind_at"] = None
-        if state in ANSWERED_STATES:
-            values["answered_at"] = utc_or_none(now)
+        if change.state in ANSWERED_STATES:
+            values["answered_at"] = utc_or_none(change.now)
         with self._engine.begin() as conn:
-            if remark is not None:
+            if change.remark is not None:
                 org_id = conn.execute(
-                    select(_c.org_id).where(_c.id == confirmation_id)
+                    select(_c.org_id).where(_c.id == change.confirmation_id)
                 ).scalar_one_or_none()
-                values["remark"] = self._seal.text(org_label(org_id), REMARK_FIELD, remark)
+                values["remark"] = self._seal.text(org_label(org_id), REMARK_FIELD, change.remark)
             done = conn.execute(
                 update(_confirmations)
-                .where(_c.id == confirmation_id, _c.state.in_(tuple(from_states)))
+                .where(_c.id == change.confirmation_id, _c.state.in_(tuple(change.from_states)))
                 .values(**values)
             )
             return done.rowcount == 1

@@ -12,24 +12,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import CHANNEL_LEN, CHAT_LEN, Base, Timestamp
+from bot.store.models import CHANNEL_LEN, CHAT_LEN, Base, OrgRow, Timestamp, indexes
 
 
-class ConfirmationRow(Base):
+class ConfirmationRow(OrgRow, Base):
     """A request to confirm a record's vier-ogen part."""
 
     __tablename__ = "confirmations"
-    __table_args__ = (
-        Index("ix_confirmations_state_remind_at", "state", "remind_at"),
-        Index("ix_confirmations_org_id_asker_id", "org_id", "asker_id"),
-        Index("ix_confirmations_org_id_colleague_id", "org_id", "colleague_id"),
+    __table_args__ = indexes(
+        ("state", "remind_at"), ("org_id", "asker_id"), ("org_id", "colleague_id")
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[int] = mapped_column(Integer)
     asker_id: Mapped[int] = mapped_column(Integer)
     record_id: Mapped[str] = mapped_column(String(32), index=True)
     channel: Mapped[str] = mapped_column(String(CHANNEL_LEN))

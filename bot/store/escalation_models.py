@@ -16,23 +16,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, Timestamp
+from bot.store.models import Base, OrgRow, Timestamp, indexes
 
 
-class EscalationRow(Base):
+class EscalationRow(OrgRow, Base):
     """One escalation: who asked, who leads it, its state and (sealed) texts."""
 
     __tablename__ = "escalations"
-    __table_args__ = (
-        Index("ix_escalations_org_id_state", "org_id", "state"),
-        Index("ix_escalations_lead_id_step", "lead_id", "step"),
-    )
+    __table_args__ = indexes(("org_id", "state"), ("lead_id", "step"))
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))
     case_code: Mapped[str | None] = mapped_column(String(64))
     question: Mapped[str | None] = mapped_column(Text)

@@ -19,13 +19,11 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.exc import IntegrityError
 
 from bot.service.together.escalation import (
-    CANCELLED,
-    CLOSED,
-    DECLINED,
-    FIELDS,
+    ENDED,
     OPEN,
     Escalation,
     Participation,
+    checked_fields,
     escalation_counts,
 )
 from bot.store.escalation_models import EscalationAnswerRow, EscalationRow
@@ -60,10 +58,7 @@ class SqlEscalationStore:
     # ------------------------------------------------------------ values
 
     def _row_values(self, org_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(fields) - FIELDS
-        if unknown:
-            msg = f"unknown escalation fields: {sorted(unknown)}"
-            raise ValueError(msg)
+        checked_fields(fields)
         org = org_label(org_id)
         values: dict[str, Any] = {}
         for name, value in fields.items():
@@ -276,7 +271,7 @@ def purge_in(conn: Connection, cutoff: datetime) -> int:
     """Blank escalations that ended (closed, declined, cancelled) before ``cutoff``."""
     moment = utc_or_none(cutoff)
     ended = select(_e.id).where(
-        _e.state.in_([CLOSED, DECLINED, CANCELLED]),
+        _e.state.in_(ENDED),
         func.coalesce(_e.closed_at, _e.created_at) < moment,
         _e.case_code.is_not(None) | _e.question.is_not(None) | _e.lead_id.is_not(None),
     )

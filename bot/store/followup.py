@@ -236,7 +236,7 @@ class SqlFollowupStore:
             select(_actions)
             .where(_a.org_id == org_id, _a.person_id == person_id, _a.state == OPEN)
             .where(_a.asked_at.is_not(None), _a.asked_at >= utc_or_none(since))
-            .order_by(_a.asked_at.desc())
+            .order_by(_a.asked_at.desc(), _a.id.desc())
             .limit(1)
         )
         with self._engine.connect() as conn:

@@ -14,23 +14,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import CHANNEL_LEN, CHAT_LEN, FLOW_ID_LEN, Base, Timestamp
+from bot.store.models import CHANNEL_LEN, CHAT_LEN, FLOW_ID_LEN, Base, OrgRow, Timestamp, indexes
 
 
-class FollowupAction(Base):
+class FollowupAction(OrgRow, Base):
     """An agreed step of a record: its owner is reminded in the morning of ``due_on``."""
 
     __tablename__ = "followup_actions"
-    __table_args__ = (
-        Index("ix_followup_actions_state_remind_at", "state", "remind_at"),
-        Index("ix_followup_actions_org_id_person_id", "org_id", "person_id"),
-    )
+    __table_args__ = indexes(("state", "remind_at"), ("org_id", "person_id"))
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int] = mapped_column(Integer)
     record_id: Mapped[str] = mapped_column(String(32), index=True)
     case_code: Mapped[str | None] = mapped_column(String(64))
@@ -50,7 +45,7 @@ class FollowupRecord(Base):
     """Where one of a person's records is kept (no text: that stays in ``records``)."""
 
     __tablename__ = "followup_records"
-    __table_args__ = (Index("ix_followup_records_org_id_person_id", "org_id", "person_id"),)
+    __table_args__ = indexes(("org_id", "person_id"))
 
     record_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     org_id: Mapped[int] = mapped_column(Integer)
@@ -61,14 +56,12 @@ class FollowupRecord(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
-class FollowupFact(Base):
+class FollowupFact(OrgRow, Base):
     """One counted occurrence for the overview: no person, no case, no text."""
 
     __tablename__ = "followup_facts"
-    __table_args__ = (Index("ix_followup_facts_org_id_month", "org_id", "month"),)
+    __table_args__ = indexes(("org_id", "month"))
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[int] = mapped_column(Integer)
     month: Mapped[str] = mapped_column(String(7))
     metric: Mapped[str] = mapped_column(String(64))
     category: Mapped[str] = mapped_column(String(100))

@@ -10,9 +10,8 @@ very next message.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +25,7 @@ from bot.org.model import (
     Role,
     clean_name,
 )
+from bot.service.people_port import Enrolment, Grant, OrgSetup
 from bot.service.ports import ConversationKey, Sender
 from bot.store.audit import append_audit_in
 from bot.store.tables import identities as _ids
@@ -56,30 +56,21 @@ class SqlMembers:
         return None if row is None else organisation_of(row)
 
     def create_organisation(
-        self,
-        name: str,
-        *,
-        settings: Mapping[str, object] | None = None,
-        flows_dir: str | None = None,
-        now: datetime,
+        self, name: str, *, now: datetime, **setup: Unpack[OrgSetup]
     ) -> Organisation:
+        settings, flows_dir = dict(setup.get("settings") or {}), setup.get("flows_dir")
         try:
             with self._engine.begin() as conn:
                 org_id = conn.execute(
                     insert(_orgs)
-                    .values(
-                        name=name,
-                        settings=dict(settings or {}),
-                        flows_dir=flows_dir,
-                        created_at=now,
-                    )
+                    .values(name=name, settings=settings, flows_dir=flows_dir, created_at=now)
                     .returning(_orgs.c.id)
                 ).scalar_one()
                 append_audit_in(conn, [AuditEntry(org_id, AuditAction.ORG_CREATED, now)])
         except IntegrityError as err:
             msg = f"organisation {name!r} exists"
             raise ValueError(msg) from err
-        return Organisation(org_id, name, dict(settings or {}), flows_dir)
+        return Organisation(org_id, name, settings, flows_dir)
 
     # ------------------------------------------------------------ people
 
@@ -125,19 +116,12 @@ class SqlMembers:
                 entry[2].add(Role(row.role))
         return [Membership(o, p, frozenset(r)) for o, p, r in found.values()]
 
-    def enrol(
-        self,
-        org_id: int,
-        name: str,
-        roles: frozenset[Role],
-        *,
-        identity: tuple[str, str] | None = None,
-        now: datetime,
-        actor: int | None = None,
-    ) -> Person:
+    def enrol(self, enrolment: Enrolment, now: datetime) -> Person:
+        org_id, identity = enrolment.org_id, enrolment.identity
         with self._engine.begin() as conn:
-            person = self._person_for(conn, identity, name, now)
-            self._grant_in(conn, org_id, person.id, roles, now, actor, joined=True)
+            person = self._person_for(conn, identity, enrolment.name, now)
+            grant = Grant(org_id, person.id, enrolment.roles, enrolment.actor, joined=True)
+            self._grant_in(conn, grant, now)
             if identity is not None:
                 conn.execute(
                     update(_ids)
@@ -169,41 +153,26 @@ class SqlMembers:
             )
         return Person(person_id, clean)
 
-    def _grant_in(
-        self,
-        conn: Connection,
-        org_id: int,
-        person_id: int,
-        roles: frozenset[Role],
-        now: datetime,
-        actor: int | None,
-        *,
-        joined: bool,
-    ) -> list[Role]:
-        have = set(
-            conn.execute(
-                select(_roles.c.role).where(
-                    _roles.c.org_id == org_id, _roles.c.person_id == person_id
-                )
-            ).scalars()
-        )
-        new = sorted((r for r in roles if r.value not in have), key=lambda r: r.value)
+    def _grant_in(self, conn: Connection, grant: Grant, now: datetime) -> list[Role]:
+        have = conn.execute(
+            select(_roles.c.role).where(
+                _roles.c.org_id == grant.org_id, _roles.c.person_id == grant.person_id
+            )
+        ).scalars()
+        new, entries = grant.news({Role(r) for r in have}, now)
         if new:
             conn.execute(
                 insert(_roles),
                 [
-                    {"org_id": org_id, "person_id": person_id, "role": r.value, "granted_at": now}
+                    {
+                        "org_id": grant.org_id,
+                        "person_id": grant.person_id,
+                        "role": r.value,
+                        "granted_at": now,
+                    }
                     for r in new
                 ],
             )
-        subject = f"person:{person_id}"
-        entries = []
-        if joined and not have:
-            entries.append(AuditEntry(org_id, AuditAction.MEMBER_JOINED, now, actor, subject))
-        entries += [
-            AuditEntry(org_id, AuditAction.ROLE_GRANTED, now, actor, f"{subject} {r.value}")
-            for r in new
-        ]
         append_audit_in(conn, entries)
         return new
 
@@ -220,7 +189,7 @@ class SqlMembers:
             if not self._is_member(conn, org_id, person_id):
                 return False
             return bool(
-                self._grant_in(conn, org_id, person_id, frozenset({role}), now, actor, joined=False)
+                self._grant_in(conn, Grant(org_id, person_id, frozenset({role}), actor), now)
             )
 
     def take(

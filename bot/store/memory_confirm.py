@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,12 +23,13 @@ from bot.service.together.confirm import (
     REMARK,
     REPLACED,
     Confirmation,
+    Move,
     NewConfirmation,
     with_line,
 )
 from bot.store.confirm import ANSWERED_STATES, categories
 from bot.store.memory import MemoryStore
-from bot.store.moments import utc
+from bot.store.moments import utc, utc_or_none
 from bot.store.reminder_claims import claim_reminder_in
 
 
@@ -49,20 +50,12 @@ class MemoryConfirmStore:
                     self._rows[row.id] = replace(row, state=REPLACED, remind_at=None)
                     self._codes.pop(row.id, None)
             self._last_id += 1
-            row = Confirmation(
-                id=self._last_id,
-                org_id=new.org_id,
-                asker_id=new.asker_id,
-                record_id=new.record_id,
-                key=new.key,
-                case_code=new.case_code,
-                colleague_id=new.colleague_id,
-                state=new.state,
+            row = replace(
+                new,
                 asked_at=utc(new.asked_at),
-                remind_at=None if new.remind_at is None else utc(new.remind_at),
-                reminded=0,
-                code_until=None if new.code_until is None else utc(new.code_until),
-            )
+                remind_at=utc_or_none(new.remind_at),
+                code_until=utc_or_none(new.code_until),
+            ).kept(self._last_id)
             self._rows[row.id] = row
             if new.code_hash is not None:
                 self._codes[row.id] = new.code_hash
@@ -85,32 +78,23 @@ class MemoryConfirmStore:
                     return row
         return None
 
-    def move(
-        self,
-        confirmation_id: int,
-        from_states: Sequence[str],
-        state: str,
-        now: datetime,
-        *,
-        colleague_id: int | None = None,
-        remark: str | None = None,
-        remind_at: datetime | None = None,
-    ) -> bool:
+    def move(self, change: Move) -> bool:
         with self._lock:
-            row = self._rows.get(confirmation_id)
-            if row is None or row.state not in from_states:
+            row = self._rows.get(change.confirmation_id)
+            if row is None or row.state not in change.from_states:
                 return False
+            asked, colleague_id = change.state == ASKED, change.colleague_id
             row = replace(
                 row,
-                state=state,
+                state=change.state,
                 colleague_id=row.colleague_id if colleague_id is None else colleague_id,
-                remind_at=utc(remind_at) if state == ASKED and remind_at else None,
-                answered_at=utc(now) if state in ANSWERED_STATES else row.answered_at,
-                remark=row.remark if remark is None else remark,
+                remind_at=utc(change.remind_at) if asked and change.remind_at else None,
+                answered_at=utc(change.now) if change.state in ANSWERED_STATES else row.answered_at,
+                remark=row.remark if change.remark is None else change.remark,
             )
-            if state == ASKED:
-                self._codes.pop(confirmation_id, None)
-            self._rows[confirmation_id] = row
+            if asked:
+                self._codes.pop(change.confirmation_id, None)
+            self._rows[change.confirmation_id] = row
             return True
 
     def claim_reminder(self, confirmation_id: int, reminded: int) -> bool:

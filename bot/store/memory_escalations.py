@@ -15,16 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.service.together.escalation import (
-    CANCELLED,
-    CLOSED,
-    DECLINED,
-    FIELDS,
+    ENDED,
     OPEN,
     Escalation,
     Participation,
+    checked_fields,
     escalation_counts,
 )
-from bot.store.moments import utc
+from bot.store.moments import newest_asked, utc
 
 
 class MemoryEscalationStore:
@@ -37,10 +35,7 @@ class MemoryEscalationStore:
         self._last_id = 0
 
     def create(self, org_id: int, state: str, now: datetime, **fields: Any) -> Escalation:
-        unknown = set(fields) - FIELDS
-        if unknown:
-            msg = f"unknown escalation fields: {sorted(unknown)}"
-            raise ValueError(msg)
+        checked_fields(fields)
         with self._lock:
             self._last_id += 1
             row = Escalation(self._last_id, org_id, state, utc(now))
@@ -53,10 +48,7 @@ class MemoryEscalationStore:
             return self._rows.get(escalation_id)
 
     def change(self, escalation_id: int, states: Sequence[str], **fields: Any) -> Escalation | None:
-        unknown = set(fields) - FIELDS
-        if unknown:
-            msg = f"unknown escalation fields: {sorted(unknown)}"
-            raise ValueError(msg)
+        checked_fields(fields)
         with self._lock:
             row = self._rows.get(escalation_id)
             if row is None or row.state not in states:
@@ -66,18 +58,13 @@ class MemoryEscalationStore:
             return row
 
     def waiting_step(self, org_id: int, person_id: int, since: datetime) -> Escalation | None:
-        moment = utc(since)
         with self._lock:
-            waiting = [
+            leading = [
                 r
                 for r in self._rows.values()
-                if r.org_id == org_id
-                and r.lead_id == person_id
-                and r.step is not None
-                and r.asked_at is not None
-                and r.asked_at >= moment
+                if r.org_id == org_id and r.lead_id == person_id and r.step is not None
             ]
-        return max(waiting, key=lambda r: (r.asked_at or moment, r.id), default=None)
+        return newest_asked(leading, since)
 
     def of_lead(self, org_id: int, person_id: int, states: Sequence[str]) -> list[Escalation]:
         return self._newest_first(org_id, states, lambda r: r.lead_id == person_id)
@@ -131,7 +118,7 @@ class MemoryEscalationStore:
             ended = [
                 r
                 for r in self._rows.values()
-                if r.state in (CLOSED, DECLINED, CANCELLED)
+                if r.state in ENDED
                 and (r.closed_at or r.created_at) < moment
                 and (r.case_code or r.question or r.lead_id)
             ]

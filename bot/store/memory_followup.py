@@ -24,7 +24,7 @@ from bot.service.followup import (
     RecordIndex,
     is_followup_row,
 )
-from bot.store.moments import utc
+from bot.store.moments import newest_asked, utc
 from bot.store.reminder_claims import claim_reminder_in
 
 Writer = Callable[[Sequence[object]], None]
@@ -155,18 +155,13 @@ class MemoryFollowupStore:
             )
 
     def waiting_for_date(self, org_id: int, person_id: int, since: datetime) -> Action | None:
-        moment = utc(since)
         with self._lock:
-            waiting = [
+            open_ones = [
                 a
                 for a in self._actions.values()
-                if a.org_id == org_id
-                and a.person_id == person_id
-                and a.state == OPEN
-                and a.asked_at is not None
-                and a.asked_at >= moment
+                if a.org_id == org_id and a.person_id == person_id and a.state == OPEN
             ]
-        return max(waiting, key=lambda a: a.asked_at or moment, default=None)
+        return newest_asked(open_ones, since)
 
     def records_of(self, org_id: int, person_id: int, since: datetime) -> list[RecordIndex]:
         moment = utc(since)

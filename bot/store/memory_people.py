@@ -8,9 +8,10 @@ SQL store parks them in the ``conversations`` table.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Unpack
 
 from bot.org.codes import Code, CodeKind
 from bot.org.model import (
@@ -23,7 +24,7 @@ from bot.org.model import (
     clean_name,
 )
 from bot.service.audit import audit_entries
-from bot.service.people_port import Redeemed, parked_chat
+from bot.service.people_port import Enrolment, Grant, OrgSetup, Redeemed, parked_chat
 from bot.service.ports import ConversationKey, Sender
 from bot.store.memory import MemoryStore, has_conversation, move_conversation
 
@@ -65,18 +66,14 @@ class MemoryPeopleStore:
             return next((o for o in self._orgs.values() if o.name == name), None)
 
     def create_organisation(
-        self,
-        name: str,
-        *,
-        settings: Mapping[str, object] | None = None,
-        flows_dir: str | None = None,
-        now: datetime,
+        self, name: str, *, now: datetime, **setup: Unpack[OrgSetup]
     ) -> Organisation:
         with self._lock:
             if self.organisation(name) is not None:
                 msg = f"organisation {name!r} exists"
                 raise ValueError(msg)
-            org = Organisation(len(self._orgs) + 1, name, dict(settings or {}), flows_dir)
+            settings = dict(setup.get("settings") or {})
+            org = Organisation(len(self._orgs) + 1, name, settings, setup.get("flows_dir"))
             self._orgs[org.id] = org
             self._audit.append(AuditEntry(org.id, AuditAction.ORG_CREATED, now))
             return org
@@ -113,19 +110,11 @@ class MemoryPeopleStore:
             ]
         return sorted(found, key=lambda m: (m.org.name, m.person.name, m.person.id))
 
-    def enrol(
-        self,
-        org_id: int,
-        name: str,
-        roles: frozenset[Role],
-        *,
-        identity: tuple[str, str] | None = None,
-        now: datetime,
-        actor: int | None = None,
-    ) -> Person:
+    def enrol(self, enrolment: Enrolment, now: datetime) -> Person:
+        org_id, identity = enrolment.org_id, enrolment.identity
         with self._lock:
-            person = self._person_for(identity, name)
-            self._grant(org_id, person.id, roles, now, actor, joined=True)
+            person = self._person_for(identity, enrolment.name)
+            self._grant(Grant(org_id, person.id, enrolment.roles, enrolment.actor, True), now)
             if identity is not None:
                 self._ids[identity].active_org = org_id
             return person
@@ -139,25 +128,10 @@ class MemoryPeopleStore:
             self._ids[identity] = _Identity(person.id)
         return person
 
-    def _grant(
-        self,
-        org_id: int,
-        person_id: int,
-        roles: frozenset[Role],
-        now: datetime,
-        actor: int | None,
-        *,
-        joined: bool,
-    ) -> list[Role]:
-        have = self._roles.setdefault((org_id, person_id), set())
-        new = sorted(roles - have, key=lambda r: r.value)
-        subject = f"person:{person_id}"
-        if joined and not have:
-            self._audit.append(AuditEntry(org_id, AuditAction.MEMBER_JOINED, now, actor, subject))
-        self._audit += [
-            AuditEntry(org_id, AuditAction.ROLE_GRANTED, now, actor, f"{subject} {r.value}")
-            for r in new
-        ]
+    def _grant(self, grant: Grant, now: datetime) -> list[Role]:
+        have = self._roles.setdefault((grant.org_id, grant.person_id), set())
+        new, entries = grant.news(have, now)
+        self._audit += entries
         have.update(new)
         return new
 
@@ -173,7 +147,7 @@ class MemoryPeopleStore:
         with self._lock:
             if not self._roles.get((org_id, person_id)):
                 return False
-            return bool(self._grant(org_id, person_id, frozenset({role}), now, actor, joined=False))
+            return bool(self._grant(Grant(org_id, person_id, frozenset({role}), actor), now))
 
     def take(
         self, org_id: int, person_id: int, role: Role, *, now: datetime, actor: int | None = None
@@ -257,9 +231,8 @@ class MemoryPeopleStore:
             assert code.org_id is not None and code.role is not None
             person = self._person_for(identity, sender.first_name or "")
             had = bool(self._roles.get((code.org_id, person.id)))
-            self._grant(
-                code.org_id, person.id, frozenset({code.role}), now, code.created_by, joined=True
-            )
+            grant = Grant(code.org_id, person.id, frozenset({code.role}), code.created_by, True)
+            self._grant(grant, now)
             self._ids[identity] = replace(
                 self._ids[identity], active_org=code.org_id, last_chat=key.chat, last_seen=now
             )

@@ -68,6 +68,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class OrgRow:
+    """The first two columns of a table of numbered rows that each belong to one organisation."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=-2)
+    org_id: Mapped[int] = mapped_column(Integer, sort_order=-1)
+
+
+def indexes(*columns: tuple[str, ...]) -> tuple[Index, ...]:
+    """``__table_args__``: an index over each group of columns, named by ``NAMING_CONVENTION``."""
+    return tuple(Index(None, *group) for group in columns)
+
+
 class Conversation(Base):
     """One private chat and where it is in its flow (everything but the answer log).
 
@@ -263,14 +275,12 @@ class AccessCounter(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class AuditLog(Base):
+class AuditLog(OrgRow, Base):
     """The append-only audit log: who did what to which, and when. No answer text."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_org_id_at", "org_id", "at"),)
+    __table_args__ = indexes(("org_id", "at"))
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    org_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(Timestamp)
     actor: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))

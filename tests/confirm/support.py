@@ -18,6 +18,7 @@ from bot.engine.messages import ChannelTraits, Reply, TextIn
 from bot.org.model import Organisation, Role
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Notice, Sender
 from bot.service.together.confirm import (
     ConfirmCounts,
@@ -149,7 +150,7 @@ class Person(FollowupPerson):
         self.traits = TRAITS[channel]
         people = world.processes[-1].people
         self.id = people.enrol(
-            target.id, name, roles, identity=(channel, name.lower()), now=world.clock()
+            Enrolment(target.id, name, roles, identity=(channel, name.lower())), now=world.clock()
         ).id
         people.seen(self.sender, self.key, world.clock())  # the chat they use
         self.last = []

@@ -27,6 +27,7 @@ from bot.service.conversation import ConversationService
 from bot.service.followup import FollowupStore, followup_audit, schedule_reminders
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Notice, Sender
 from bot.service.scheduler import Scheduler
 from bot.store.followup import SqlFollowupStore
@@ -168,7 +169,8 @@ class Person:
         self.key = ConversationKey("telegram", name.lower())
         people = world.processes[-1].people
         self.id = people.enrol(
-            world.org.id, name, roles, identity=("telegram", name.lower()), now=world.clock()
+            Enrolment(world.org.id, name, roles, identity=("telegram", name.lower())),
+            now=world.clock(),
         ).id
         self.last: list[Reply] = []
 

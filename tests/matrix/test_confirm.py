@@ -23,6 +23,7 @@ from bot.app import App
 from bot.channels.matrix.sender import MatrixSender
 from bot.org.model import Role
 from bot.service.followup import RecordIndex
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, NewRecord, Sender
 from bot.store.followup import SqlFollowupStore
 from tests.matrix.conftest import FIXED_NOW, MakeUser, RunBot
@@ -62,7 +63,8 @@ async def test_a_professional_on_telegram_has_a_colleague_on_matrix_confirm(
     anna = TelegramUser(placeholder, member=False, first_name="Anna")
     external = str(anna.user["id"])
     ann = app.people.enrol(
-        org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("telegram", external), now=now
+        Enrolment(org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("telegram", external)),
+        now=now,
     )
     key = ConversationKey("telegram", str(anna.chat["id"]))
     app.people.seen(Sender("telegram", external, "Anna"), key, now)  # she wrote here before
@@ -88,7 +90,10 @@ async def test_a_professional_on_telegram_has_a_colleague_on_matrix_confirm(
 
     bram = await make_user("bram")
     app.people.enrol(
-        org.id, "Bram", frozenset({Role.PROFESSIONAL}), identity=("matrix", bram.user_id), now=now
+        Enrolment(
+            org.id, "Bram", frozenset({Role.PROFESSIONAL}), identity=("matrix", bram.user_id)
+        ),
+        now=now,
     )
     bot = await run_bot(app.service, app.kv)
     app.notifier.add_sender(MatrixSender(bot.channel))

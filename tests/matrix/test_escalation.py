@@ -22,6 +22,7 @@ import pytest
 from bot.app import create_app
 from bot.channels.matrix.sender import MatrixSender
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Sender
 from bot.service.together.escalation import CALAMITY_ROUTE, PRINCIPLES
 from bot.settings import PROJECT_ROOT, Settings
@@ -56,7 +57,10 @@ async def test_a_team_lead_on_telegram_escalates_and_a_tcp_member_on_matrix_join
         org = people.create_organisation("Jeugdzorg Noord", now=now)
         telegram_id = str(tom.user["id"])
         people.enrol(
-            org.id, "Tom", frozenset({Role.TEAMLEIDER}), identity=("telegram", telegram_id), now=now
+            Enrolment(
+                org.id, "Tom", frozenset({Role.TEAMLEIDER}), identity=("telegram", telegram_id)
+            ),
+            now=now,
         )
         people.seen(
             Sender("telegram", telegram_id, "Tom"),
@@ -64,10 +68,9 @@ async def test_a_team_lead_on_telegram_escalates_and_a_tcp_member_on_matrix_join
             now,
         )
         people.enrol(
-            org.id,
-            "Cas",
-            frozenset({Role.TCP}),
-            identity=("matrix", cas_client.user_id),
+            Enrolment(
+                org.id, "Cas", frozenset({Role.TCP}), identity=("matrix", cas_client.user_id)
+            ),
             now=now,
         )
     finally:

@@ -12,6 +12,7 @@ import pytest
 from bot.app import App
 from bot.channels.matrix.sender import MatrixSender
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey
 from tests.followup.e2e import STEP, due_step
 from tests.matrix.conftest import FIXED_NOW, MakeUser, RunBot
@@ -26,10 +27,7 @@ async def test_a_reminder_is_answered_and_the_record_sent_again_on_matrix(
     org = app.people.create_organisation("Jeugdzorg Noord", now=FIXED_NOW)
     pro = await make_user("anna")
     person = app.people.enrol(
-        org.id,
-        "Anna",
-        frozenset({Role.PROFESSIONAL}),
-        identity=("matrix", pro.user_id),
+        Enrolment(org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("matrix", pro.user_id)),
         now=FIXED_NOW,
     )
     bot = await run_bot(app.service, app.kv)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import make_engine
@@ -33,6 +34,6 @@ def enrol(
         people = SqlPeopleStore(engine)
         now = datetime.now(UTC)
         found = people.organisation(org) or people.create_organisation(org, now=now)
-        people.enrol(found.id, name, roles, identity=(channel, external_id), now=now)
+        people.enrol(Enrolment(found.id, name, roles, identity=(channel, external_id)), now=now)
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ from bot.render.documents import JinjaRenderer
 from bot.service import access
 from bot.service.access import AccessGate, make_invite
 from bot.service.conversation import ConversationService
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Sender
 from bot.settings import Settings
 from tests.org.conftest import Stores
@@ -75,7 +76,9 @@ def org(stores: Stores, name: str) -> Organisation:
 
 
 def member(stores: Stores, service: ConversationService, o: Organisation, user: str) -> Chat:
-    stores.people.enrol(o.id, user.capitalize(), PRO, identity=("telegram", user), now=NOW)
+    stores.people.enrol(
+        Enrolment(o.id, user.capitalize(), PRO, identity=("telegram", user)), now=NOW
+    )
     return Chat(service, "telegram", user)
 
 
@@ -156,8 +159,8 @@ def test_a_member_of_another_organisation_never_sees_a_conversation_of_the_first
 ) -> None:
     service = service_on(stores)
     a, b = org(stores, "A"), org(stores, "B")
-    stores.people.enrol(a.id, "anna", PRO, identity=("matrix", "@anna:x"), now=NOW)
-    stores.people.enrol(b.id, "bo", PRO, identity=("matrix", "@bo:x"), now=NOW)
+    stores.people.enrol(Enrolment(a.id, "anna", PRO, identity=("matrix", "@anna:x")), now=NOW)
+    stores.people.enrol(Enrolment(b.id, "bo", PRO, identity=("matrix", "@bo:x")), now=NOW)
     anna = Chat(service, "matrix", "@anna:x", "!shared:x")
     bo = Chat(service, "matrix", "@bo:x", "!shared:x")  # the same room, later
     anna.begin()
@@ -207,7 +210,7 @@ def test_the_retention_purge_writes_who_lost_which_record(stores: Stores) -> Non
 def test_a_beheerder_invites_and_lists_only_their_own_organisation(stores: Stores) -> None:
     service = service_on(stores)
     a, b = org(stores, "A"), org(stores, "B")
-    stores.people.enrol(a.id, "Baas", ALL_ROLES, identity=("telegram", "baas"), now=NOW)
+    stores.people.enrol(Enrolment(a.id, "Baas", ALL_ROLES, identity=("telegram", "baas")), now=NOW)
     member(stores, service, a, "anna")
     member(stores, service, b, "bo")
     boss = Chat(service, "telegram", "baas")
@@ -236,8 +239,8 @@ def test_a_member_of_two_organisations_picks_which_one_a_conversation_is_for(
 ) -> None:
     service = service_on(stores)
     a, b = org(stores, "A"), org(stores, "B")
-    stores.people.enrol(a.id, "Sam", PRO, identity=("console", "sam"), now=NOW)
-    stores.people.enrol(b.id, "Sam", PRO, identity=("console", "sam"), now=NOW)
+    stores.people.enrol(Enrolment(a.id, "Sam", PRO, identity=("console", "sam")), now=NOW)
+    stores.people.enrol(Enrolment(b.id, "Sam", PRO, identity=("console", "sam")), now=NOW)
     stores.people.set_active_org("console", "sam", None)
     sam = Chat(service, "console", "sam")
     sam.send("start")

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from bot.engine.state import LogEntry, State
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.store.migrate import downgrade, upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import SqlStore, _entry_json, _entry_row, _position, dump_json, make_engine
@@ -146,7 +147,9 @@ def test_existing_data_moves_into_a_default_organisation_and_nothing_is_lost(
             ).all()
         assert [tuple(o) for o in owners] == [(default.id, None), (default.id, None)]
         # A member of the default organisation writing from that chat adopts it.
-        person = people.enrol(default.id, "Anna", frozenset({Role.PROFESSIONAL}), now=NOW)
+        person = people.enrol(
+            Enrolment(default.id, "Anna", frozenset({Role.PROFESSIONAL})), now=NOW
+        )
         people.claim_conversation(KEY, default.id, person.id)
         assert store.load(KEY) == saved
         store.close()

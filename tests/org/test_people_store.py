@@ -9,6 +9,7 @@ import pytest
 from bot.org.codes import Code, CodeKind, hash_code, new_code
 from bot.org.model import ALL_ROLES, AuditAction, AuditEntry, Role
 from bot.service.access import parked_chat
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Sender
 from tests.org.conftest import Stores
 from tests.store.samples import log, state
@@ -49,9 +50,10 @@ def test_members_roles_and_removal(stores: Stores) -> None:
     people = stores.people
     a = people.create_organisation("A", now=NOW)
     b = people.create_organisation("B", now=NOW)
-    anna = people.enrol(a.id, "Anna", ALL_ROLES, identity=("telegram", "1"), now=NOW)
-    bram = people.enrol(a.id, "Bram", PRO, identity=("matrix", "@bram:x"), now=NOW)
-    people.enrol(b.id, "Anna", PRO, identity=("telegram", "1"), now=NOW)  # the same person
+    anna = people.enrol(Enrolment(a.id, "Anna", ALL_ROLES, identity=("telegram", "1")), now=NOW)
+    bram = people.enrol(Enrolment(a.id, "Bram", PRO, identity=("matrix", "@bram:x")), now=NOW)
+    # the same person:
+    people.enrol(Enrolment(b.id, "Anna", PRO, identity=("telegram", "1")), now=NOW)
     assert people.identity("telegram", "1") == (anna, b.id)
     assert [m.org.name for m in people.memberships(anna.id)] == ["A", "B"]
     assert {m.person.name for m in people.members(a.id)} == {"Anna", "Bram"}
@@ -99,7 +101,7 @@ def test_a_code_is_single_use_by_default_limited_and_expires(stores: Stores) -> 
 def test_a_link_code_adds_a_channel_to_the_same_person(stores: Stores) -> None:
     people = stores.people
     a = people.create_organisation("A", now=NOW)
-    anna = people.enrol(a.id, "Anna", PRO, identity=("telegram", "1"), now=NOW)
+    anna = people.enrol(Enrolment(a.id, "Anna", PRO, identity=("telegram", "1")), now=NOW)
     code = new_code()
     people.add_code(
         Code(hash_code(code), CodeKind.LINK, 1, NOW + timedelta(minutes=15), person_id=anna.id),
@@ -148,8 +150,8 @@ def test_a_chat_used_by_another_member_parks_the_first_conversation(stores: Stor
     people, conversations = stores.people, stores.conversations
     a = people.create_organisation("A", now=NOW)
     b = people.create_organisation("B", now=NOW)
-    anna = people.enrol(a.id, "Anna", PRO, now=NOW)
-    bo = people.enrol(b.id, "Bo", PRO, now=NOW)
+    anna = people.enrol(Enrolment(a.id, "Anna", PRO), now=NOW)
+    bo = people.enrol(Enrolment(b.id, "Bo", PRO), now=NOW)
     key = ConversationKey("matrix", "!room:x")
     first = state(log(3))
     conversations.save(key, first)
@@ -169,9 +171,9 @@ def test_identity_and_memberships_come_together(stores: Stores) -> None:
     people = stores.people
     a = people.create_organisation("A", now=NOW)
     b = people.create_organisation("B", now=NOW)
-    anna = people.enrol(a.id, "Anna", ALL_ROLES, identity=("telegram", "1"), now=NOW)
-    people.enrol(b.id, "Anna", PRO, identity=("telegram", "1"), now=NOW)
-    bram = people.enrol(a.id, "Bram", PRO, identity=("matrix", "@bram:x"), now=NOW)
+    anna = people.enrol(Enrolment(a.id, "Anna", ALL_ROLES, identity=("telegram", "1")), now=NOW)
+    people.enrol(Enrolment(b.id, "Anna", PRO, identity=("telegram", "1")), now=NOW)
+    bram = people.enrol(Enrolment(a.id, "Bram", PRO, identity=("matrix", "@bram:x")), now=NOW)
     for person, channel, external in ((anna, "telegram", "1"), (bram, "matrix", "@bram:x")):
         found = people.identity_memberships(channel, external)
         single = people.identity(channel, external)
@@ -191,8 +193,8 @@ def test_arrived_is_seen_and_claim_at_once(stores: Stores) -> None:
     people, conversations = stores.people, stores.conversations
     a = people.create_organisation("A", now=NOW)
     b = people.create_organisation("B", now=NOW)
-    anna = people.enrol(a.id, "Anna", PRO, identity=("matrix", "@anna:x"), now=NOW)
-    bo = people.enrol(b.id, "Bo", PRO, identity=("matrix", "@bo:x"), now=NOW)
+    anna = people.enrol(Enrolment(a.id, "Anna", PRO, identity=("matrix", "@anna:x")), now=NOW)
+    bo = people.enrol(Enrolment(b.id, "Bo", PRO, identity=("matrix", "@bo:x")), now=NOW)
     key = ConversationKey("matrix", "!room:x")
     first = state(log(3))
     conversations.save(key, first)

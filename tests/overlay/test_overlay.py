@@ -16,6 +16,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.org import with_org_articles
 from bot.org.model import Organisation
+from bot.service.people_port import Enrolment
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -286,7 +287,10 @@ def test_a_member_reads_the_organisations_own_article_in_the_running_bot(tmp_pat
         said: dict[str, str] = {}
         for org, user in ((own, "anna"), (plain, "bo")):
             app.people.enrol(
-                org.id, user, frozenset({Role.PROFESSIONAL}), identity=("telegram", user), now=now
+                Enrolment(
+                    org.id, user, frozenset({Role.PROFESSIONAL}), identity=("telegram", user)
+                ),
+                now=now,
             )
             key, sender = ConversationKey("telegram", user), Sender("telegram", user, user)
             app.service.start_now(key, traits, None, sender)

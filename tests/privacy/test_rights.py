@@ -18,6 +18,7 @@ from bot.org.model import AuditAction, Role
 from bot.service import privacy
 from bot.service.access import AccessGate
 from bot.service.conversation import ConversationService
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Notice, Sender
 from bot.store.followup_models import FollowupAction
 from bot.store.people import SqlPeopleStore
@@ -39,7 +40,8 @@ def setup(store: SqlStore) -> tuple[ConversationService, SqlPeopleStore, int, in
     people = SqlPeopleStore(store.engine)
     org = people.create_organisation("Noord", now=NOW)
     anna = people.enrol(
-        org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("telegram", "anna"), now=NOW
+        Enrolment(org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("telegram", "anna")),
+        now=NOW,
     )
     service = ConversationService(
         book=fixture_book(),

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Sender
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
@@ -40,7 +41,10 @@ def test_a_reminder_is_tapped_and_the_record_sent_again_on_telegram(
         people = SqlPeopleStore(store.engine)
         org = people.create_organisation("Jeugdzorg Noord", now=now)
         person = people.enrol(
-            org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("telegram", external), now=now
+            Enrolment(
+                org.id, "Anna", frozenset({Role.PROFESSIONAL}), identity=("telegram", external)
+            ),
+            now=now,
         )
         key = ConversationKey("telegram", str(anna.chat["id"]))
         people.seen(Sender("telegram", external, "Anna"), key, now)

@@ -17,41 +17,33 @@ from nio import ErrorResponse, RoomSendError, RoomSendResponse
 from bot.channels.matrix.channel import CHANNEL, MatrixChannel
 from bot.channels.matrix.ratelimit import retry_rate_limited
 from bot.channels.matrix.render import render_say
+from bot.channels.notices import NoticeSender
 from bot.engine.messages import Say
-from bot.service.ports import ConversationKey, Notice
 
 
-def notice_say(notice: Notice) -> Say:
-    """The notice as a message; its quick replies render as the line of words to type."""
-    return Say(notice.text, actions=notice.actions)
-
-
-class MatrixSender:
+class MatrixSender(NoticeSender):
     """Sends notices into a direct chat (``key.chat`` is the room id)."""
 
-    channel = CHANNEL
+    channel, label = CHANNEL, "Matrix"
 
     def __init__(self, matrix: MatrixChannel) -> None:
         self.matrix = matrix
 
-    async def send(self, key: ConversationKey, notice: Notice) -> None:
-        if key.channel != CHANNEL:
-            msg = f"not a Matrix chat: {key.channel}"
-            raise ValueError(msg)
+    async def deliver(self, chat: str, say: Say) -> None:
         client = self.matrix.client
         if client is None or client.client_session is None or not self.matrix.started.is_set():
             msg = "the Matrix channel is not running"
             raise ConnectionError(msg)
-        room = client.rooms.get(key.chat)
+        room = client.rooms.get(chat)
         if self.matrix.config.require_encryption and (room is None or not room.encrypted):
             # A reminder names agreed steps: never into a room the setting forbids.
             msg = "the Matrix chat is not (known to be) encrypted"
             raise ConnectionError(msg)
-        content = render_say(notice_say(notice))
+        content = render_say(say)
         tx_id = str(uuid.uuid4())  # the same id on every retry: sent at most once
         response: RoomSendResponse | RoomSendError = await retry_rate_limited(
             lambda: client.room_send(
-                key.chat,
+                chat,
                 "m.room.message",
                 content,
                 tx_id=tx_id,

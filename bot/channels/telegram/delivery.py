@@ -24,7 +24,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
-from bot.channels.oddities import explained
+from bot.channels.oddities import COMMAND_WORDS, explained
 from bot.channels.telegram import rendering
 from bot.channels.telegram.bounded import BoundedMap
 from bot.channels.telegram.callbacks import (
@@ -40,7 +40,7 @@ from bot.channels.telegram.keyboards import (
     button_label,
     selected_labels,
 )
-from bot.channels.telegram.updates import COMMAND_WORDS, first_word, typed_answer
+from bot.channels.telegram.updates import first_word, typed_answer
 from bot.engine.messages import (
     Ask,
     Document,

@@ -13,9 +13,9 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import KeyboardButton, ReplyKeyboardMarkup
 
+from bot.channels.notices import NoticeSender
 from bot.channels.telegram import rendering
 from bot.engine.messages import Choice, Say
-from bot.service.ports import ConversationKey, Notice
 
 CHANNEL = "telegram"
 
@@ -31,21 +31,18 @@ def actions_keyboard(actions: tuple[Choice, ...]) -> ReplyKeyboardMarkup | None:
     )
 
 
-class TelegramSender:
+class TelegramSender(NoticeSender):
     """Sends notices with ``bot.send_message`` (the same ``Bot`` the channel polls with)."""
 
-    channel = CHANNEL
+    channel, label = CHANNEL, "Telegram"
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, key: ConversationKey, notice: Notice) -> None:
-        if key.channel != CHANNEL:
-            msg = f"not a Telegram chat: {key.channel}"
-            raise ValueError(msg)
-        chat_id = int(key.chat)
-        parts = rendering.say_messages(Say(notice.text, actions=notice.actions))
-        keyboard = actions_keyboard(notice.actions)
+    async def deliver(self, chat: str, say: Say) -> None:
+        chat_id = int(chat)
+        parts = rendering.say_messages(say)
+        keyboard = actions_keyboard(say.actions)
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             await self.bot.send_message(chat_id, part, reply_markup=keyboard if last else None)

@@ -97,24 +97,6 @@ def sender_of(user: User | None) -> Sender:
     return Sender(CHANNEL, str(user.id), user.first_name)
 
 
-COMMAND_WORDS = frozenset(
-    {
-        "start",
-        "nieuw",
-        "opnieuw",
-        "verder",
-        "terug",
-        "wijzig",
-        "hulp",
-        "uitleg",
-        "kennis",
-        "nood",
-        "stop",
-        "menu",
-    }
-)
-"""Words that are no answer to a question (a typed one does not get "✔️")."""
-
 _NUMBERS = re.compile(r"^\s*\d+(?:[\s,;]+\d+)*\s*$")
 
 

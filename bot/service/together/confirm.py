@@ -23,7 +23,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from bot.engine.messages import Choice
 from bot.org.model import Membership
 from bot.service.followup import MORNING, Sends
+from bot.service.numbered import Numbered
 from bot.service.ports import ConversationKey, Notice, StoredRecord
 from bot.service.reminders import schedule_every, send_claimed
 from bot.service.scheduler import Scheduler
@@ -77,19 +78,14 @@ class ConfirmationFields:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Confirmation(ConfirmationFields):
-    """One request to confirm a record's vier-ogen part, as kept."""
+class Confirmation(ConfirmationFields, Numbered):
+    """One request to confirm a record's vier-ogen part, as kept ("klopt b12")."""
 
-    id: int
+    LETTER = "b"
     reminded: int
     answered_at: datetime | None = None
     remark: str | None = None
     code_until: datetime | None = None
-
-    @property
-    def code(self) -> str:
-        """The short code in the answer words ("klopt b12")."""
-        return f"b{self.id}"
 
 
 @dataclass(frozen=True)
@@ -99,31 +95,44 @@ class NewConfirmation(ConfirmationFields):
     code_hash: str | None = None
     code_until: datetime | None = None
 
+    def kept(self, confirmation_id: int) -> Confirmation:
+        """This request as kept under ``confirmation_id``: not yet reminded nor answered."""
+        shared = {f.name: getattr(self, f.name) for f in fields(ConfirmationFields)}
+        return Confirmation(**shared, id=confirmation_id, reminded=0, code_until=self.code_until)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A request's change of state, made only from one of ``from_states``.
+
+    ``colleague_id`` and ``remark`` are kept when given; ``remind_at`` counts
+    only for ``ASKED``; ``now`` is the answer's time for an answered state.
+    """
+
+    confirmation_id: int
+    from_states: Sequence[str]
+    state: str
+    now: datetime
+    colleague_id: int | None = None
+    remark: str | None = None
+    remind_at: datetime | None = None
+
 
 def new_request(
-    member: Membership,
-    record: StoredRecord,
-    now: datetime,
-    *,
-    state: str,
-    colleague_id: int | None = None,
-    remind_at: datetime | None = None,
-    code_hash: str | None = None,
-    code_until: datetime | None = None,
+    member: Membership, record: StoredRecord, now: datetime, state: str
 ) -> NewConfirmation:
-    """``member``'s request, asked ``now``, to confirm ``record`` (to a colleague or by code)."""
+    """``member``'s request, asked ``now``, to confirm ``record``: no colleague, reminder or
+    code yet (``dataclasses.replace`` adds them)."""
     return NewConfirmation(
-        org_id=member.org.id,
-        asker_id=member.person.id,
-        record_id=record.id,
-        key=record.key,
-        case_code=record.case_code,
-        colleague_id=colleague_id,
-        state=state,
-        asked_at=now,
-        remind_at=remind_at,
-        code_hash=code_hash,
-        code_until=code_until,
+        member.org.id,
+        member.person.id,
+        record.id,
+        record.key,
+        record.case_code,
+        None,
+        state,
+        now,
+        None,
     )
 
 
@@ -139,18 +148,8 @@ class ConfirmStore(Protocol):
     def by_code(self, code_hash: str, now: datetime) -> Confirmation | None:
         """The request waiting for a colleague with this code, if still valid."""
 
-    def move(
-        self,
-        confirmation_id: int,
-        from_states: Sequence[str],
-        state: str,
-        now: datetime,
-        *,
-        colleague_id: int | None = None,
-        remark: str | None = None,
-        remind_at: datetime | None = None,
-    ) -> bool:
-        """Change the state if it is one of ``from_states`` (True for one caller)."""
+    def move(self, change: Move) -> bool:
+        """Apply ``change`` if the state is one of its ``from_states`` (True for one caller)."""
 
     def open_for(self, org_id: int, colleague_id: int) -> list[Confirmation]:
         """Requests waiting for this colleague's answer, newest first."""

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.engine.context import FindsIdentifiers
-from bot.engine.messages import Choice, Reply, Say
-from bot.identify import PatternDetector
+from bot.engine.messages import Choice, Say
 from bot.identify.findings import describe
 from bot.org.model import AuditAction, AuditEntry, Membership
 from bot.service.access import Answered, PeopleStore
+from bot.service.chat_words import PATTERNS, ChatWords, say
 from bot.service.followup import FollowupStore, zone_of
 from bot.service.ports import ConversationKey, Notice, OutboxStore, StoredRecord
 from bot.service.together.confirm import (
@@ -45,6 +46,7 @@ from bot.service.together.confirm import (
     WITHOUT,
     Confirmation,
     ConfirmStore,
+    Move,
     answer_choices,
     ask_notice,
     ask_text,
@@ -96,43 +98,30 @@ NOTHING_OPEN = "Er staat geen vraag om bevestiging open."
 LIST_MAX = 5
 REMARK_MAX = 300
 
-_PATTERNS = PatternDetector()
 _ANSWER = re.compile(r"^klopt(?P<not>\s+niet(?:\s+helemaal)?)?(?:\s+b(?P<id>\d{1,9}))?$")
 _CODE = re.compile(r"^bevestig\s+([a-z2-7]{4}-?[a-z2-7]{4})$")
 
 
-class ConfirmWords:
+@dataclass(eq=False)
+class ConfirmWords(ChatWords):
     """Answers the confirmation's words for a member; None for any other text."""
 
-    def __init__(
-        self,
-        store: ConfirmStore,
-        followup: FollowupStore,
-        records: Callable[[ConversationKey], Sequence[StoredRecord]],
-        people: PeopleStore,
-        outbox: OutboxStore,
-        settings_of: Callable[[int | None], Mapping[str, Any]],
-        *,
-        audit: Callable[[Sequence[AuditEntry]], None] | None = None,
-        queued: Callable[[str], None] | None = None,
-        identifiers: Callable[[], FindsIdentifiers] | None = None,
-    ) -> None:
-        self.store = store
-        self.followup = followup
-        self.records = records
-        self.people = people
-        self.outbox = outbox
-        self.settings_of = settings_of
-        self.audit = audit
-        self.queued = queued
-        self.identifiers = identifiers or (lambda: _PATTERNS)
-        """What keeps names, phone numbers and the like out of a remark (the
-        service's detector: ``ConversationService.identifiers``)."""
-        """Called with the receiver's channel after a notice went into the outbox:
-        delivery may start now (``bot.app.DeliverSoon``), not at the next round."""
+    store: ConfirmStore
+    followup: FollowupStore
+    records: Callable[[ConversationKey], Sequence[StoredRecord]]
+    people: PeopleStore
+    outbox: OutboxStore
+    settings_of: Callable[[int | None], Mapping[str, Any]]
+    _: KW_ONLY
+    audit: Callable[[Sequence[AuditEntry]], None] | None = None
+    queued: Callable[[str], None] | None = None
+    """Called with the receiver's channel after a notice went into the outbox:
+    delivery may start now (``bot.app.DeliverSoon``), not at the next round."""
+    identifiers: Callable[[], FindsIdentifiers] = lambda: PATTERNS
+    """What keeps names, phone numbers and the like out of a remark (the
+    service's detector: ``ConversationService.identifiers``)."""
 
-    def __call__(self, text: str, member: Membership, now: datetime) -> Answered | None:
-        words = " ".join(text.lower().split())
+    def answer(self, words: str, text: str, member: Membership, now: datetime) -> Answered | None:
         if words == "bevestigen":
             return self._pick(member, now)
         if words.startswith("bevestigen "):
@@ -181,10 +170,10 @@ class ConfirmWords:
     def _pick(self, member: Membership, now: datetime) -> Answered:
         record = self._record(member, now)
         if record is None:
-            return _say(NO_RECORD)
+            return say(NO_RECORD)
         colleagues = self._colleagues(member)
         if not colleagues:
-            return _say(NO_COLLEAGUES.format(org=member.org.name))
+            return say(NO_COLLEAGUES.format(org=member.org.name))
         lines = [PICK_HEAD.format(case=case_text(record.case_code))]
         lines += [f"{n}. {m.person.name}" for n, m in enumerate(colleagues, 1)]
         lines.append(PICK_HINT)
@@ -197,7 +186,7 @@ class ConfirmWords:
     def _ask(self, member: Membership, which: str, now: datetime) -> Answered:
         record = self._record(member, now)
         if record is None:
-            return _say(NO_RECORD)
+            return say(NO_RECORD)
         colleague: Membership | None
         if which.isdigit():
             listed = self._colleagues(member)
@@ -214,21 +203,16 @@ class ConfirmWords:
                 colleague = (exact or matches)[0]
             elif len(matches) > 1:
                 names = ", ".join(m.person.name for m in matches[:LIST_MAX])
-                return _say(SEVERAL.format(names=names))
+                return say(SEVERAL.format(names=names))
             else:
                 colleague = None
         if colleague is None:
-            return _say(UNKNOWN_COLLEAGUE.format(org=member.org.name))
+            return say(UNKNOWN_COLLEAGUE.format(org=member.org.name))
         settings = self.settings_of(member.org.id)
+        remind_at = remind_time(now, working_days(settings), zone_of(settings))
+        asked = new_request(member, record, now, ASKED)
         request = self.store.add(
-            new_request(
-                member,
-                record,
-                now,
-                state=ASKED,
-                colleague_id=colleague.person.id,
-                remind_at=remind_time(now, working_days(settings), zone_of(settings)),
-            )
+            replace(asked, colleague_id=colleague.person.id, remind_at=remind_at)
         )
         address = self.people.last_address(colleague.person.id)
         show = may_show_text(address.channel if address else None, settings)
@@ -236,48 +220,39 @@ class ConfirmWords:
         self._send(colleague.person.id, member.org.id, notice, now)
         self._audit(member, AuditAction.CONFIRMATION_REQUESTED, record.id, now)
         name = colleague.person.name
-        return _say(ASKED_TEXT.format(colleague=name, case=case_text(record.case_code)))
+        return say(ASKED_TEXT.format(colleague=name, case=case_text(record.case_code)))
 
     def _code(self, member: Membership, now: datetime) -> Answered:
         record = self._record(member, now)
         if record is None:
-            return _say(NO_RECORD)
+            return say(NO_RECORD)
         code = new_short_code()
-        self.store.add(
-            new_request(
-                member,
-                record,
-                now,
-                state=CODE,
-                code_hash=hash_short_code(code),
-                code_until=now + CODE_VALID,
-            )
-        )
+        made = new_request(member, record, now, CODE)
+        self.store.add(replace(made, code_hash=hash_short_code(code), code_until=now + CODE_VALID))
         self._audit(member, AuditAction.CONFIRMATION_REQUESTED, record.id, now)
-        return _say(CODE_TEXT.format(code=code))
+        return say(CODE_TEXT.format(code=code))
 
     def _without(self, member: Membership, now: datetime) -> Answered:
         closed = [
             r
             for r in self.store.open_of(member.org.id, member.person.id)
-            if self.store.move(r.id, OPEN_STATES, WITHOUT, now)
+            if self.store.move(Move(r.id, OPEN_STATES, WITHOUT, now))
         ]
-        return _say(WITHOUT_TEXT if closed else NOTHING_OPEN)
+        return say(WITHOUT_TEXT if closed else NOTHING_OPEN)
 
     # ------------------------------------------------------------ the colleague
 
     def _redeem(self, member: Membership, code: str, now: datetime) -> Answered:
         request = self.store.by_code(hash_short_code(code), now)
         if request is None or request.org_id != member.org.id:
-            return _say(WRONG_CODE)
+            return say(WRONG_CODE)
         if request.asker_id == member.person.id:
-            return _say(OWN_CODE)
+            return say(OWN_CODE)
         settings = self.settings_of(member.org.id)
         remind_at = remind_time(now, working_days(settings), zone_of(settings))
-        if not self.store.move(
-            request.id, (CODE,), ASKED, now, colleague_id=member.person.id, remind_at=remind_at
-        ):
-            return _say(WRONG_CODE)
+        taken = Move(request.id, (CODE,), ASKED, now, member.person.id, remind_at=remind_at)
+        if not self.store.move(taken):
+            return say(WRONG_CODE)
         stored = next((r for r in self.records(request.key) if r.id == request.record_id), None)
         part = vier_ogen_part(stored.text) if stored is not None else []
         asker = self._name(member.org.id, request.asker_id)
@@ -296,7 +271,7 @@ class ConfirmWords:
             if not waiting:
                 return None  # not ours: "klopt" may answer the conversation
             if len(waiting) > 1:
-                return _say(MANY_WAITING.format(code=waiting[0].code))
+                return say(MANY_WAITING.format(code=waiting[0].code))
             request = waiting[0]
         else:
             found = self.store.get(int(number))
@@ -306,12 +281,12 @@ class ConfirmWords:
                 or found.colleague_id != member.person.id
                 or found.state != ASKED
             ):
-                return _say(UNKNOWN_REQUEST)
+                return say(UNKNOWN_REQUEST)
             request = found
         if not_quite:
-            if not self.store.move(request.id, (ASKED,), REMARK, now):
-                return _say(UNKNOWN_REQUEST)
-            return _say(ASK_REMARK)
+            if not self.store.move(Move(request.id, (ASKED,), REMARK, now)):
+                return say(UNKNOWN_REQUEST)
+            return say(ASK_REMARK)
         return self._finish(member, request, None, now)
 
     def _remark(self, member: Membership, text: str, now: datetime) -> Answered | None:
@@ -327,7 +302,7 @@ class ConfirmWords:
         if not waiting:
             return None
         if found := self.identifiers().find(text):
-            return _say(REMARK_IDENTIFYING.format(found=describe(found)))
+            return say(REMARK_IDENTIFYING.format(found=describe(found)))
         return self._finish(member, waiting[0], text[:REMARK_MAX], now)
 
     def _finish(
@@ -335,8 +310,8 @@ class ConfirmWords:
     ) -> Answered:
         state = CONFIRMED if remark is None else NOT_QUITE
         start = (ASKED,) if remark is None else (REMARK,)
-        if not self.store.move(request.id, start, state, now, remark=remark):
-            return _say(UNKNOWN_REQUEST)
+        if not self.store.move(Move(request.id, start, state, now, remark=remark)):
+            return say(UNKNOWN_REQUEST)
         settings = self.settings_of(member.org.id)
         line = confirmed_line(member.person.name, day_text(now, zone_of(settings)), remark)
         self.store.add_record_line(request.record_id, line)
@@ -346,7 +321,7 @@ class ConfirmWords:
         told = told_text(member.person.name, answered, line, show)
         self._send(request.asker_id, member.org.id, Notice(told), now)
         asker = self._name(member.org.id, request.asker_id)
-        return _say((THANKS if remark is None else THANKS_REMARK).format(asker=asker))
+        return say((THANKS if remark is None else THANKS_REMARK).format(asker=asker))
 
     # ------------------------------------------------------------ helpers
 
@@ -376,8 +351,3 @@ def display_name(people: PeopleStore, org_id: int, person_id: int) -> str:
 def _channel_of(people: PeopleStore, person_id: int) -> str | None:
     address = people.last_address(person_id)
     return address.channel if address is not None else None
-
-
-def _say(text: str) -> Answered:
-    replies: list[Reply] = [Say(text[:600])]
-    return Answered(replies)

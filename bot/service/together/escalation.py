@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from bot.service.numbered import Numbered
+
 # ---------------------------------------------------------------- states and steps
 
 DRAFT = "draft"
@@ -34,6 +36,8 @@ OPEN = "open"
 """Sent to the team: answers, a date, then the close."""
 CLOSED = "closed"
 CANCELLED = "cancelled"
+ENDED = (CLOSED, DECLINED, CANCELLED)
+"""Over: the texts are blanked once retention has passed."""
 
 # What the team lead's next message answers (``Escalation.step``).
 STEP_CASE, STEP_QUESTION, STEP_DISCIPLINES, STEP_URGENCY, STEP_SEND = (
@@ -83,10 +87,10 @@ ACCEPTED, DECLINED_CATEGORY = "geaccepteerd", "geweigerd"
 
 
 @dataclass(frozen=True)
-class Escalation:
-    """One escalation as kept (texts opened)."""
+class Escalation(Numbered):
+    """One escalation as kept (texts opened; "accepteer e3")."""
 
-    id: int
+    LETTER = "e"
     org_id: int
     state: str
     created_at: datetime
@@ -107,11 +111,6 @@ class Escalation:
     lessons: str | None = None
     started_at: datetime | None = None
     closed_at: datetime | None = None
-
-    @property
-    def code(self) -> str:
-        """The short code in the words ("accepteer e3")."""
-        return f"e{self.id}"
 
 
 @dataclass(frozen=True)
@@ -147,6 +146,15 @@ FIELDS = frozenset(
         "closed_at",
     }
 )
+
+
+def checked_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` if ``EscalationStore.change`` may set each of them; else ``ValueError``."""
+    unknown = set(fields) - FIELDS
+    if unknown:
+        msg = f"unknown escalation fields: {sorted(unknown)}"
+        raise ValueError(msg)
+    return fields
 
 
 class EscalationStore(Protocol):

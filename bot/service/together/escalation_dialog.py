@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.engine.context import FindsIdentifiers
-from bot.engine.messages import Reply, Say
-from bot.identify import PatternDetector, describe
+from bot.identify import describe
 from bot.org.model import AuditAction, AuditEntry, Membership, Role
 from bot.service.access import Answered
+from bot.service.chat_words import PATTERNS, say
 from bot.service.ports import AddressBook, Notice
 from bot.service.together import escalation_texts as t
 from bot.service.together.escalation import (
@@ -69,34 +70,19 @@ class Queues(Protocol):
         """Keep ``notice`` for ``person_id``."""
 
 
-def _say(*texts: str) -> Answered:
-    replies: list[Reply] = [Say(text[:600]) for text in texts]
-    return Answered(replies)
-
-
+@dataclass(eq=False)
 class EscalationParts:
     """What the escalation words share (see the module doc), and the lead's dialogs."""
 
-    def __init__(
-        self,
-        store: EscalationStore,
-        people: Members,
-        outbox: Queues,
-        settings_of: Callable[[int | None], Mapping[str, Any]],
-        *,
-        addresses: AddressBook | None = None,
-        audit: Callable[[Sequence[AuditEntry]], None] | None = None,
-        identifiers: Callable[[], FindsIdentifiers] | None = None,
-    ) -> None:
-        self.store = store
-        self.people = people
-        self.outbox = outbox
-        self.settings_of = settings_of
-        self.addresses = addresses
-        self.audit = audit
-        patterns = PatternDetector()
-        self.identifiers = identifiers or (lambda: patterns)
-        """The conversation's name check once it is loaded (``service.identifiers``)."""
+    store: EscalationStore
+    people: Members
+    outbox: Queues
+    settings_of: Callable[[int | None], Mapping[str, Any]]
+    _: KW_ONLY
+    addresses: AddressBook | None = None
+    audit: Callable[[Sequence[AuditEntry]], None] | None = None
+    identifiers: Callable[[], FindsIdentifiers] = lambda: PATTERNS
+    """The conversation's name check once it is loaded (``service.identifiers``)."""
 
     # ------------------------------------------------------------ shared
 
@@ -173,7 +159,7 @@ class EscalationParts:
             step=STEP_CASE,
             asked_at=now,
         )
-        return _say(CALAMITY_ROUTE, t.ASK_CASE)
+        return say(CALAMITY_ROUTE, t.ASK_CASE)
 
     def continue_dialog(self, member: Membership, text: str, now: datetime) -> Answered | None:
         """The answer to the dialog's waiting question, if one waits."""
@@ -186,7 +172,7 @@ class EscalationParts:
                 self.store.change(e.id, (DRAFT,), state=CANCELLED, step=None)
             else:
                 self.store.change(e.id, (e.state,), step=None)
-            return _say(t.CANCELLED_TEXT if e.state == DRAFT else "Gestopt.")
+            return say(t.CANCELLED_TEXT if e.state == DRAFT else "Gestopt.")
         clean = " ".join(text.split())
         if e.step in (STEP_OUTCOME, STEP_LESSONS):
             return self._closing(member, e, clean, now)
@@ -202,48 +188,48 @@ class EscalationParts:
         if e.step == STEP_CASE:
             problem = self.check_text(text, CASE_MAX)
             if problem:
-                return _say(problem)
+                return say(problem)
             if self.free_text_ok(member.org.id, member.person.id):
                 self._ask(e, STEP_QUESTION, now, case_code=text)
-                return _say(t.ASK_QUESTION)
+                return say(t.ASK_QUESTION)
             # Like the flows' case descriptions: no free text on a chat without
             # end-to-end encryption, unless the organisation allows it.
             self._ask(e, STEP_DISCIPLINES, now, case_code=text)
-            return _say(t.NO_QUESTION_HERE, self._disciplines_question(labels))
+            return say(t.NO_QUESTION_HERE, self._disciplines_question(labels))
         if e.step == STEP_QUESTION:
             problem = self.check_text(text, TEXT_MAX)
             if problem:
-                return _say(problem)
+                return say(problem)
             self._ask(e, STEP_DISCIPLINES, now, question=text)
-            return _say(self._disciplines_question(labels))
+            return say(self._disciplines_question(labels))
         if e.step == STEP_DISCIPLINES:
             chosen = _disciplines(text, labels)
             if chosen is None:
-                return _say(t.WRONG_NUMBERS)
+                return say(t.WRONG_NUMBERS)
             if not labels and (problem := self.check_text(text, DISCIPLINES_MAX)):
-                return _say(problem)
+                return say(problem)
             self._ask(e, STEP_URGENCY, now, disciplines=chosen)
-            return _say(t.ASK_URGENCY)
+            return say(t.ASK_URGENCY)
         if e.step == STEP_URGENCY:
             urgency = {"1": "normaal", "normaal": "normaal", "2": "spoed", "spoed": "spoed"}
             key = urgency.get(text.lower())
             if key is None:
-                return _say(t.ASK_AGAIN_URGENCY)
+                return say(t.ASK_AGAIN_URGENCY)
             asked = self._ask(e, STEP_SEND, now, urgency=key)
             assert asked is not None
-            return _say(t.ASK_SEND.format(summary=t.summary(asked, labels)))
+            return say(t.ASK_SEND.format(summary=t.summary(asked, labels)))
         # STEP_SEND
         answer = text.lower()
         if answer in ("nee", "n", "stoppen"):
             self.store.change(e.id, (DRAFT,), state=CANCELLED, step=None)
-            return _say(t.CANCELLED_TEXT)
+            return say(t.CANCELLED_TEXT)
         if answer not in ("ja", "j", "versturen"):
-            return _say(t.ASK_AGAIN_SEND)
+            return say(t.ASK_AGAIN_SEND)
         started = self.start(member, e, (DRAFT,), now)
         if isinstance(started, str):
-            return _say(started)
+            return say(started)
         count = len(self.people.members(member.org.id, Role.TCP))
-        return _say(t.STARTED.format(count=t.members_text(count), code=started.code))
+        return say(t.STARTED.format(count=t.members_text(count), code=started.code))
 
     @staticmethod
     def _disciplines_question(labels: Mapping[str, Any]) -> str:
@@ -260,30 +246,30 @@ class EscalationParts:
             e.id, (OPEN,), step=STEP_OUTCOME, asked_at=now, lead_id=member.person.id
         )
         if asked is None:
-            return _say(t.UNKNOWN)
-        return _say(t.ASK_OUTCOME.format(code=e.code, choices=t.outcome_choices()))
+            return say(t.UNKNOWN)
+        return say(t.ASK_OUTCOME.format(code=e.code, choices=t.outcome_choices()))
 
     def _closing(self, member: Membership, e: Escalation, text: str, now: datetime) -> Answered:
         if e.step == STEP_OUTCOME:
             found = re.match(r"^\s*(\d)\b[\s.:,-]*(.*)$", text)
             keys = list(OUTCOMES)
             if found is None or not 1 <= int(found.group(1)) <= len(keys):
-                return _say(t.ASK_AGAIN_OUTCOME)
+                return say(t.ASK_AGAIN_OUTCOME)
             note = found.group(2).strip() or None
             if note and (problem := self.check_text(note, TEXT_MAX)):
-                return _say(problem)
+                return say(problem)
             self._ask(
                 e, STEP_LESSONS, now, outcome=keys[int(found.group(1)) - 1], outcome_note=note
             )
-            return _say(t.ASK_LESSONS)
+            return say(t.ASK_LESSONS)
         lessons = None if text in ("-", "") else text
         if lessons and (problem := self.check_text(lessons, TEXT_MAX * 2)):
-            return _say(problem)
+            return say(problem)
         closed = self.store.change(
             e.id, (OPEN,), state=CLOSED, step=None, closed_at=now, lessons=lessons
         )
         if closed is None:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         self.write_audit(member, AuditAction.ESCALATION_CLOSED, closed, now)
         told = ""
         if closed.requested_by is not None:
@@ -291,7 +277,7 @@ class EscalationParts:
             notice = t.outcome_notice(closed, member.person.name, free)
             self.queue(closed.org_id, closed.requested_by, notice, now)
             told = t.TOLD
-        return _say(t.CLOSED.format(code=closed.code, told=told))
+        return say(t.CLOSED.format(code=closed.code, told=told))
 
     # ------------------------------------------------------------ declining
 
@@ -299,7 +285,7 @@ class EscalationParts:
         """``weiger eN <reden>`` (or the reason asked for after ``weiger eN``)."""
         problem = self.check_text(reason, TEXT_MAX)
         if problem:
-            return _say(problem)
+            return say(problem)
         declined = self.store.change(
             e.id,
             (REQUESTED,),
@@ -310,7 +296,7 @@ class EscalationParts:
             closed_at=now,
         )
         if declined is None:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         self.write_audit(member, AuditAction.ESCALATION_DECLINED, declined, now)
         asker = declined.requested_by
         if asker is not None:
@@ -325,7 +311,7 @@ class EscalationParts:
                 reason if free else NOT_HERE,
             )
             self.queue(declined.org_id, asker, Notice(text), now)
-        return _say(t.DECLINED_LEAD.format(name=self.name_of(member.org.id, asker)))
+        return say(t.DECLINED_LEAD.format(name=self.name_of(member.org.id, asker)))
 
 
 def _disciplines(text: str, labels: Mapping[str, Any]) -> tuple[str, ...] | None:

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.engine.context import FindsIdentifiers
 from bot.engine.dates import parse_dutch_date
-from bot.org.model import AuditAction, AuditEntry, Membership, Role
+from bot.org.model import AuditAction, Membership, Role
 from bot.service.access import Answered
+from bot.service.chat_words import ChatWords, say
 from bot.service.followup import zone_of
-from bot.service.ports import AddressBook, Notice, StoredRecord
+from bot.service.ports import Notice, StoredRecord
 from bot.service.together import escalation_texts as t
 from bot.service.together.escalation import (
     CALAMITY_ROUTE,
@@ -40,13 +41,9 @@ from bot.service.together.escalation import (
     REASONS,
     REQUESTED,
     Escalation,
-    EscalationStore,
 )
 from bot.service.together.escalation_dialog import (
     EscalationParts,
-    Members,
-    Queues,
-    _say,
 )
 from bot.service.together.escalation_jobs import Schedules, plan_reminder
 
@@ -59,38 +56,14 @@ RecentRecords = Callable[[int, int, datetime], Sequence[StoredRecord]]
 """A member's records made since a moment, newest first (org id, person id, since)."""
 
 
-class EscalationWords(EscalationParts):
+@dataclass(eq=False, kw_only=True)
+class EscalationWords(EscalationParts, ChatWords):
     """Answers the escalation's words for a member; None for any other text."""
 
-    def __init__(
-        self,
-        store: EscalationStore,
-        people: Members,
-        outbox: Queues,
-        settings_of: Callable[[int | None], Mapping[str, Any]],
-        *,
-        records: RecentRecords,
-        schedule: Schedules | None = None,
-        addresses: AddressBook | None = None,
-        audit: Callable[[Sequence[AuditEntry]], None] | None = None,
-        identifiers: Callable[[], FindsIdentifiers] | None = None,
-    ) -> None:
-        super().__init__(
-            store,
-            people,
-            outbox,
-            settings_of,
-            addresses=addresses,
-            audit=audit,
-            identifiers=identifiers,
-        )
-        self.records = records
-        self.schedule = schedule
+    records: RecentRecords
+    schedule: Schedules | None = None
 
-    def __call__(self, text: str, member: Membership, now: datetime) -> Answered | None:
-        words = " ".join(text.lower().split())
-        if not words:
-            return None
+    def answer(self, words: str, text: str, member: Membership, now: datetime) -> Answered | None:
         if words == "opschalen":
             return self.begin(member, now) if member.has(Role.TEAMLEIDER) else None
         if words == "opschalen vragen":
@@ -107,13 +80,13 @@ class EscalationWords(EscalationParts):
     ) -> Answered:
         e = self.store.escalation(number)
         if e is None or e.org_id != member.org.id:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         if word in ("ik doe mee", "kan niet"):
             if not member.has(Role.TCP):
-                return _say(t.ONLY_TCP.format(org=member.org.name))
+                return say(t.ONLY_TCP.format(org=member.org.name))
             return self._answer(member, e, JOIN if word == "ik doe mee" else CANNOT, now)
         if not member.has(Role.TEAMLEIDER):
-            return _say(t.ONLY_LEAD.format(org=member.org.name))
+            return say(t.ONLY_LEAD.format(org=member.org.name))
         if word == "accepteer":
             return self._accept(member, e, now)
         if word == "weiger":
@@ -122,9 +95,9 @@ class EscalationWords(EscalationParts):
             asked = self.store.change(
                 e.id, (REQUESTED,), lead_id=member.person.id, step="reden", asked_at=now
             )
-            return _say(t.ASK_DECLINE_REASON if asked else t.UNKNOWN)
+            return say(t.ASK_DECLINE_REASON if asked else t.UNKNOWN)
         if e.state != OPEN:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         if word == "status":
             return self._status(member, e)
         if word == "datum":
@@ -143,18 +116,18 @@ class EscalationWords(EscalationParts):
             if found is not None:
                 break
         if found is None:
-            return _say(t.NO_RECORD)
+            return say(t.NO_RECORD)
         running = self.store.of_requester(member.org.id, member.person.id, (REQUESTED, OPEN))
         same = next((e for e in running if e.case_code == found["case_code"]), None)
         if same is not None:
-            return _say(t.ALREADY.format(case=same.case_code, code=same.code))
+            return say(t.ALREADY.format(case=same.case_code, code=same.code))
         leads = [
             m
             for m in self.people.members(member.org.id, Role.TEAMLEIDER)
             if m.person.id != member.person.id
         ]
         if not leads:
-            return _say(t.NO_LEAD.format(org=member.org.name))
+            return say(t.NO_LEAD.format(org=member.org.name))
         e = self.store.create(member.org.id, REQUESTED, now, requested_by=member.person.id, **found)
         labels = self.labels(member.org.id)
         for lead in leads:
@@ -163,33 +136,33 @@ class EscalationWords(EscalationParts):
             self.queue(member.org.id, lead.person.id, notice, now)
         self.write_audit(member, AuditAction.ESCALATION_REQUESTED, e, now)
         names = ", ".join(m.person.name for m in leads)
-        return _say(CALAMITY_ROUTE, t.REQUEST_SENT.format(leads=names, code=e.code))
+        return say(CALAMITY_ROUTE, t.REQUEST_SENT.format(leads=names, code=e.code))
 
     def _accept(self, member: Membership, e: Escalation, now: datetime) -> Answered:
         if e.state != REQUESTED:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         started = self.start(member, e, (REQUESTED,), now)
         if isinstance(started, str):
-            return _say(started)
+            return say(started)
         if started.requested_by is not None:
             text = t.ACCEPTED_PRO.format(
                 lead=member.person.name, case=started.case_code, code=started.code
             )
             self.queue(started.org_id, started.requested_by, Notice(text), now)
         count = len(self.people.members(member.org.id, Role.TCP))
-        return _say(t.STARTED.format(count=t.members_text(count), code=started.code))
+        return say(t.STARTED.format(count=t.members_text(count), code=started.code))
 
     # ------------------------------------------------------------ the team
 
     def _answer(self, member: Membership, e: Escalation, answer: str, now: datetime) -> Answered:
         if e.state != OPEN:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         self.store.answer(e.id, member.person.id, answer, now)
         self.write_audit(member, AuditAction.ESCALATION_ANSWERED, e, now)
         if answer == CANNOT:
-            return _say(t.CANNOT.format(code=e.code))
+            return say(t.CANNOT.format(code=e.code))
         when = t.WHEN_SET.format(day=t.meeting_day(e.meeting_on)) if e.meeting_on else t.WHEN_LATER
-        return _say(t.JOINED.format(code=e.code, when=when))
+        return say(t.JOINED.format(code=e.code, when=when))
 
     def _status(self, member: Membership, e: Escalation) -> Answered:
         answers = {a.person_id: a.answer for a in self.store.answers(e.id)}
@@ -198,26 +171,26 @@ class EscalationWords(EscalationParts):
         joined = [names.get(p, f"#{p}") for p, a in answers.items() if a == JOIN]
         cannot = [names.get(p, f"#{p}") for p, a in answers.items() if a == CANNOT]
         silent = [m.person.name for m in team if m.person.id not in answers]
-        return _say(t.status_text(e, joined, cannot, silent))
+        return say(t.status_text(e, joined, cannot, silent))
 
     def _date(self, member: Membership, e: Escalation, rest: str, now: datetime) -> Answered:
         zone = zone_of(self.settings_of(member.org.id))
         local = now.astimezone(zone)
         day = parse_dutch_date(rest, local, "future") if rest else None
         if day is None:
-            return _say(t.ASK_DATE.format(code=e.code))
+            return say(t.ASK_DATE.format(code=e.code))
         if day < local.date():
-            return _say(t.PAST_DATE)
+            return say(t.PAST_DATE)
         changed = self.store.change(e.id, (OPEN,), meeting_on=day)
         if changed is None:
-            return _say(t.UNKNOWN)
+            return say(t.UNKNOWN)
         if self.schedule is not None:
             plan_reminder(self.schedule, changed, zone, now)
         notice = Notice(t.DATE_NOTICE.format(code=e.code, case=e.case_code, day=t.meeting_day(day)))
         for a in self.store.answers(e.id):
             if a.answer == JOIN:
                 self.queue(e.org_id, a.person_id, notice, now)
-        return _say(t.DATE_SET.format(code=e.code, day=t.meeting_day(day)))
+        return say(t.DATE_SET.format(code=e.code, day=t.meeting_day(day)))
 
 
 def escalation_answers(record: StoredRecord) -> dict[str, Any] | None:
