@@ -36,16 +36,17 @@ async def test_events_delivered_again_after_a_crash_are_handled_once(
     await asyncio.to_thread(bot_process.start)
     try:
         room = await pro.create_dm(bot, encrypted=False, timeout=60)
-        greeting = await pro.settle(room, bot, at_least=2, timeout=60)
-        assert greeting[-1].body.startswith("Waarmee wil je aan de slag?")
+        menu = "Waarmee wil je aan de slag?"
+        greeting = await pro.settle(room, bot, at_least=2, timeout=60, until=menu)
+        assert greeting[-1].body.startswith(menu)
         before = bot_process.value("next_batch")  # a token from before the answers
         assert before
 
         await pro.send(room, "Overleg & afspraken")
-        asked = await pro.settle(room, bot, timeout=60)
+        asked = await pro.settle(room, bot, timeout=60, until="Wat is je casuscode?")
         assert asked[-1].body.startswith("Wat is je casuscode?")
         await pro.send(room, "AB-22")
-        asked = await pro.settle(room, bot, timeout=60)
+        asked = await pro.settle(room, bot, timeout=60, until="Waar gaat het <dilemma> over?")
         assert asked[-1].body.startswith("Waar gaat het <dilemma> over?")
 
         await asyncio.to_thread(bot_process.kill)  # SIGKILL; its lease ended
@@ -61,7 +62,7 @@ async def test_events_delivered_again_after_a_crash_are_handled_once(
         assert again == [], f"events handled again: {[m.body[:80] for m in again]}"
 
         await pro.send(room, "verder")
-        shown = await pro.settle(room, bot, timeout=60)
+        shown = await pro.settle(room, bot, timeout=60, until="Waar gaat het")
         assert "Waar gaat het <dilemma> over?" in shown[-1].body, [m.body[:80] for m in shown]
     finally:
         await asyncio.to_thread(bot_process.stop)
