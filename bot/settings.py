@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     matrix_store_path: Path | None = None  # E2E key store; default: data/ next to the database
     matrix_device_name: str = "Voorkomen"
     matrix_allowed_servers: CommaList = ()  # accept invites only from these servers
+    # Seconds a message waits for its missing room key before the user is asked to resend it.
+    matrix_key_patience: float = Field(default=10.0, gt=0, le=600)
     # Names, places and schools in free text (deduce: ~1 GB, loaded in the background).
     name_check: Flag = True
     # /healthz and /metrics for long polling and Matrix (host:port; the webhook serves them itself).

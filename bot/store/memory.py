@@ -59,6 +59,10 @@ class MemoryStore(MemoryRuntime):
         self.audit_writer: Callable[[Sequence[object]], None] | None = None
         #: Extra purges of other parts' data (wired at start-up), by name.
         self.purge_hooks: dict[str, Callable[[datetime], int]] = {}
+        #: What other parts erase of a person at ``vergeet mij`` (wired at start-up),
+        #: by name, as ``bot.store.rights.erase_member_in`` does in SQL: ``actions``
+        #: (follow-up), ``confirmations``, ``escalations``. Each returns how many rows.
+        self.erase_hooks: dict[str, Callable[[int], int]] = {}
 
     # ------------------------------------------------------------ conversations
 
@@ -199,7 +203,8 @@ class MemoryStore(MemoryRuntime):
 
     def erase_person(self, keys: Sequence[ConversationKey], person_id: int) -> dict[str, int]:
         """``vergeet mij`` (with ``MemoryPeopleStore.erase_member``): the conversations
-        at ``keys`` and every record and waiting message of ``person_id``."""
+        at ``keys``, every record and waiting message of ``person_id``, and what the
+        :attr:`erase_hooks` erase of them."""
         with self._lock:
             gone = [k for k in keys if k in self._states]
             for key in gone:
@@ -217,7 +222,13 @@ class MemoryStore(MemoryRuntime):
             messages = [i for i, m in self._outbox.items() if m.person_id == str(person_id)]
             for i in messages:
                 del self._outbox[i]
-        return {"conversations": len(gone), "records": len(records), "outbox": len(messages)}
+        erased = {name: hook(person_id) for name, hook in self.erase_hooks.items()}
+        return {
+            "conversations": len(gone),
+            "records": len(records),
+            "outbox": len(messages),
+            "actions": erased.get("actions", 0),  # counted as the SQL store counts them
+        }
 
     # ---------------------------------------------------------------- snapshots
 

@@ -59,6 +59,18 @@ class MemoryFollowupStore:
         """For ``MemoryStore.purge_hooks``."""
         return self.purge_before
 
+    def erase_person(self, person_id: int) -> int:
+        """``vergeet mij`` (a ``MemoryStore.erase_hooks`` entry): the person's actions
+        and their records' index rows go, as in ``bot.store.rights``; how many actions."""
+        with self._lock:
+            actions = [i for i, a in self._actions.items() if a.person_id == person_id]
+            for i in actions:
+                del self._actions[i]
+                self._created.pop(i, None)
+            for k in [k for k, r in self._records.items() if r.person_id == person_id]:
+                del self._records[k]
+            return len(actions)
+
     def write_planned(self, items: Sequence[object]) -> None:
         now = datetime.now(UTC)
         with self._lock:

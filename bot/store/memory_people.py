@@ -270,7 +270,7 @@ class MemoryPeopleStore:
         with self._lock:
             orgs = sorted({o for o, p in self._roles if p == person_id})
             keys = [k for k, (_, p) in self._owners.items() if p == person_id]
-            counts = {"conversations": 0, "records": 0, "outbox": 0}
+            counts = {"conversations": 0, "records": 0, "outbox": 0, "actions": 0}
             if self._conversations is not None:
                 counts = self._conversations.erase_person(keys, person_id)
             for key in keys:

@@ -66,6 +66,8 @@ class ConfirmWorld(World):
                 self._memory = (memory, people, followup)
                 self._confirm_memory = MemoryConfirmStore(memory)
                 memory.purge_hooks["confirmations"] = self._confirm_memory.purge_before
+                memory.erase_hooks["actions"] = followup.erase_person  # as bot.store.rights
+                memory.erase_hooks["confirmations"] = self._confirm_memory.erase_person
             conversations, people_store, followup_store = self._memory
             assert self._confirm_memory is not None
             confirm: ConfirmStore = self._confirm_memory

@@ -63,3 +63,16 @@ def test_export_rotation_and_erasure_cover_confirmations(sql_world: ConfirmWorld
     assert [a for a, _ in confirmations(store)] == [ann.id]
     rights.erase_member(bram.id, T0)  # the colleague asked: gone too
     assert confirmations(store) == []
+
+
+def test_the_people_store_erases_a_forgotten_members_confirmations(world: ConfirmWorld) -> None:
+    """``PeopleStore.erase_member`` (``vergeet mij``) on memory and SQL alike: the
+    confirmations the person asked or was asked go."""
+    ann, bram = Person(world, "Ann", PRO), Person(world, "Bram", PRO, channel="matrix")
+    made_record(ann)
+    ann.say("bevestigen bram")
+    confirm = world.confirms[-1]
+    assert world.org is not None
+    assert [c.colleague_id for c in confirm.open_of(world.org.id, ann.id)] == [bram.id]
+    world.processes[-1].people.erase_member(bram.id, T0)
+    assert confirm.open_of(world.org.id, ann.id) == []

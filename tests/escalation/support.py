@@ -86,7 +86,10 @@ class World:
                 people = MemoryPeopleStore(memory)
                 followup = MemoryFollowupStore()
                 memory.audit_writer = followup.writer(memory.audit_writer)
-                self._memory = (memory, people, followup, MemoryEscalationStore())
+                escalations = MemoryEscalationStore()
+                memory.erase_hooks["actions"] = followup.erase_person  # as bot.store.rights
+                memory.erase_hooks["escalations"] = escalations.erase_person
+                self._memory = (memory, people, followup, escalations)
             p = self._build(*self._memory)
         else:
             sql = SqlStore(self.url, master=self.master)

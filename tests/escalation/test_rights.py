@@ -103,3 +103,26 @@ def test_a_key_rotation_reseals_the_escalation_text(world: World) -> None:
     assert after != before and "anders" not in after
     e = world.processes[-1].escalations.escalation(1)
     assert e is not None and e.question == "Wat kunnen we anders doen?"
+
+
+ERASED_COUNTS = {"conversations", "records", "outbox", "actions", "identities", "memberships"}
+
+
+def test_the_people_store_unlinks_a_forgotten_member_from_escalations(world: World) -> None:
+    """``PeopleStore.erase_member`` (what ``vergeet mij`` runs) unlinks the person from
+    escalations on every backend: the memory twin as ``bot.store.rights`` does in SQL."""
+    ann, tom, cas, dee = team(world)
+    ask_for_escalation(ann)
+    ann.say("opschalen vragen")
+    tom.say("accepteer e1")
+    cas.say("ik doe mee e1")
+    dee.say("kan niet e1")
+    process = world.processes[-1]
+    assert set(process.people.erase_member(cas.id, NOW)) == ERASED_COUNTS  # the twins' counts
+    process.people.erase_member(ann.id, NOW)
+    e = process.escalations.escalation(1)
+    assert e is not None and e.requested_by is None and e.lead_id == tom.id
+    assert [a.person_id for a in process.escalations.answers(1)] == [dee.id]
+    process.people.erase_member(tom.id, NOW)
+    e = process.escalations.escalation(1)
+    assert e is not None and (e.lead_id, e.step) == (None, None)

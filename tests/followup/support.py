@@ -105,6 +105,7 @@ class World:
                 followup = MemoryFollowupStore()
                 memory.audit_writer = followup.writer(memory.audit_writer)
                 memory.purge_hooks["followup"] = followup.purge_hook()
+                memory.erase_hooks["actions"] = followup.erase_person  # as bot.store.rights
                 self._memory = (memory, people, followup)
             conversations, people_store, followup_store = self._memory
             p = self._build(conversations, people_store, followup_store)

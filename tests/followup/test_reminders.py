@@ -102,3 +102,23 @@ def test_a_step_reminds_its_owner_once_and_the_answer_joins_the_record(world: Wo
     assert f"• {STEP}, {ON_TIME}: <5" in view
     assert f"• {STEP}, {NOT_NEEDED}: <5" in view
     assert "V-1" not in view and "Ann" not in view
+
+
+def test_a_forgotten_members_steps_go_on_every_backend(world: World) -> None:
+    """``PeopleStore.erase_member`` (``vergeet mij``): their agreed steps and their
+    records' index go, counted as ``actions``, on memory as in SQL; a colleague's stay."""
+    ann = Person(world, "Ann", PRO)
+    tom = Person(world, "Tom", LEAD)
+    for person in (ann, tom):
+        person.start("vier-ogen")
+        person.say(*EXAMPLE.lines)
+    process = world.processes[0]
+    assert world.org is not None
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    assert len(process.followup.open_actions(world.org.id, ann.id)) == 2
+    assert process.followup.records_of(world.org.id, ann.id, since)
+    counts = process.people.erase_member(ann.id, world.clock.now)
+    assert counts["actions"] == 2
+    assert process.followup.open_actions(world.org.id, ann.id) == []
+    assert process.followup.records_of(world.org.id, ann.id, since) == []
+    assert len(process.followup.open_actions(world.org.id, tom.id)) == 2

@@ -170,6 +170,17 @@ async def run_bot(synapse_server: SynapseServer, bot_account: BotAccount) -> Asy
                 await bot.stop()
 
 
+async def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Wait (bounded) until ``condition()`` holds: for the state a test asserts next,
+    never a bare sleep for the bot to get there."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            msg = f"timed out after {timeout} s waiting for {what}"
+            raise AssertionError(msg)
+        await asyncio.sleep(0.05)
+
+
 MakeUser = Callable[..., Awaitable[MatrixUser]]
 
 

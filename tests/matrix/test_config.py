@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.channels.matrix import MatrixConfig, MatrixConfigError
 from bot.channels.matrix.config import default_store_path
@@ -65,3 +66,21 @@ def test_the_store_path_can_be_set_and_defaults_next_to_the_database() -> None:
 def test_missing_settings_say_what_to_set(env: dict[str, str], message: str) -> None:
     with pytest.raises(MatrixConfigError, match=message):
         MatrixConfig.from_settings(Settings.from_env(env))
+
+
+def test_key_patience_comes_from_the_settings() -> None:
+    base = {
+        "VOORKOMEN_MATRIX_HOMESERVER": "https://m.example.org",
+        "VOORKOMEN_MATRIX_USER_ID": "@bot:example.org",
+        "VOORKOMEN_MATRIX_ACCESS_TOKEN": "syt_x",
+    }
+    assert MatrixConfig.from_settings(Settings.from_env(base)).key_patience == 10.0
+    patient = Settings.from_env(base | {"VOORKOMEN_MATRIX_KEY_PATIENCE": "45.5"})
+    assert MatrixConfig.from_settings(patient).key_patience == 45.5
+
+
+@pytest.mark.parametrize("patience", ["0", "-3", "601", "lang"])
+def test_a_key_patience_out_of_range_is_refused(patience: str) -> None:
+    env = {"VOORKOMEN_MATRIX_KEY_PATIENCE": patience}
+    with pytest.raises(ValidationError, match="matrix_key_patience"):
+        Settings.from_env(env)

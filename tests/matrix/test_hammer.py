@@ -37,10 +37,15 @@ def _shown(pro: MatrixUser, room: str, bot: str) -> str:
 
 
 async def _hammer(pro: MatrixUser, room: str, bot: str, number: int, chance: random.Random) -> None:
-    await pro.settle(room, bot, at_least=2, timeout=60)  # the greeting and the menu
-    for answer in ("Overleg & afspraken", f"HM-{number}", "Informatie delen", "ja"):
+    await pro.settle(room, bot, at_least=2, timeout=60, until="Waarmee wil je aan de slag?")
+    for answer, following in (
+        ("Overleg & afspraken", "Wat is je casuscode?"),
+        (f"HM-{number}", "Waar gaat het"),
+        ("Informatie delen", "Heb je het met een collega besproken?"),
+        ("ja", "Wie moet dit weten?"),
+    ):
         await pro.send(room, answer)
-        await pro.settle(room, bot, timeout=60)
+        await pro.settle(room, bot, timeout=60, until=following)
     assert _shown(pro, room, bot), "the multiple-choice question was not asked"
 
     picks = [sorted(chance.sample(range(1, 4), chance.randint(1, 3))) for _ in range(8)]
@@ -61,11 +66,11 @@ async def _hammer(pro: MatrixUser, room: str, bot: str, number: int, chance: ran
     assert all(line in _shown(pro, room, bot) for line in wanted)  # nothing changed after
 
     await pro.send(room, "klaar")
-    asked = await pro.settle(room, bot, timeout=60)
+    asked = await pro.settle(room, bot, timeout=60, until=f"Weet {chosen[0]} het al?")
     assert asked[-1].body.startswith(f"Weet {chosen[0]} het al?"), [m.body[:60] for m in asked]
     for label in chosen[1:]:
         await pro.send(room, "ja")
-        asked = await pro.settle(room, bot, timeout=60)
+        asked = await pro.settle(room, bot, timeout=60, until=f"Weet {label} het al?")
         assert any(m.body.startswith(f"Weet {label} het al?") for m in asked), label
 
 

@@ -13,7 +13,14 @@ come (the bot died), they wait until it is back and type ``verder``. The
 conversation must then be at the question after the last answer they saw
 confirmed, or one further (the answer in flight was kept): never earlier,
 never later. At the end each finished walk is exactly one record with the
-answers given.
+answers given, and each professional is answered once more after the last
+restart.
+
+It runs twice: in unencrypted direct chats (``VOORKOMEN_MATRIX_REQUIRE_ENCRYPTION``
+off) and in end-to-end encrypted ones (the default). Encrypted, the bot must
+also come back as the same device with the same identity keys (its key store,
+``VOORKOMEN_MATRIX_STORE_PATH``, survives kill -9), decrypt what was sent while
+it was down, and every answer the professionals read arrives encrypted.
 """
 
 from __future__ import annotations
@@ -21,31 +28,24 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
 
 from bot.crypto import MasterKey
 from bot.service.ports import ConversationKey
-from bot.settings import PROJECT_ROOT
-from bot.store.lease import Lease
-from bot.store.sql import SqlStore, make_engine
-from tests.matrix.conftest import FIXTURE_FLOWS, BotAccount, MakeUser
+from bot.store.sql import SqlStore
+from tests.matrix.botprocess import BotProcess
+from tests.matrix.conftest import BotAccount, MakeUser
 from tests.org.support import enrol
-from tests.peers.synapse import MatrixUser, SynapseServer
-from tests.support.env import bot_env
-from tests.support.kills import Killer, kill_hard, kill_seed
+from tests.peers.synapse import MatrixUser, Received, SynapseServer
+from tests.support.kills import Killer, kill_seed
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(400)]
 
-RUN = 'from bot.cli import main; main(["matrix"])'  # as `voorkomen matrix`
 KILLS = int(os.environ.get("VOORKOMEN_MATRIX_KILLS", "10"))
 QUESTIONS = [
     "Waarmee wil je aan de slag?",
@@ -76,53 +76,6 @@ def screen_of(body: str) -> int | None:
         if QUESTIONS[index] in body:
             return index
     return None
-
-
-@dataclass
-class Process:
-    """The bot process the killer kills and starts again."""
-
-    env: dict[str, str]
-    database: str
-    log: Path
-    current: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.current = subprocess.Popen(
-                [sys.executable, "-c", RUN],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + 120
-        while not self._holds_lease():  # it got past the lease: logging in now
-            assert self.current.poll() is None, self.log.read_text()[-2000:]
-            assert time.monotonic() < deadline, "the Matrix bot did not start"
-            time.sleep(0.1)
-
-    def _holds_lease(self) -> bool:
-        assert self.current is not None
-        engine = make_engine(self.database)
-        try:
-            with engine.connect() as conn:
-                holders = conn.execute(select(Lease.__table__.c.holder)).scalars().all()
-        finally:
-            engine.dispose()
-        return any(f":{self.current.pid}:" in holder for holder in holders)
-
-    def kill(self) -> None:
-        assert self.current is not None
-        kill_hard(self.current)
-        engine = make_engine(self.database)  # the operator saw it die: its lease ends now
-        try:
-            with engine.begin() as conn:
-                past = datetime.now(UTC) - timedelta(seconds=1)
-                conn.execute(update(Lease.__table__).values(expires_at=past))
-        finally:
-            engine.dispose()
 
 
 @dataclass
@@ -249,34 +202,58 @@ class Professional:
         return PARTNERS
 
 
+def bot_device_keys(server: SynapseServer, pro: MatrixUser, bot: str, device: str) -> Any:
+    """The bot device's published identity keys, as the professional's client sees them."""
+    found = server.request(
+        "POST",
+        "/_matrix/client/v3/keys/query",
+        {"device_keys": {bot: []}},
+        token=pro.account.access_token,
+    )
+    return found["device_keys"].get(bot, {}).get(device, {}).get("keys")
+
+
+async def answered_after_the_last_restart(person: Professional) -> Received:
+    """``start`` once more: the bot reads it (decrypts it, in an encrypted chat) and
+    shows the menu (bounded wait)."""
+    pro, room, bot = person.pro, person.room, person.bot
+    seen = len(pro.from_user(room, bot))
+    await pro.send(room, "start")
+    async with asyncio.timeout(60):
+        while True:
+            for message in pro.from_user(room, bot)[seen:]:
+                if screen_of(body_of(message)) == MENU:
+                    return message
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["unencrypted", "encrypted"])
 async def test_kill_9_at_random_moments_loses_nothing_confirmed(
-    synapse_server: SynapseServer, bot_account: BotAccount, make_user: MakeUser, tmp_path: Path
+    synapse_server: SynapseServer,
+    bot_account: BotAccount,
+    make_user: MakeUser,
+    tmp_path: Path,
+    encrypted: bool,
 ) -> None:
     seed = kill_seed()
-    database = f"sqlite:///{tmp_path / 'bot.db'}"
-    env = bot_env(
-        DATABASE_URL=database,
-        FLOWS_DIR=str(FIXTURE_FLOWS),
-        KNOWLEDGE_DIR=str(tmp_path / "no-knowledge"),
-        MAIN_FLOW="overleg",
-        MATRIX_HOMESERVER=synapse_server.url,
-        MATRIX_USER_ID=bot_account.user_id,
-        MATRIX_PASSWORD=bot_account.account.password,
-        MATRIX_STORE_PATH=str(bot_account.store_path),
-        MATRIX_REQUIRE_ENCRYPTION="false",
-    )
+    process = BotProcess.on(synapse_server, bot_account, tmp_path, require_encryption=encrypted)
+    bot = bot_account.user_id
     people = [await make_user(f"kill{n}") for n in range(2)]
     for pro in people:
-        enrol(database, "matrix", pro.user_id, name="Kill")
-    process = Process(env, database, tmp_path / "bot.log")
+        enrol(process.database, "matrix", pro.user_id, name="Kill")
     await asyncio.to_thread(process.start)
     try:
-        rooms = [await pro.create_dm(bot_account.user_id, encrypted=False) for pro in people]
+        rooms = [await pro.create_dm(bot, encrypted=encrypted, timeout=60) for pro in people]
         for pro, room in zip(people, rooms, strict=True):
-            await pro.settle(room, bot_account.user_id, at_least=2, timeout=60)
+            # Unencrypted: the warning, then the menu. Encrypted: the menu.
+            await pro.settle(room, bot, at_least=1 if encrypted else 2, timeout=60)
+        device = process.value("device_id")
+        assert device is not None
+        keys = bot_device_keys(synapse_server, people[0], bot, device)
+        assert keys or not encrypted, "the bot published no device keys"
         killer = Killer(seed, KILLS, process.kill, process.start, pause=(0.5, 3.0))
         walkers = [
-            Professional(pro, room, bot_account.user_id, killer, n, random.Random(seed + n))
+            Professional(pro, room, bot, killer, n, random.Random(seed + n))
             for n, (pro, room) in enumerate(zip(people, rooms, strict=True))
         ]
 
@@ -291,10 +268,10 @@ async def test_kill_9_at_random_moments_loses_nothing_confirmed(
         await asyncio.wait_for(asyncio.gather(*(keep_walking(p) for p in walkers)), 350)
         await asyncio.to_thread(killer.join, 60)
         took = time.monotonic() - started
+        last = [await answered_after_the_last_restart(p) for p in walkers]
     finally:
-        if process.current is not None:
-            kill_hard(process.current)
-    store = SqlStore(database, master=MasterKey.from_environment())
+        await asyncio.to_thread(process.stop)
+    store = SqlStore(process.database, master=MasterKey.from_environment())
     try:
         for person in walkers:
             records = store.records(ConversationKey("matrix", person.room))
@@ -304,9 +281,17 @@ async def test_kill_9_at_random_moments_loses_nothing_confirmed(
     finally:
         store.close()
     assert killer.generation == KILLS
+    # The same device with the same keys after every restart: the key store survived.
+    assert process.value("device_id") == device
+    assert bot_device_keys(synapse_server, people[0], bot, device) == keys
+    for pro, room, answer in zip(people, rooms, last, strict=True):
+        assert answer.encrypted == encrypted
+        if encrypted:
+            assert all(m.encrypted for m in pro.from_user(room, bot)), "a plain answer"
     print(
-        f"seed {seed}: {KILLS} kills, "
+        f"seed {seed} ({'encrypted' if encrypted else 'unencrypted'}): {KILLS} kills, "
         f"{sum(len(p.codes) for p in walkers)} walks, "
         f"{sum(p.recoveries for p in walkers)} recoveries, "
-        f"{sum(p.kept_in_flight for p in walkers)} kept in flight, in {took:.1f} s"
+        f"{sum(p.kept_in_flight for p in walkers)} kept in flight, in {took:.1f} s; "
+        f"undecryptable at the professionals: {sum(p.undecryptable for p in people)}"
     )

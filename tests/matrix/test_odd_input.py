@@ -31,7 +31,7 @@ from bot.channels.matrix.texts import EDITED_TEXT, UNDECRYPTABLE_TEXT
 from bot.channels.oddities import MAX_TYPED, OLD_REPLY, explanation
 from bot.engine.messages import Incoming, Reply, TextIn
 from bot.service.ports import ConversationKey, Sender
-from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot
+from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot, RunningBot, until
 from tests.matrix.test_conversation import MakeApp
 from tests.org.support import enrol
 from tests.peers.synapse import MatrixUser, Received
@@ -73,9 +73,11 @@ async def send_event(pro: MatrixUser, room: str, event_type: str, content: dict[
     return str(response.event_id)
 
 
-async def replies(pro: MatrixUser, room: str, bot_id: str) -> list[Received]:
-    """Everything the bot says to one message (it ends with the question)."""
-    return await pro.settle(room, bot_id, quiet=0.7, timeout=60)
+async def replies(
+    pro: MatrixUser, room: str, bot_id: str, question: str | None = None
+) -> list[Received]:
+    """Everything the bot says to one message (it ends with the question: waited for)."""
+    return await pro.settle(room, bot_id, quiet=0.7, timeout=60, until=question)
 
 
 async def test_odd_events_at_two_questions_get_help_and_change_nothing(
@@ -86,9 +88,10 @@ async def test_odd_events_at_two_questions_get_help_and_change_nothing(
     pro = await make_user("anna")
     enrol(app.settings.database_url, "matrix", pro.user_id, name="Anna")
     room = await pro.create_dm(bot.user_id, encrypted=True)
-    await replies(pro, room, bot.user_id)  # greeting and menu
+    await replies(pro, room, bot.user_id, "Waarmee wil je aan de slag?")  # greeting and menu
     old = await pro.send(room, "Overleg & afspraken")
-    assert "Wat is je casuscode?" in (await replies(pro, room, bot.user_id))[-1].body
+    casuscode = "Wat is je casuscode?"
+    assert casuscode in (await replies(pro, room, bot.user_id, casuscode))[-1].body
 
     for question, answer, following in (
         ("Wat is je casuscode?", "AB_12", "Waar gaat het"),
@@ -97,12 +100,12 @@ async def test_odd_events_at_two_questions_get_help_and_change_nothing(
         before = answers(app, room)
         for what, event_type, content in ODD_EVENTS:
             await send_event(pro, room, event_type, content)
-            got = await replies(pro, room, bot.user_id)
+            got = await replies(pro, room, bot.user_id, question)
             assert got[0].body == explanation(what, encrypted=True), what
             assert question in got[-1].body, what
             assert "Verwijder" not in got[0].body  # an encrypted chat: no delete advice
         await pro.send(room, "😀🙈")  # only emoji: no answer, the question again
-        assert question in (await replies(pro, room, bot.user_id))[-1].body
+        assert question in (await replies(pro, room, bot.user_id, question))[-1].body
         await send_event(  # a reply to the old menu answer
             pro,
             room,
@@ -113,7 +116,7 @@ async def test_odd_events_at_two_questions_get_help_and_change_nothing(
                 "m.relates_to": {"m.in_reply_to": {"event_id": old}},
             },
         )
-        got = await replies(pro, room, bot.user_id)
+        got = await replies(pro, room, bot.user_id, question)
         assert got[0].body == explanation(OLD_REPLY, encrypted=True)
         assert question in got[-1].body
         await send_event(  # an edit of the old answer
@@ -127,12 +130,12 @@ async def test_odd_events_at_two_questions_get_help_and_change_nothing(
                 "m.relates_to": {"rel_type": "m.replace", "event_id": old},
             },
         )
-        got = await replies(pro, room, bot.user_id)
+        got = await replies(pro, room, bot.user_id, question)
         assert got[0].body == EDITED_TEXT
         assert question in got[-1].body
         assert answers(app, room) == before  # nothing odd changed the saved answers
         await pro.send(room, answer)
-        assert following in (await replies(pro, room, bot.user_id))[-1].body
+        assert following in (await replies(pro, room, bot.user_id, following))[-1].body
         assert len(answers(app, room)) > len(before)
     assert pro.undecryptable == 0
 
@@ -168,24 +171,25 @@ class HeldKeys:
 
 async def encrypted_dm(
     run_bot: RunBot, make_user: MakeUser, service: Any, values: DictValues, **options: Any
-) -> tuple[str, MatrixUser, str]:
+) -> tuple[RunningBot, MatrixUser, str]:
     bot = await run_bot(service, values, require_encryption=True, **options)
     pro = await make_user()
     room = await pro.create_dm(bot.user_id, encrypted=True)
     (greeting,) = await pro.expect(room, bot.user_id)
     assert greeting.body == "ontvangen: start"
-    return bot.user_id, pro, room
+    return bot, pro, room
 
 
 async def test_a_message_whose_key_comes_later_is_read_then_in_order(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
     service = EchoService()
-    bot_id, pro, room = await encrypted_dm(run_bot, make_user, service, values, key_patience=60)
+    bot, pro, room = await encrypted_dm(run_bot, make_user, service, values, key_patience=60)
+    bot_id = bot.user_id
     keys = HeldKeys(pro)
     await pro.send(room, "eerste antwoord")
     await pro.send(room, "tweede antwoord")  # the same session: also unreadable for now
-    await asyncio.sleep(1.5)  # the bot has synced both (its long poll is 1 s) and waits
+    await until(lambda: bot.channel.waiting_for_keys(room) == 2, "both to wait for their key")
     assert service.texts(room) == ["start"]
     assert pro.from_user(room, bot_id)[-1].body == "ontvangen: start"
     await keys.release()
@@ -200,7 +204,8 @@ async def test_a_key_that_never_comes_asks_to_send_it_again(
     run_bot: RunBot, make_user: MakeUser, values: DictValues
 ) -> None:
     service = EchoService()
-    bot_id, pro, room = await encrypted_dm(run_bot, make_user, service, values, key_patience=2.0)
+    bot, pro, room = await encrypted_dm(run_bot, make_user, service, values, key_patience=2.0)
+    bot_id = bot.user_id
     HeldKeys(pro)  # never released
     await pro.send(room, "onleesbaar voor de bot")
     (told,) = await pro.expect(room, bot_id, count=1, timeout=30)
@@ -257,7 +262,7 @@ async def test_a_message_waiting_for_its_key_survives_a_crash(
     await pro.expect(room, first.user_id)  # the greeting
     keys = HeldKeys(pro)
     await pro.send(room, "bewaar mij")
-    await asyncio.sleep(1.5)  # the bot synced it and waits for the key
+    await until(lambda: first.channel.waiting_for_keys(room) == 1, "it to wait for its key")
     first.task.cancel()  # dead while the message waits
     with pytest.raises(asyncio.CancelledError):
         await first.task

@@ -605,17 +605,26 @@ class MatrixUser:
         *,
         at_least: int = 1,
         timeout: float = 30,
+        until: str | None = None,
     ) -> list[Received]:
         """All further messages from ``sender`` until it was quiet for ``quiet`` seconds,
         after waiting (up to ``timeout``) for the first ``at_least`` of them: a busy
         machine may take longer than ``quiet`` to answer at all. ``at_least=0``
-        checks that nothing more comes."""
+        checks that nothing more comes. ``until``: also wait (bounded) for a new
+        message containing that text (the question that ends an answer: a busy
+        bot may pause longer than ``quiet`` between the lines of one answer)."""
         seen = self._seen.get(room_id + sender, 0)
         if at_least:
             await self._wait(
                 lambda: len(self.from_user(room_id, sender)) >= seen + at_least,
                 timeout,
                 f"{at_least} message(s) from {sender}",
+            )
+        if until is not None:
+            await self._wait(
+                lambda: any(until in m.body for m in self.from_user(room_id, sender)[seen:]),
+                timeout,
+                f"a message with {until!r} from {sender}",
             )
         count = -1
         while count != len(self.from_user(room_id, sender)):

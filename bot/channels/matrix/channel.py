@@ -95,6 +95,10 @@ class MatrixChannel:
         """The bot's device id (after login)."""
         return self.client.device_id if self.client is not None else None
 
+    def waiting_for_keys(self, room_id: str) -> int:
+        """How many of the room's messages wait for a room key (0 before the start)."""
+        return self._keys.held(room_id) if self._keys is not None else 0
+
     @property
     def started(self) -> asyncio.Event:
         """Set once the bot is logged in and has done its first sync."""

@@ -1,7 +1,8 @@
 """What the Matrix channel needs to know to run, gathered in one value.
 
 Built from :class:`bot.settings.Settings` by :meth:`MatrixConfig.from_settings`
-(credentials and the E2E key store path come from ``VOORKOMEN_MATRIX_*``);
+(credentials, the E2E key store path and the key patience come from
+``VOORKOMEN_MATRIX_*``);
 tests build it directly. Durable run-time values (device id, sync token) are
 not here: they live in the database through the ``KeyValueStore`` port.
 """
@@ -92,4 +93,5 @@ class MatrixConfig:
             store_path=Path(store),
             require_encryption=settings.matrix_require_encryption,
             allowed_servers=frozenset(settings.matrix_allowed_servers),
+            key_patience=settings.matrix_key_patience,
         )

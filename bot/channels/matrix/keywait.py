@@ -51,6 +51,10 @@ class KeyWait:
         """Rooms with events waiting (handled on every sync, even without new events)."""
         return list(self._held)
 
+    def held(self, room_id: str) -> int:
+        """How many events of the room wait (the first for its key, the rest behind it)."""
+        return len(self._held.get(room_id, ()))
+
     def seconds_left(self) -> float | None:
         """Until the earliest held message runs out of patience (``None``: nothing held)."""
         waiting = [
