@@ -166,23 +166,25 @@ class SqlStore(SqlRecords, SqlKeyValues, SqlRetention, SqlRuntime):
     def run_step(
         self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
     ) -> T:
-        def in_one() -> T:
-            # One connection and one transaction for the load and the save.
+        if not self._postgres:
+            # SQLite: one writer at a time anyway; the revision check in the
+            # commit catches another process that saved in between.
+            write, result = plan(self.load_step(key))
+            self.commit_step(write)
+            return result
+
+        def locked() -> T:
             with self._engine.begin() as conn:
-                if self._postgres:
-                    # Held until this transaction ends: the same chat's next message,
-                    # in this process or another, waits here instead of racing.
-                    conn.execute(_ADVISORY_LOCK, {"k_lock": conversation_lock_id(key)})
-                # SQLite (pysqlite) opens the transaction at the first write, so the
-                # load reads without holding the write lock; the revision check in
-                # the update catches another process that saved in between.
+                # Held until this transaction ends: the same chat's next message,
+                # in this process or another, waits here instead of racing.
+                conn.execute(_ADVISORY_LOCK, {"k_lock": conversation_lock_id(key)})
                 write, result = plan(self._load_in(conn, key))
                 known = self._commit_in(conn, write)
             if known is not None:
                 self._logs.put(key, known)
             return result
 
-        return self._guard_json(key, in_one)
+        return self._guard_json(key, locked)
 
     def _guard_json(self, key: ConversationKey, work: Callable[[], T]) -> T:
         """Run ``work``; a value that is not JSON is reported as ``json.dumps`` would
