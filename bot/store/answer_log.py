@@ -169,21 +169,6 @@ def entry_row(entry: LogEntry) -> tuple[Any, ...]:
     return (path, value, kind, stack, at, extra or None)
 
 
-def as_read_back(entry: LogEntry) -> LogEntry:
-    """``entry`` as reading its row back would give it: each column through its
-    JSON text, as the store writes it and as the database (SQLite's JSON text,
-    or a sealed value's plain text) returns it. What a load returns without
-    reading the row again."""
-    row = json.loads(dump_json(list(entry_row(entry))))
-    return LogEntry.from_json(entry_json(*row))
-
-
-def read_back(log: tuple[LogEntry, ...], decoded: int) -> tuple[tuple[LogEntry, ...], int]:
-    """A saved ``log`` whose first ``decoded`` entries are as read from the database:
-    the others replaced by ``as_read_back`` copies; all of it is then as read."""
-    return log[:decoded] + tuple(map(as_read_back, log[decoded:])), len(log)
-
-
 def entry_json(
     path: Any, value: Any, kind: Any, stack: Any, at: Any, extra: dict[str, Any] | None
 ) -> dict[str, Any]:

@@ -6,10 +6,9 @@ save, the store remembers (bounded, least recently used first out: cachetools'
 conversation's ``revision``. The update of the conversation row is conditional
 on that revision; if another process saved in between, the update matches no
 row and the save compares against the rows in the database instead. ``load``
-reuses only remembered entries that were read from the database, or made from
-the JSON text just written as reading it back would (``answer_log.read_back``),
-so it returns exactly what the database holds and usually reads no entry at
-all. Correctness never depends on this cache.
+reuses only remembered entries that were themselves read from the database, so
+it returns exactly what the database holds and usually reads just the entries
+added since. Correctness never depends on this cache.
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ class KnownLog:
     """What the database holds for one conversation, as of ``revision``.
 
     ``log`` is the answer log as last saved or loaded; its first ``decoded``
-    entries are as a load would return them (read back from the database, or
-    made from the JSON text written), the rest are the objects the caller saved. ``org`` is the
+    entries are objects read back from the database (so equal to what a load
+    would return), the rest are the objects the caller saved. ``org`` is the
     conversation's organisation (as the key ring names it) when last read;
     ``label`` whose key sealed what is stored (None: stored plain).
     """

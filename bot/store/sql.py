@@ -40,7 +40,7 @@ from bot.crypto.keyring import REFRESH_AFTER
 from bot.engine.state import LogEntry, State
 from bot.service.audit import audit_entries
 from bot.service.ports import ConversationKey, LoadedStep, RevisionConflictError, StepWrite
-from bot.store.answer_log import AnswerLog, first_difference, read_back
+from bot.store.answer_log import AnswerLog, first_difference
 from bot.store.answer_log import entry_json as _entry_json
 from bot.store.answer_log import entry_row as _entry_row
 from bot.store.audit import append_audit_in
@@ -269,8 +269,7 @@ class SqlStore(SqlRecords, SqlKeyValues, SqlRetention, SqlRuntime):
             | self._values(state, label, now),
         ).scalar_one()
         self._log.write_tail(conn, conv_id, 0, 0, state.log, label)
-        log, decoded = self._as_loaded(state.log, 0, label)
-        return KnownLog(conv_id, 0, log, decoded, NO_ORG, label)
+        return KnownLog(conv_id, 0, state.log, 0, NO_ORG, label)
 
     def _update_if_unchanged(
         self,
@@ -303,17 +302,8 @@ class SqlStore(SqlRecords, SqlKeyValues, SqlRetention, SqlRuntime):
         if label != known.label:
             start = 0
         self._log.write_tail(conn, known.id, len(known.log), start, log, label)
-        log, decoded = self._as_loaded(log, min(known.decoded, same), label)
+        decoded = min(known.decoded, same)
         return KnownLog(known.id, known.revision + 1, log, decoded, known.org, label)
-
-    def _as_loaded(
-        self, log: tuple[LogEntry, ...], decoded: int, label: str | None
-    ) -> tuple[tuple[LogEntry, ...], int]:
-        """The saved log to remember, all of it as a load would return it (so the
-        next load reads no row this process wrote); not on PostgreSQL without
-        sealing: JSONB gives object keys in an order of its own."""
-        exact = not self._postgres or label is not None
-        return read_back(log, decoded) if exact else (log, decoded)
 
     def _label(self, org: str) -> str | None:
         """Whose key seals a conversation of ``org`` (None: this store seals nothing)."""
