@@ -9,11 +9,11 @@ very next message.
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Unpack
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.org.model import (
@@ -32,6 +32,33 @@ from bot.store.tables import identities as _ids
 from bot.store.tables import member_roles as _roles
 from bot.store.tables import organisations as _orgs
 from bot.store.tables import people as _people
+
+
+def _memberships_query(where: Any) -> Any:
+    """Memberships with their organisation and person, one row per role."""
+    return (
+        select(_orgs, _people.c.id.label("pid"), _people.c.name.label("pname"), _roles.c.role)
+        .select_from(_roles)
+        .join(_orgs, _orgs.c.id == _roles.c.org_id)
+        .join(_people, _people.c.id == _roles.c.person_id)
+        .where(where)
+        .order_by(_orgs.c.name, _people.c.name, _people.c.id)
+    )
+
+
+# The access gate's statements (every message), built once: building a statement
+# and its cache key costs more than running it on SQLite. ``k_``: WHERE parameters.
+_IDENTITY = (
+    select(_people.c.id, _people.c.name, _ids.c.active_org_id)
+    .join(_ids, _ids.c.person_id == _people.c.id)
+    .where(_ids.c.channel == bindparam("k_channel"), _ids.c.external_id == bindparam("k_ext"))
+)
+_PERSON_MEMBERSHIPS = _memberships_query(_roles.c.person_id == bindparam("k_person"))
+_SEEN = (
+    update(_ids)
+    .where(_ids.c.channel == bindparam("k_channel"), _ids.c.external_id == bindparam("k_ext"))
+    .values(last_chat=bindparam("k_chat"), last_seen_at=bindparam("k_at"))
+)
 
 
 def organisation_of(row: Any) -> Organisation:
@@ -90,31 +117,16 @@ class SqlMembers:
             if found is None:
                 return None
             person, active = found
-            return person, active, self._memberships(_roles.c.person_id == person.id, conn)
+            rows = conn.execute(_PERSON_MEMBERSHIPS, {"k_person": person.id})
+            return person, active, _memberships_of(rows)
 
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
         members = self._memberships(and_(_roles.c.org_id == org_id))
         return [m for m in members if role is None or role in m.roles]
 
-    def _memberships(self, where: Any, conn: Connection | None = None) -> list[Membership]:
-        query = (
-            select(_orgs, _people.c.id.label("pid"), _people.c.name.label("pname"), _roles.c.role)
-            .select_from(_roles)
-            .join(_orgs, _orgs.c.id == _roles.c.org_id)
-            .join(_people, _people.c.id == _roles.c.person_id)
-            .where(where)
-            .order_by(_orgs.c.name, _people.c.name, _people.c.id)
-        )
-        found: dict[tuple[int, int], tuple[Organisation, Person, set[Role]]] = {}
-        with contextlib.ExitStack() as stack:
-            if conn is None:
-                conn = stack.enter_context(self._engine.connect())
-            for row in conn.execute(query):
-                entry = found.setdefault(
-                    (row.id, row.pid), (organisation_of(row), Person(row.pid, row.pname), set())
-                )
-                entry[2].add(Role(row.role))
-        return [Membership(o, p, frozenset(r)) for o, p, r in found.values()]
+    def _memberships(self, where: Any) -> list[Membership]:
+        with self._engine.connect() as conn:
+            return _memberships_of(conn.execute(_memberships_query(where)))
 
     def enrol(self, enrolment: Enrolment, now: datetime) -> Person:
         org_id, identity = enrolment.org_id, enrolment.identity
@@ -276,22 +288,27 @@ class SqlMembers:
         return None if row is None else ConversationKey(row.channel, row.last_chat)
 
 
+def _memberships_of(rows: Iterable[Any]) -> list[Membership]:
+    """Rows of ``_memberships_query`` as memberships (their roles gathered)."""
+    found: dict[tuple[int, int], tuple[Organisation, Person, set[Role]]] = {}
+    for row in rows:
+        entry = found.setdefault(
+            (row.id, row.pid), (organisation_of(row), Person(row.pid, row.pname), set())
+        )
+        entry[2].add(Role(row.role))
+    return [Membership(o, p, frozenset(r)) for o, p, r in found.values()]
+
+
 def seen_in(conn: Connection, sender: Sender, key: ConversationKey, now: datetime) -> None:
     """Remember the chat a person last wrote from, inside ``conn``'s transaction."""
     conn.execute(
-        update(_ids)
-        .where(_ids.c.channel == sender.channel, _ids.c.external_id == sender.external_id)
-        .values(last_chat=key.chat, last_seen_at=now)
+        _SEEN,
+        {"k_channel": sender.channel, "k_ext": sender.external_id, "k_chat": key.chat, "k_at": now},
     )
 
 
 def _identity_in(
     conn: Connection, channel: str, external_id: str
 ) -> tuple[Person, int | None] | None:
-    query = (
-        select(_people.c.id, _people.c.name, _ids.c.active_org_id)
-        .join(_ids, _ids.c.person_id == _people.c.id)
-        .where(_ids.c.channel == channel, _ids.c.external_id == external_id)
-    )
-    row = conn.execute(query).one_or_none()
+    row = conn.execute(_IDENTITY, {"k_channel": channel, "k_ext": external_id}).one_or_none()
     return None if row is None else (Person(row.id, row.name), row.active_org_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 
 from bot.org.model import AuditAction, AuditEntry
 from bot.service.people_port import parked_chat
@@ -101,12 +101,16 @@ class SqlPeopleStore(SqlAccessCodes):
             _claim_in(conn, key, org_id, person_id)
 
 
+# Read on every message (``arrived``): built once, like the store's hot statements.
+_OWNER = select(_convs.c.id, _convs.c.org_id, _convs.c.person_id).where(
+    _convs.c.channel == bindparam("k_channel"), _convs.c.chat == bindparam("k_chat")
+)
+
+
 def _claim_in(conn: Connection, key: ConversationKey, org_id: int, person_id: int) -> None:
     """``claim_conversation`` inside ``conn``'s transaction."""
     c = _convs.c
-    row = conn.execute(
-        select(c.id, c.org_id, c.person_id).where(c.channel == key.channel, c.chat == key.chat)
-    ).one_or_none()
+    row = conn.execute(_OWNER, {"k_channel": key.channel, "k_chat": key.chat}).one_or_none()
     if row is not None:
         if row.org_id == org_id and row.person_id == person_id:
             return
