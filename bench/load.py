@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +48,6 @@ from tests.peers.common import free_port
 from tests.peers.postgres import PostgresServer
 from tests.peers.telegram.fixture import (
     PROJECT,
-    BotProcess,
     BotProcesses,
     Emulator,
     _stop,
@@ -143,10 +142,9 @@ def enrol_all(url: str, chat_ids: list[int]) -> None:
 
 
 @contextlib.contextmanager
-def proxy_process(workers: list[str], log_path: Path) -> Iterator[str]:
-    """``bench/proxy.py`` in its own process; yields its webhook URL."""
-    port = free_port()
-    out = log_path.open("wb")
+def proxy_process(port: int, workers: list[str], log_path: Path) -> Iterator[None]:
+    """``bench/proxy.py`` on ``port`` in its own process, in front of ``workers``."""
+    out = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.proxy", str(port), *workers],
         cwd=PROJECT,
@@ -161,58 +159,75 @@ def proxy_process(workers: list[str], log_path: Path) -> Iterator[str]:
         if not line.startswith("READY "):
             msg = f"the proxy did not start: {line!r} {log_path.read_text()}"
             raise RuntimeError(msg)
-        yield f"{line.split()[1]}/telegram"
+        yield
     finally:
         _stop(process, "proxy")
         if process.stdout is not None:
             process.stdout.close()
 
 
-@contextlib.contextmanager
-def workers(stack: Stack, count: int, database: str) -> Iterator[BotProcess]:
-    """``count`` webhook workers of one bot on ``database``, behind the proxy."""
-    bots = BotProcesses(stack.emulator, stack.workdir)
-    ports = [free_port() for _ in range(count)]
-    urls = [f"http://127.0.0.1:{port}/telegram" for port in ports]
-    with proxy_process(urls, stack.workdir / f"proxy-{count}.log") as webhook:
-        try:
-            token = ""
-            first: BotProcess | None = None
-            for port in ports:
-                env = {
-                    "VOORKOMEN_DATABASE_URL": database,
-                    "VOORKOMEN_TELEGRAM_WEBHOOK_URL": webhook,
-                    "VOORKOMEN_TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
-                }
-                if token:  # the other workers run the same bot
-                    env["VOORKOMEN_TELEGRAM_TOKEN"] = token
-                bot = bots.start(
-                    PROJECT / "flows",
-                    main_flow=MAIN_FLOW,
-                    knowledge_dir=PROJECT / "knowledge",
-                    extra_env=env,
-                )
-                token = token or bot.token
-                first = first or replace(bot, token=token)
-            assert first is not None
-            yield first
-        finally:
-            bots.stop_all()
+@dataclass
+class Fleet:
+    """The webhook workers of one bot on one database, behind one webhook address.
+
+    Workers are started as the runs need them (the 2-worker run adds a second to
+    the first); each run puts a fresh proxy on the same address in front of the
+    workers it uses, so every worker keeps the webhook it registered.
+    """
+
+    stack: Stack
+    database: str
+    bots: BotProcesses
+    port: int = field(default_factory=free_port)
+    worker_ports: list[int] = field(default_factory=list)
+    token: str = ""
+
+    @property
+    def webhook(self) -> str:
+        return f"http://127.0.0.1:{self.port}/telegram"
+
+    def grow(self, count: int) -> None:
+        while len(self.worker_ports) < count:
+            port = free_port()
+            env = {
+                "VOORKOMEN_DATABASE_URL": self.database,
+                "VOORKOMEN_TELEGRAM_WEBHOOK_URL": self.webhook,
+                "VOORKOMEN_TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+            }
+            if self.token:  # the other workers run the same bot
+                env["VOORKOMEN_TELEGRAM_TOKEN"] = self.token
+            bot = self.bots.start(
+                PROJECT / "flows",
+                main_flow=MAIN_FLOW,
+                knowledge_dir=PROJECT / "knowledge",
+                extra_env=env,
+            )
+            self.token = self.token or bot.token
+            self.worker_ports.append(port)
+
+    @contextlib.contextmanager
+    def serving(self, count: int) -> Iterator[None]:
+        """``count`` workers (started if need be) behind the proxy."""
+        self.grow(count)
+        urls = [f"http://127.0.0.1:{port}/telegram" for port in self.worker_ports[:count]]
+        with proxy_process(self.port, urls, self.stack.workdir / "proxy.log"):
+            yield
 
 
-async def load_run(stack: Stack, config: LoadConfig, count: int, log: Log) -> LoadRun:
-    """One run: ``config.professionals`` walks at once against ``count`` workers."""
-    database = stack.make_database()
-    chat_ids = list(range(FIRST_CHAT, FIRST_CHAT + config.professionals))
-    enrol_all(database, chat_ids)
+async def load_run(
+    fleet: Fleet, config: LoadConfig, count: int, chat_ids: list[int], log: Log
+) -> LoadRun:
+    """One run: a professional per chat in ``chat_ids``, at once, against ``count`` workers."""
+    enrol_all(fleet.database, chat_ids)
     title = shipped_menu_flows()[MAIN_FLOW]
-    with workers(stack, count, database) as bot:
+    emulator = fleet.stack.emulator
+    with fleet.serving(count):
         connector = TCPConnector(limit=0)
         async with ClientSession(
             connector=connector, timeout=ClientTimeout(total=POLL_SECONDS + 30)
         ) as http:
             people = [
-                Professional(http, stack.emulator.url, bot.token, c, config.reply_timeout)
+                Professional(http, emulator.url, fleet.token, c, config.reply_timeout)
                 for c in chat_ids
             ]
             log(f"load: {len(people)} professionals, {count} worker(s)")
@@ -224,17 +239,16 @@ async def load_run(stack: Stack, config: LoadConfig, count: int, log: Log) -> Lo
             for person, outcome in zip(people, outcomes, strict=True):
                 if isinstance(outcome, BaseException):
                     person.walk.error = f"{type(outcome).__name__}: {outcome}"
-            verdict = await settle_and_judge(http, stack.emulator, bot, people)
-        verdict.add(check_database(database, [p.walk for p in people]))
-        for person in people:
-            if person.walk.error:
-                verdict.problems.append(f"chat {person.walk.chat_id}: {person.walk.error}")
-    stack.drop_database(database)
+            verdict = await settle_and_judge(http, emulator, fleet.token, people)
+    verdict.add(check_database(fleet.database, [p.walk for p in people]))
+    for person in people:
+        if person.walk.error:
+            verdict.problems.append(f"chat {person.walk.chat_id}: {person.walk.error}")
     turns = [t for p in people for t in p.walk.turns]
     replies = [ms for t in turns if (ms := t.reply_ms) is not None]
     return LoadRun(
         workers=count,
-        professionals=config.professionals,
+        professionals=len(chat_ids),
         walks_finished=sum(1 for p in people if p.walk.finished),
         updates=len(replies),
         seconds=seconds,
@@ -244,7 +258,7 @@ async def load_run(stack: Stack, config: LoadConfig, count: int, log: Log) -> Lo
 
 
 async def settle_and_judge(
-    http: ClientSession, emulator: Emulator, bot: BotProcess, people: list[Professional]
+    http: ClientSession, emulator: Emulator, token: str, people: list[Professional]
 ) -> Verdict:
     """Wait (bounded) until every press has its answer, then judge every chat."""
     presses = {t.callback_id for p in people for t in p.walk.turns if t.callback_id}
@@ -252,7 +266,7 @@ async def settle_and_judge(
     answered: Counter[str] = Counter()
     while True:
         async with http.post(
-            f"{emulator.url}/getCallbackAnswers", json={"token": bot.token}
+            f"{emulator.url}/getCallbackAnswers", json={"token": token}
         ) as response:
             data = await response.json()
         answered = Counter(str(a["callback_query_id"]) for a in data["result"])
@@ -274,9 +288,10 @@ async def run_load(
     emulator: Emulator | None = None,
     log: Log = print,
 ) -> LoadResults:
-    """Every run of ``config`` (1 and 2 workers), each on a fresh database of
-    ``server``; the PostgreSQL server and the emulator are started (and stopped)
-    here unless given (the tests pass their session's)."""
+    """Every run of ``config`` (1 and 2 workers) on one fresh database of ``server``,
+    each run with professionals (chats) of its own; the 2-worker run adds a worker
+    to the first. The PostgreSQL server and the emulator are started (and
+    stopped) here unless given (the tests pass their session's)."""
     import pytest
 
     from bench.run import _throwaway_master_key
@@ -313,8 +328,14 @@ async def run_load(
             lambda url: pg.drop_database(url.rsplit("/", 1)[1]),
             workdir,
         )
-        for count in config.workers:
-            run = await load_run(stack, config, count, log)
+        database = stack.make_database()
+        exits.callback(stack.drop_database, database)
+        fleet = Fleet(stack, database, BotProcesses(emulator, workdir))
+        exits.callback(fleet.bots.stop_all)
+        for number, count in enumerate(config.workers):
+            first = FIRST_CHAT + number * config.professionals
+            chats = list(range(first, first + config.professionals))
+            run = await load_run(fleet, config, count, chats, log)
             log(
                 f"load: {count} worker(s): {run.updates} updates in {run.seconds:.1f} s,"
                 f" median {run.median_ms:.0f} ms, p99 {run.p99_ms:.0f} ms,"

@@ -43,7 +43,8 @@ def render_load(results: LoadResults) -> str:
         " each walking the main flow (`dilemma`) from `/start` to the vastlegging file"
         " through the Telegram Bot API emulator, the webhook and a round-robin reverse"
         " proxy (`bench/proxy.py`) to `voorkomen telegram` worker processes on one"
-        " PostgreSQL (a fresh database per run). Each professional waits for the reply"
+        " PostgreSQL (one fresh database; each run has professionals of its own, and the"
+        " 2-worker run adds a worker to the first). Each professional waits for the reply"
         " before the next answer. A reply time runs from the emulator accepting the update"
         " to the bot's answer to it being at the emulator (the emulator's clock). How each"
         " check is counted: [README.md](README.md#8-load-test).",

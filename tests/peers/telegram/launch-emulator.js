@@ -14,7 +14,8 @@
 // a later `offset`; (9) tests need to hold a poll's confirmation (crash tests);
 // (10) a webhook delivery that failed was lost, not delivered again; (11) a load
 // test of many chats could only poll the whole history of the bot (every message
-// of every chat) to see a reply, so waiting for replies cost more than the bot.
+// of every chat) to see a reply, so waiting for replies cost more than the bot;
+// (12) idle connections were closed after 5 s, before the bot's client let go of them.
 // Our own routes are installed *before* the emulator's
 // (express matches in order), so nothing in node_modules is edited.
 //
@@ -617,6 +618,11 @@ async function main() {
   server.config.port = port; // (6) the constructor turns 0 into 9000
   await server.start();
   const actual = server.server.address().port;
+  // (12) Keep idle connections open longer than the bot's client keeps them (aiohttp:
+  // 15 s). Node closes them after 5 s, so under load a bot reusing one just as it
+  // closed got "Server disconnected" or "Connection reset" and sent its call again.
+  server.server.keepAliveTimeout = 75000;
+  server.server.headersTimeout = 76000;
   server.config.apiURL = `http://${HOST}:${actual}`;
   process.stdout.write(`READY http://${HOST}:${actual}\n`);
 
