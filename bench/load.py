@@ -59,6 +59,8 @@ Log = Callable[[str], None]
 
 ORGANISATION = "Belasting"
 FIRST_CHAT = 800_001
+RETRY_MARK = " failed ("
+"""What ``bot.channels.telegram.flood`` logs before trying a Bot API call again."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ class LoadRun:
     seconds: float
     reply_ms: list[float]
     verdict: Verdict
+    retried: int = 0
+    """Bot API calls the workers made again after a network error or Telegram's 429
+    (``bot.channels.telegram.flood`` logs each): a retried call that had arrived
+    shows up as a duplicate."""
 
     @property
     def median_ms(self) -> float:
@@ -205,6 +211,10 @@ class Fleet:
             self.token = self.token or bot.token
             self.worker_ports.append(port)
 
+    def retried(self) -> int:
+        """Bot API calls the workers have retried so far (their logs' flood lines)."""
+        return sum(bot.log_text().count(RETRY_MARK) for bot in self.bots.running)
+
     @contextlib.contextmanager
     def serving(self, count: int) -> Iterator[None]:
         """``count`` workers (started if need be) behind the proxy."""
@@ -221,6 +231,7 @@ async def load_run(
     enrol_all(fleet.database, chat_ids)
     title = shipped_menu_flows()[MAIN_FLOW]
     emulator = fleet.stack.emulator
+    retried_before = fleet.retried()
     with fleet.serving(count):
         connector = TCPConnector(limit=0)
         async with ClientSession(
@@ -252,6 +263,7 @@ async def load_run(
         walks_finished=sum(1 for p in people if p.walk.finished),
         updates=len(replies),
         seconds=seconds,
+        retried=fleet.retried() - retried_before,
         reply_ms=replies,
         verdict=verdict,
     )

@@ -47,7 +47,9 @@ def render_load(results: LoadResults) -> str:
         " 2-worker run adds a worker to the first). Each professional waits for the reply"
         " before the next answer. A reply time runs from the emulator accepting the update"
         " to the bot's answer to it being at the emulator (the emulator's clock). How each"
-        " check is counted: [README.md](README.md#8-load-test).",
+        " check is counted: [README.md](README.md#8-load-test). Bot API calls retried: calls"
+        " a worker made again after a network error or a 429 (its log); a retried call"
+        " that had arrived the first time would show as a duplicate.",
         "",
         _row(
             "workers",
@@ -60,8 +62,9 @@ def render_load(results: LoadResults) -> str:
             "lost",
             "duplicates",
             "out of order",
+            "Bot API calls retried",
         ),
-        _row("---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"),
+        _row(*["---:"] * 11),
     ]
     for run in results.runs:
         v = run.verdict
@@ -77,6 +80,7 @@ def render_load(results: LoadResults) -> str:
                 str(v.lost),
                 str(v.duplicates),
                 str(v.out_of_order),
+                str(run.retried),
             )
         )
     lines += ["", _row("target", "workers", "measured", "met"), _row("---", "---:", "---:", "---")]
