@@ -1,7 +1,8 @@
 """``python -m bench``: run every benchmark and write ``bench/RESULTS.md``.
 
 ``--smoke`` runs tiny rounds of everything (what ``make test`` checks) and
-writes nowhere unless ``--output`` is given.
+writes nowhere unless ``--output`` is given. ``--load-only`` runs only the
+load test (issue 14) and replaces its section of RESULTS.md, keeping the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import click
 
+from bench.load import LoadConfig, LoadResults, run_load
+from bench.load_report import render_load, splice
 from bench.report import render
 from bench.run import Config, run
 
@@ -28,6 +31,9 @@ def _log(message: str) -> None:
 @click.option("--rounds", type=int, help="interleaved rounds")
 @click.option("--no-postgres", is_flag=True, help="skip (e), PostgreSQL")
 @click.option("--postgres-url", help="an empty PostgreSQL database for (e)")
+@click.option("--load-only", is_flag=True, help="only the load test; keep the rest of the file")
+@click.option("--no-load", is_flag=True, help="skip the load test")
+@click.option("--professionals", type=int, help="professionals at once in the load test")
 @click.option(
     "--output", type=click.Path(path_type=Path), help=f"where to write (default {RESULTS})"
 )
@@ -36,8 +42,23 @@ def command(
     rounds: int | None,
     no_postgres: bool,
     postgres_url: str | None,
+    load_only: bool,
+    no_load: bool,
+    professionals: int | None,
     output: Path | None,
 ) -> None:
+    load_config = LoadConfig.smoke() if smoke else LoadConfig()
+    if professionals:
+        load_config = replace(load_config, professionals=professionals)
+    output = output or (None if smoke else RESULTS)
+    if load_only:
+        section = render_load(asyncio.run(run_load(load_config, log=_log)))
+        if output is not None:
+            old = output.read_text(encoding="utf-8") if output.exists() else "# Benchmark results\n"
+            output.write_text(splice(old, section), encoding="utf-8")
+            _log(f"wrote the load section of {output}")
+        print(section)
+        return
     config = Config.smoke() if smoke else Config()
     if rounds:
         config = replace(config, rounds=rounds)
@@ -45,7 +66,11 @@ def command(
         config = replace(config, postgres=False)
     results = asyncio.run(run(config, postgres_url=postgres_url, log=_log))
     text = render(results)
-    output = output or (None if smoke else RESULTS)
+    if no_postgres and not no_load:  # the load test runs on PostgreSQL only
+        skipped = LoadResults(load_config, skipped="PostgreSQL not requested (--no-postgres)")
+        text = splice(text, render_load(skipped))
+    elif not no_load:
+        text = splice(text, render_load(asyncio.run(run_load(load_config, log=_log))))
     if output is not None:
         output.write_text(text, encoding="utf-8")
         _log(f"wrote {output}")

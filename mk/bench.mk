@@ -12,5 +12,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	touch $@
 
 .PHONY: bench
-bench: $(STAMP) $(BENCH_STAMP) postgres-peer
+bench: $(STAMP) $(BENCH_STAMP) postgres-peer telegram-peer
 	$(BIN)/python -m bench
+
+# Only the load test of issue 14 (bench/load.py): 200 professionals against 1 and
+# 2 webhook workers on PostgreSQL; rewrites its own section of bench/RESULTS.md.
+.PHONY: bench-load
+bench-load: $(STAMP) $(BENCH_STAMP) postgres-peer telegram-peer
+	$(BIN)/python -m bench --load-only

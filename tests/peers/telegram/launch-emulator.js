@@ -12,7 +12,10 @@
 // and turns port 0 into 9000; (7) presses sent at once to a webhook shared one
 // callback query id; (8) getUpdates confirmed an update by returning it, not by
 // a later `offset`; (9) tests need to hold a poll's confirmation (crash tests);
-// (10) a webhook delivery that failed was lost, not delivered again.
+// (10) a webhook delivery that failed was lost, not delivered again; (11) a load
+// test of many chats could only poll the whole history of the bot (every message
+// of every chat) to see a reply, so waiting for replies cost more than the bot;
+// (12) idle connections were closed after 5 s, before the bot's client let go of them.
 // Our own routes are installed *before* the emulator's
 // (express matches in order), so nothing in node_modules is edited.
 //
@@ -35,6 +38,13 @@
 // as an `edited_message` of that message; `reply_to_message` is passed on as given.
 //   POST /holdPolling         {token} -> later getUpdates calls hang unconfirmed (see 9)
 //   POST /releasePolling      {token} -> answers the held calls still connected
+//   POST /waitChat            {token, chat_id, after, timeout} -> (11) the events of one chat
+//                             after the first `after` ones, waiting up to `timeout` s for one:
+//                             {events: [{seq, at, kind, message_id}], messages: [entries as in
+//                             getUpdatesHistory, as they look now]}. kind: "user" (the emulator
+//                             accepted an update of the user: message, command or press),
+//                             "sent" (a message or document of the bot), "edit" (an edit of one);
+//                             `at` is the emulator's clock in ms.
 // The bot-side getMyCommands route also serves tests checking the command menu.
 'use strict';
 
@@ -322,6 +332,7 @@ function installPatches(app, server) {
     }
     const markup = fields.reply_markup ? parseJsonField(fields.reply_markup) : undefined;
     apply(stored.message, fields, markup);
+    chatEvent(token, fields.chat_id, 'edit', stored);
     state.edits.push({
       token,
       method,
@@ -451,7 +462,66 @@ function installPatches(app, server) {
     ok(res, state.floodsServed.filter((f) => f.token === req.body.token));
   });
   app.post('/getWebhook', (req, res) => ok(res, server.webhooks[req.body.token] || null));
+  app.post('/waitChat', (req, res) => {
+    const { token, chat_id: chatId } = req.body;
+    const after = Number(req.body.after || 0);
+    const timeout = Math.min(Number(req.body.timeout || 0), MAX_POLL_SECONDS);
+    const chat = chatOf(token, chatId);
+    const answer = () => {
+      const events = chat.events.slice(after);
+      const ids = [...new Set(events.filter((e) => e.message_id).map((e) => e.message_id))];
+      ok(res, { events, messages: ids.map((id) => chat.messages.get(id)) });
+    };
+    if (chat.events.length > after || !(timeout > 0)) {
+      answer();
+      return;
+    }
+    const wake = () => {
+      clearTimeout(timer);
+      answer();
+    };
+    const timer = setTimeout(() => {
+      chat.waiters = chat.waiters.filter((w) => w !== wake);
+      answer();
+    }, timeout * 1000);
+    chat.waiters.push(wake);
+  });
 }
+
+// (11) Per chat, what happened in it, in order, for /waitChat: the user's updates as
+// the emulator accepted them, and the bot's messages and edits as they arrived.
+const chats = new Map(); // `${token}:${chat_id}` -> {events, messages: Map(id -> entry), waiters}
+function chatOf(token, chatId) {
+  const key = `${token}:${chatId}`;
+  let chat = chats.get(key);
+  if (!chat) {
+    chat = { events: [], messages: new Map(), waiters: [] };
+    chats.set(key, chat);
+  }
+  return chat;
+}
+function chatEvent(token, chatId, kind, stored) {
+  if (chatId === undefined || chatId === null) {
+    return;
+  }
+  const chat = chatOf(token, chatId);
+  const event = { seq: chat.events.length + 1, at: Date.now(), kind };
+  if (stored) {
+    chat.messages.set(stored.messageId, stored);
+    event.message_id = stored.messageId;
+  }
+  chat.events.push(event);
+  const { waiters } = chat;
+  chat.waiters = [];
+  waiters.forEach((wake) => wake());
+}
+const addBotMessage = TelegramServer.prototype.addBotMessage;
+TelegramServer.prototype.addBotMessage = function addBotMessageWithEvent(rawMessage, botToken) {
+  const sent = addBotMessage.call(this, rawMessage, botToken);
+  const stored = this.storage.botMessages[this.storage.botMessages.length - 1];
+  chatEvent(botToken, rawMessage.chat_id, 'sent', stored);
+  return sent;
+};
 
 // (2) Callback queries need `chat_instance`.
 const formatUpdate = TelegramServer.formatUpdate;
@@ -478,6 +548,8 @@ TelegramServer.formatUpdate = function formatWithChatInstance(update) {
 const axios = require('axios');
 
 TelegramServer.prototype.addUserUpdate = async function addUserUpdate(update) {
+  const origin = update.message || (update.callbackQuery && update.callbackQuery.message) || {};
+  chatEvent(update.botToken, (origin.chat || {}).id, 'user', null);
   const webhook = this.webhooks[update.botToken];
   if (webhook) {
     this.updateId += 1;
@@ -546,6 +618,11 @@ async function main() {
   server.config.port = port; // (6) the constructor turns 0 into 9000
   await server.start();
   const actual = server.server.address().port;
+  // (12) Keep idle connections open longer than the bot's client keeps them (aiohttp:
+  // 15 s). Node closes them after 5 s, so under load a bot reusing one just as it
+  // closed got "Server disconnected" or "Connection reset" and sent its call again.
+  server.server.keepAliveTimeout = 75000;
+  server.server.headersTimeout = 76000;
   server.config.apiURL = `http://${HOST}:${actual}`;
   process.stdout.write(`READY http://${HOST}:${actual}\n`);
 
