@@ -28,6 +28,7 @@ def _log(message: str) -> None:
 @click.option("--rounds", type=int, help="interleaved rounds")
 @click.option("--no-postgres", is_flag=True, help="skip (e), PostgreSQL")
 @click.option("--postgres-url", help="an empty PostgreSQL database for (e)")
+@click.option("--no-matrix", is_flag=True, help="skip the Matrix round trips (Synapse)")
 @click.option(
     "--output", type=click.Path(path_type=Path), help=f"where to write (default {RESULTS})"
 )
@@ -36,6 +37,7 @@ def command(
     rounds: int | None,
     no_postgres: bool,
     postgres_url: str | None,
+    no_matrix: bool,
     output: Path | None,
 ) -> None:
     config = Config.smoke() if smoke else Config()
@@ -43,6 +45,8 @@ def command(
         config = replace(config, rounds=rounds)
     if no_postgres:
         config = replace(config, postgres=False)
+    if no_matrix:
+        config = replace(config, matrix=False)
     results = asyncio.run(run(config, postgres_url=postgres_url, log=_log))
     text = render(results)
     output = output or (None if smoke else RESULTS)
