@@ -97,6 +97,11 @@ class Metrics:
             series.outbox_waiting.set_function(_safe(self._outbox, "outbox length"))
         return series
 
+    def prepare(self) -> None:
+        """Import prometheus-client and make the registry now (a bot that serves
+        does this at start, so its first update does not pay for it)."""
+        _ = self._series
+
     def observe(self, channel: str, seconds: float, *, failed: bool = False) -> None:
         """One update of ``channel`` took ``seconds``; ``failed``: it ended in an error."""
         series = self._series
