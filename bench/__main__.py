@@ -34,6 +34,7 @@ def _log(message: str) -> None:
 @click.option("--load-only", is_flag=True, help="only the load test; keep the rest of the file")
 @click.option("--no-load", is_flag=True, help="skip the load test")
 @click.option("--professionals", type=int, help="professionals at once in the load test")
+@click.option("--no-matrix", is_flag=True, help="skip the Matrix round trips (Synapse)")
 @click.option(
     "--output", type=click.Path(path_type=Path), help=f"where to write (default {RESULTS})"
 )
@@ -45,6 +46,7 @@ def command(
     load_only: bool,
     no_load: bool,
     professionals: int | None,
+    no_matrix: bool,
     output: Path | None,
 ) -> None:
     load_config = LoadConfig.smoke() if smoke else LoadConfig()
@@ -64,6 +66,8 @@ def command(
         config = replace(config, rounds=rounds)
     if no_postgres:
         config = replace(config, postgres=False)
+    if no_matrix:
+        config = replace(config, matrix=False)
     results = asyncio.run(run(config, postgres_url=postgres_url, log=_log))
     text = render(results)
     if no_postgres and not no_load:  # the load test runs on PostgreSQL only

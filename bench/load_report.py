@@ -30,7 +30,7 @@ def render_load(results: LoadResults) -> str:
     cfg = results.config
     lines = [
         BEGIN,
-        "## 8. Load: many professionals at once (issue 14)",
+        "## 9. Load: many professionals at once (issue 14)",
         "",
     ]
     if results.skipped:
@@ -47,7 +47,7 @@ def render_load(results: LoadResults) -> str:
         " 2-worker run adds a worker to the first). Each professional waits for the reply"
         " before the next answer. A reply time runs from the emulator accepting the update"
         " to the bot's answer to it being at the emulator (the emulator's clock). How each"
-        " check is counted: [README.md](README.md#8-load-test). Bot API calls retried: calls"
+        " check is counted: [README.md](README.md#9-load-test). Bot API calls retried: calls"
         " a worker made again after a network error or a 429 (its log); a retried call"
         " that had arrived the first time would show as a duplicate.",
         "",

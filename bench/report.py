@@ -157,6 +157,7 @@ def targets(results: Results) -> list[Target]:
             10,
         )
     )
+    out += matrix_targets(results)
     _, _, growth = rss_figures(results)
     out.append(
         Target(
@@ -360,6 +361,7 @@ def render(results: Results) -> str:
         *_spread_rows(results),
         "",
         *startup_section(results),
+        *matrix_section(results),
         "## Machine",
         "",
         _row("", ""),
@@ -401,21 +403,71 @@ def startup_section(results: Results) -> list[str]:
     chat, aiogram = results.startup.get("chat"), results.startup.get("aiogram")
     if not chat or not aiogram:
         return []
+    telegram = results.startup.get("telegram")
+    if telegram is not None:
+        telegram_row = _row(
+            "`voorkomen telegram` to ready (long polling)", fmt(telegram.median), spread(telegram)
+        )
+    else:
+        reason = results.skipped.get("telegram start-up", "not measured")
+        telegram_row = _row("`voorkomen telegram` to ready (long polling)", "–", reason)
     return [
         "## 7. Start-up",
         "",
         f"Fresh processes, {len(chat.samples)} of each, interleaved (`bench/startup.py`):"
         " `voorkomen chat` (`python -m bot chat`, on a database made by an untimed first"
-        " run) from spawning it until its first question is on standard output; and"
-        ' `python -c "import aiogram"` to its exit. `voorkomen telegram` to ready is not'
-        " measured yet.",
+        " run) from spawning it until its first question is on standard output;"
+        " `voorkomen telegram` (`python -m bot.cli.telegram`, long polling against the"
+        " Bot API emulator of the end-to-end tests, the same database) until it logs that"
+        ' it is ready (introduced to the Bot API, polling); and `python -c "import aiogram"`'
+        " to its exit.",
         "",
         _row("", "s (median)", "min–max"),
         _row("---", "---:", "---:"),
         _row("`voorkomen chat` to first question", fmt(chat.median), spread(chat)),
+        telegram_row,
         _row('`python -c "import aiogram"`', fmt(aiogram.median), spread(aiogram)),
         "",
     ]
+
+
+MATRIX_MODES = (("plain", "plain"), ("e2e", "end-to-end encrypted"))
+
+
+def matrix_targets(results: Results) -> list[Target]:
+    """Voorkomen's Matrix round trip / the bare matrix-nio echo's, plain and encrypted."""
+    out = []
+    for mode, words in MATRIX_MODES:
+        what = f"Matrix reply round trip, {words}: Voorkomen / bare matrix-nio echo bot"
+        m = results.matrix
+        r = ratio(m.figures[f"voorkomen {mode}"], m.figures[f"echo {mode}"]) if m else None
+        out.append(_ratio_target(what, r, 1.2))
+    return out
+
+
+def matrix_section(results: Results) -> list[str]:
+    m = results.matrix
+    head = ["## 8. Matrix round trips", ""]
+    if m is None:
+        return [*head, results.skipped.get("matrix", "Not measured."), ""]
+    rounds = len(m.figures["echo plain"].samples)
+    lines = [
+        *head,
+        "The test Synapse (`tests/peers/synapse.py`); Voorkomen's `MatrixChannel` with the"
+        " real app on SQLite, and a bare matrix-nio echo bot, on the same server in the"
+        f" same process (`bench/matrix.py`). {rounds} interleaved rounds of {m.messages}"
+        " messages to each; a round trip is from the user sending a line until the"
+        " bot's first reply reaches the user's client; per round the median.",
+        "",
+        _row("", "ms (median)", "min–max"),
+        _row("---", "---:", "---:"),
+    ]
+    for key, f in m.figures.items():
+        lines.append(_row(key, fmt(f.median), spread(f)))
+    for mode, words in MATRIX_MODES:
+        r = ratio(m.figures[f"voorkomen {mode}"], m.figures[f"echo {mode}"])
+        lines.append(_row(f"ratio Voorkomen / echo, {words}", fmt(r.median), spread(r)))
+    return [*lines, ""]
 
 
 def _spread_rows(results: Results) -> list[str]:

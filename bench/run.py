@@ -32,10 +32,17 @@ from bench import bots
 from bench.driver import TelegramUser, Timer
 from bench.engine import StepTimer, startable_flows, walk
 from bench.flowgen import time_compose, time_load, time_load_in_child, write_book
+from bench.matrix import MatrixResults
 from bench.rss import RssResult, measure_in_child
 from bench.scale import StoredDatabase
 from bench.session import LocalSession, make_bot
-from bench.startup import chat_to_first_question, import_aiogram, prepare
+from bench.startup import (
+    bot_api_emulator,
+    chat_to_first_question,
+    import_aiogram,
+    prepare,
+    telegram_to_ready,
+)
 from bench.stats import Figure
 from bench.store import StoreBench, walk_states
 from bench.voorkomen import VoorkomenBot, walk_flow
@@ -68,6 +75,12 @@ class Config:
     """Fresh processes for each start-up figure."""
     postgres: bool = True
     """Measure (e): start a throwaway PostgreSQL server unless a URL is given."""
+    matrix: bool = True
+    """Measure the Matrix round trips (start the test Synapse, if it is installed)."""
+    matrix_rounds: int = 7
+    matrix_messages: int = 5
+    """Timed messages per bot and mode per round (``bench.matrix``)."""
+    matrix_warm_up: int = 3
     seed: int = 6
 
     @classmethod
@@ -86,6 +99,9 @@ class Config:
             rss_organisations=3,
             store_walks=1,
             startup_runs=1,
+            matrix_rounds=1,
+            matrix_messages=1,
+            matrix_warm_up=1,
         )
 
 
@@ -109,7 +125,9 @@ class Results:
     """The store alone, µs per step: ``sqlite`` and ``postgresql``."""
     store_steps: int = 0
     startup: dict[str, Figure] = field(default_factory=dict)
-    """Seconds: ``chat`` (to the first question) and ``aiogram`` (``import aiogram``)."""
+    """Seconds: ``chat`` (to the first question), ``telegram`` (to ready, when the
+    Bot API emulator is there; else a reason in ``skipped``) and ``aiogram``
+    (``import aiogram``)."""
     scale: dict[int, Figure] = field(default_factory=dict)
     flow_load: Figure = field(default_factory=lambda: Figure("ms"))
     flow_load_check: Figure = field(default_factory=lambda: Figure("ms"))
@@ -119,6 +137,8 @@ class Results:
     rss: list[RssResult] = field(default_factory=list)
     rss_spread: list[RssResult] = field(default_factory=list)
     """The same, the conversations spread over ``Config.rss_organisations``."""
+    matrix: MatrixResults | None = None
+    """Round trips on the test Synapse; None (a reason in ``skipped``) without it."""
     machine: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -229,6 +249,7 @@ async def run(
             results.machine["PostgreSQL"] = _postgres_version(pg_url)
         await _rounds(config, results, workdir, pg_url, pg_reason, log)
     _startup(config, results, log)
+    await _matrix(config, results, log)
     for i in range(config.rss_runs):
         log(f"RSS run {i + 1}/{config.rss_runs}: {config.rss_conversations} conversations")
         results.rss.append(measure_in_child(config.rss_conversations))
@@ -350,15 +371,51 @@ async def _rounds(
 
 def _startup(config: Config, results: Results, log: Log) -> None:
     """Start-up figures, each in fresh processes (see ``bench.startup``)."""
-    log(f"start-up: {config.startup_runs} runs of `voorkomen chat` and `import aiogram`")
-    chat, aiogram = Figure("s"), Figure("s")
-    with tempfile.TemporaryDirectory(prefix="vk-start-") as folder:
+    log(
+        f"start-up: {config.startup_runs} runs of `voorkomen chat`, `voorkomen telegram`"
+        " and `import aiogram`"
+    )
+    chat, telegram, aiogram = Figure("s"), Figure("s"), Figure("s")
+    with (
+        tempfile.TemporaryDirectory(prefix="vk-start-") as folder,
+        bot_api_emulator(Path(folder)) as api_url,
+    ):
         database = Path(folder) / "console.db"
         prepare(database)
+        if api_url is None:
+            results.skipped["telegram start-up"] = (
+                "the Bot API emulator of tests/peers/telegram is not installed"
+            )
         for _ in range(config.startup_runs):  # interleaved, like the rounds
             chat.add(chat_to_first_question(database))
+            if api_url is not None:
+                telegram.add(telegram_to_ready(database, api_url))
             aiogram.add(import_aiogram())
     results.startup = {"chat": chat, "aiogram": aiogram}
+    if telegram.ok:
+        results.startup["telegram"] = telegram
+
+
+async def _matrix(config: Config, results: Results, log: Log) -> None:
+    """Matrix round trips against the test Synapse (``bench.matrix``), when it is there."""
+    from bench.matrix import measure, synapse
+
+    if not config.matrix:
+        results.skipped["matrix"] = "Matrix not requested (--no-matrix)"
+        return
+    with synapse() as (server, reason), tempfile.TemporaryDirectory(prefix="vk-mx-") as folder:
+        if server is None:
+            log(reason)
+            results.skipped["matrix"] = reason
+            return
+        log(f"Matrix: {config.matrix_rounds} rounds on Synapse, plain and end-to-end encrypted")
+        results.matrix = await measure(
+            server,
+            Path(folder),
+            rounds=config.matrix_rounds,
+            messages=config.matrix_messages,
+            warm_up=config.matrix_warm_up,
+        )
 
 
 def _throwaway_master_key() -> None:

@@ -104,6 +104,7 @@ class App:
         due jobs (the retention purge) and outbox delivery, every half minute;
         and the flows reloaded on SIGHUP or a changed file (bot.service.reload)."""
         stop = asyncio.Event()
+        self.ops.metrics.prepare()  # not on the first update (the console never gets here)
         if self.deliver_soon is not None:
             self.deliver_soon.loop = asyncio.get_running_loop()
         loops = [asyncio.create_task(self.scheduler.run_forever(stop, SCHEDULER_EVERY))]

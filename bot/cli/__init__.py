@@ -1,8 +1,9 @@
 """The ``voorkomen`` command: one entry point, a sub-command per task.
 
-``voorkomen chat`` (console) and ``voorkomen flows check`` are always loaded;
-the channel commands (``telegram``, ``matrix``) are imported only when used,
-so the console does not pay for importing aiogram or matrix-nio.
+Only ``voorkomen chat`` (console) is always loaded; every other sub-command's
+module is imported when that command is used, so the console does not pay for
+importing aiogram, matrix-nio, or the flow tools (diagrams, the JSON Schema,
+scripted tests, diffs): issue 15 keeps its start under a second.
 """
 
 from __future__ import annotations
@@ -13,20 +14,26 @@ import logging
 
 import click
 
-from bot.cli import flowtools  # noqa: F401  (adds graph/test/schema/diff to `flows`)
 from bot.cli.chat import chat
-from bot.cli.flows import flows
-from bot.cli.keys import keys
-from bot.cli.org import audit, invite, members, org, role
-from bot.cli.overview import overzicht
-from bot.cli.purge import purge
-from bot.cli.rights import case, export
 
 LAZY_COMMANDS = {
-    "telegram": "bot.cli.telegram",
-    "matrix": "bot.cli.matrix",
-    "studio": "bot.cli.studio",
+    "telegram": "bot.cli.telegram:command",
+    "matrix": "bot.cli.matrix:command",
+    "studio": "bot.cli.studio:command",
+    # flowtools adds graph/test/schema/diff to the `flows` group of bot.cli.flows
+    "flows": "bot.cli.flowtools:flows",
+    "purge": "bot.cli.purge:purge",
+    "keys": "bot.cli.keys:keys",
+    "export": "bot.cli.rights:export",
+    "case": "bot.cli.rights:case",
+    "org": "bot.cli.org:org",
+    "invite": "bot.cli.org:invite",
+    "members": "bot.cli.org:members",
+    "role": "bot.cli.org:role",
+    "audit": "bot.cli.org:audit",
+    "overzicht": "bot.cli.overview:overzicht",
 }
+"""Sub-command name: ``module:attribute`` of its click command."""
 
 
 class _LazyGroup(click.Group):
@@ -36,9 +43,10 @@ class _LazyGroup(click.Group):
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = LAZY_COMMANDS.get(cmd_name)
-        if module is not None and cmd_name not in self.commands:
-            command = importlib.import_module(module).command
+        where = LAZY_COMMANDS.get(cmd_name)
+        if where is not None and cmd_name not in self.commands:
+            module, _, attribute = where.partition(":")
+            command = getattr(importlib.import_module(module), attribute)
             assert isinstance(command, click.Command)
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
@@ -59,10 +67,3 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(chat)
-main.add_command(flows)
-main.add_command(purge)
-main.add_command(keys)
-main.add_command(export)
-main.add_command(case)
-for _command in (org, invite, members, role, audit, overzicht):
-    main.add_command(_command)

@@ -50,6 +50,9 @@ def chat(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     channel = ConsoleChannel(sys.stdout, colour=interactive)
     service = app.service
+    # Nobody reads a console's health or metrics: not observing keeps
+    # prometheus-client out of its start-up (bot.ops.metrics imports it on use).
+    service.observer = None
     asyncio.run(app.scheduler.tick())  # due jobs (the retention purge), once per start
 
     def handle(incoming: Incoming) -> list[Reply]:

@@ -13,22 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-from stdnum import iban
-from stdnum.nl import bsn
-
 from bot.identify.findings import Finding, Kind
 
 _NINE_DIGITS = re.compile(r"(?<![\w.-])\d(?:[ .]?\d){8}(?![\w-]|\.\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){10,30}\b", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}\b")
-_NOT_A_PERSON = {
-    PhoneNumberType.TOLL_FREE,
-    PhoneNumberType.PREMIUM_RATE,
-    PhoneNumberType.SHARED_COST,
-}
+# phonenumbers and python-stdnum are imported by the first check that needs them,
+# not with the engine: a bot's start-up (issue 15) asks nothing of them.
 
 
 def find_numbers(text: str) -> Iterator[Finding]:
@@ -43,12 +35,16 @@ def find_numbers(text: str) -> Iterator[Finding]:
 
 
 def _bsns(text: str) -> Iterator[Finding]:
+    from stdnum.nl import bsn
+
     for match in _NINE_DIGITS.finditer(text):
         if bsn.is_valid(match.group()):
             yield Finding(match.start(), match.end(), Kind.BSN, match.group())
 
 
 def _ibans(text: str) -> Iterator[Finding]:
+    from stdnum import iban
+
     for match in _IBAN.finditer(text):
         candidate = match.group()
         # The pattern may run on into the next word; shorten until it checks out.
@@ -61,7 +57,15 @@ def _ibans(text: str) -> Iterator[Finding]:
 
 
 def _phones(text: str) -> Iterator[Finding]:
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
+    not_a_person = {
+        PhoneNumberType.TOLL_FREE,
+        PhoneNumberType.PREMIUM_RATE,
+        PhoneNumberType.SHARED_COST,
+    }
     for match in phonenumbers.PhoneNumberMatcher(text, "NL"):
-        if phonenumbers.number_type(match.number) in _NOT_A_PERSON:
+        if phonenumbers.number_type(match.number) in not_a_person:
             continue
         yield Finding(match.start, match.end, Kind.PHONE, match.raw_string)

@@ -12,20 +12,38 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 log = logging.getLogger(__name__)
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 #: Reply times that matter to a person waiting on a phone: up to a few seconds.
 REPLY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+@dataclass(frozen=True)
+class _Series:
+    """The Prometheus objects of one process."""
+
+    registry: CollectorRegistry
+    updates: Counter
+    errors: Counter
+    reply_seconds: Histogram
+    in_progress: Gauge
+    outbox_waiting: Gauge
+
+
 class Metrics:
-    """The metrics of one process; ``render`` gives Prometheus' text format."""
+    """The metrics of one process; ``render`` gives Prometheus' text format.
+
+    ``prometheus-client`` is imported, and the registry made, on the first
+    update observed or the first scrape: a process that never serves
+    ``/metrics`` (``voorkomen chat`` does not observe at all) never pays for
+    the import (issue 15: the console's start-up)."""
 
     def __init__(
         self,
@@ -33,51 +51,70 @@ class Metrics:
         conversations: Callable[[], int] | None = None,
         outbox: Callable[[], int] | None = None,
     ) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self.updates = Counter(
-            "voorkomen_updates",
-            "Messages and button presses handled, by channel.",
-            ["channel"],
-            registry=self.registry,
+        self._conversations = conversations
+        self._outbox = outbox
+
+    @cached_property
+    def _series(self) -> _Series:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        registry = CollectorRegistry(auto_describe=True)
+        series = _Series(
+            registry,
+            Counter(
+                "voorkomen_updates",
+                "Messages and button presses handled, by channel.",
+                ["channel"],
+                registry=registry,
+            ),
+            Counter(
+                "voorkomen_errors",
+                "Updates that ended in an error (the user got a short apology), by channel.",
+                ["channel"],
+                registry=registry,
+            ),
+            Histogram(
+                "voorkomen_reply_seconds",
+                "Time from receiving an update to having the replies, by channel.",
+                ["channel"],
+                buckets=REPLY_BUCKETS,
+                registry=registry,
+            ),
+            Gauge(
+                "voorkomen_conversations_in_progress",
+                "Conversations started and not finished (within retention).",
+                registry=registry,
+            ),
+            Gauge(
+                "voorkomen_outbox_waiting",
+                "Notices waiting in the outbox for delivery.",
+                registry=registry,
+            ),
         )
-        self.errors = Counter(
-            "voorkomen_errors",
-            "Updates that ended in an error (the user got a short apology), by channel.",
-            ["channel"],
-            registry=self.registry,
-        )
-        self.reply_seconds = Histogram(
-            "voorkomen_reply_seconds",
-            "Time from receiving an update to having the replies, by channel.",
-            ["channel"],
-            buckets=REPLY_BUCKETS,
-            registry=self.registry,
-        )
-        self.in_progress = Gauge(
-            "voorkomen_conversations_in_progress",
-            "Conversations started and not finished (within retention).",
-            registry=self.registry,
-        )
-        self.outbox_waiting = Gauge(
-            "voorkomen_outbox_waiting",
-            "Notices waiting in the outbox for delivery.",
-            registry=self.registry,
-        )
-        if conversations is not None:
-            self.in_progress.set_function(_safe(conversations, "conversations in progress"))
-        if outbox is not None:
-            self.outbox_waiting.set_function(_safe(outbox, "outbox length"))
+        if self._conversations is not None:
+            series.in_progress.set_function(_safe(self._conversations, "conversations in progress"))
+        if self._outbox is not None:
+            series.outbox_waiting.set_function(_safe(self._outbox, "outbox length"))
+        return series
+
+    def prepare(self) -> None:
+        """Import prometheus-client and make the registry now (a bot that serves
+        does this at start, so its first update does not pay for it)."""
+        _ = self._series
 
     def observe(self, channel: str, seconds: float, *, failed: bool = False) -> None:
         """One update of ``channel`` took ``seconds``; ``failed``: it ended in an error."""
-        self.updates.labels(channel).inc()
-        self.reply_seconds.labels(channel).observe(seconds)
+        series = self._series
+        series.updates.labels(channel).inc()
+        series.reply_seconds.labels(channel).observe(seconds)
         if failed:
-            self.errors.labels(channel).inc()
+            series.errors.labels(channel).inc()
 
     def render(self) -> bytes:
         """Every metric in Prometheus' text exposition format."""
-        return generate_latest(self.registry)
+        from prometheus_client.exposition import generate_latest
+
+        return generate_latest(self._series.registry)
 
 
 def _safe(read: Callable[[], int], what: str) -> Callable[[], float]:

@@ -13,9 +13,10 @@ import asyncio
 import logging
 
 from aiohttp import web
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.ops.health import HealthCheck
-from bot.ops.metrics import CONTENT_TYPE, Metrics
+from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def add_ops_routes(app: web.Application, health: HealthCheck, metrics: Metrics) 
     async def metrics_page(_request: web.Request) -> web.Response:
         body = await asyncio.to_thread(metrics.render)
         response = web.Response(body=body)
-        response.headers["Content-Type"] = CONTENT_TYPE
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
 
     app.router.add_get(HEALTH_PATH, healthz)

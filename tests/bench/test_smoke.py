@@ -9,6 +9,7 @@ the real run is ``make bench``.
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from bench.__main__ import main
 from bench.report import call_rows, render, targets
 from bench.run import SCENARIOS, Config, Results, run
 from bench.stats import Figure
+from tests.peers.synapse import find_synapse_python
+from tests.peers.telegram.fixture import PACKAGE as TELEGRAM_EMULATOR
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -87,6 +90,26 @@ def test_store_and_start_up_are_measured(smoke: Results) -> None:
     _assert_numbers(smoke.engine_median, config.rounds, "engine, median over the flows")
     for what in ("chat", "aiogram"):
         _assert_numbers(smoke.startup[what], config.startup_runs, f"start-up {what}")
+    if TELEGRAM_EMULATOR.is_file() and shutil.which("node"):
+        # `voorkomen telegram` to ready, against the Bot API emulator
+        _assert_numbers(smoke.startup["telegram"], config.startup_runs, "start-up telegram")
+    else:
+        assert "emulator" in smoke.skipped["telegram start-up"]
+        assert "| `voorkomen telegram` to ready (long polling) | – |" in render(smoke)
+
+
+def test_matrix_round_trips_are_measured(smoke: Results) -> None:
+    """Voorkomen and the bare echo bot answered on the test Synapse, plain and encrypted."""
+    if find_synapse_python() is None:
+        assert "Synapse" in smoke.skipped["matrix"]
+        return
+    assert smoke.matrix is not None, smoke.skipped.get("matrix")
+    for key, figure in smoke.matrix.figures.items():
+        _assert_numbers(figure, smoke.config.matrix_rounds, f"Matrix {key}")
+    text = render(smoke)
+    assert "| ratio Voorkomen / echo, end-to-end encrypted |" in text
+    matrix_rows = [t for t in targets(smoke) if t.what.startswith("Matrix reply round trip")]
+    assert len(matrix_rows) == 2 and all(t.met is not None for t in matrix_rows)
 
 
 def test_engine_scale_load_and_memory_are_measured(smoke: Results) -> None:
@@ -123,6 +146,7 @@ def test_results_table_is_complete(smoke: Results) -> None:
         "## 5. Loading a big flow",
         "## 6. Memory of a running bot",
         "## 7. Start-up",
+        "## 8. Matrix round trips",
         "## Machine",
     ):
         assert heading in text
@@ -140,9 +164,11 @@ def test_results_table_is_complete(smoke: Results) -> None:
 
 
 def test_command_line_writes_the_results_file(tmp_path: Path) -> None:
-    """``python -m bench --smoke --output FILE`` (without PostgreSQL, one round)."""
+    """``python -m bench --smoke --output FILE`` (without PostgreSQL and Matrix, one round)."""
     output = tmp_path / "RESULTS.md"
-    assert main(["--smoke", "--rounds", "1", "--no-postgres", "--output", str(output)]) == 0
+    args = ["--smoke", "--rounds", "1", "--no-postgres", "--no-matrix", "--output", str(output)]
+    assert main(args) == 0
     text = output.read_text(encoding="utf-8")
     assert "## Targets" in text
     assert "PostgreSQL not requested" in text
+    assert "Matrix not requested" in text

@@ -20,7 +20,7 @@ from aiogram.methods import (
 from aiogram.types import BufferedInputFile, Message, Update
 
 from bot.channels.telegram import TELEGRAM_TRAITS, TelegramChannel, make_bot, rendering
-from bot.channels.telegram.adapter import command_text
+from bot.channels.telegram.adapter import CHATS_REMEMBERED, command_text
 from bot.channels.telegram.splitting import TELEGRAM_TEXT_LIMIT, utf16_len
 from bot.engine import texts
 from bot.engine.messages import (
@@ -575,3 +575,27 @@ async def test_every_bot_api_call_of_the_adapter_has_a_kept_response_type(
     kept = set(adapter._RESPONSE_TYPES)
     for kind in kinds:
         assert Response[kind.__returning__] in kept, kind.__name__  # type: ignore[name-defined]
+
+
+async def test_only_the_most_recent_chats_are_remembered() -> None:
+    """What keeps a screen right is kept for the last ``memory`` chats only (issue 15:
+    memory does not grow with the conversations in progress). Two people started
+    after Anna: her typed answer is still taken, as after a restart, but her old
+    keyboard is no longer known; Cato's, the most recent, is still marked."""
+    service = SpiedService()
+    session = RecordingSession()
+    bot = make_bot(TEST_TOKEN, session=session)
+    channel = TelegramChannel(service, MemoryKV(), memory=2)
+    h = Harness(service, MemoryKV(), session, bot, channel.dispatcher(), channel)
+    anna, bram, cato = Chat(501), Chat(502), Chat(503)
+    for person in (anna, bram, cato):
+        await start(h, person)
+    h.session.clear()
+    await h.feed(anna.text("2"))
+    assert h.session.of(EditMessageText) == []  # forgotten: nothing to mark
+    assert any(m.chat_id == anna.chat.id for m in h.session.of(SendMessage))  # she goes on
+    h.session.clear()
+    await h.feed(cato.text("2"))
+    (edit,) = h.session.of(EditMessageText)
+    assert visible_text(edit.text or "").endswith("✔️ Informatie delen")
+    assert CHATS_REMEMBERED <= 4_096  # the default: a few MB at about 2 kB a chat
