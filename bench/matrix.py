@@ -36,6 +36,7 @@ from bench.stats import Figure
 from bot.app import App, create_app
 from bot.channels.matrix import MatrixChannel, MatrixConfig
 from bot.org.model import Role
+from bot.service.people_port import Enrolment
 from bot.settings import Settings
 
 KEYS = ("voorkomen plain", "echo plain", "voorkomen e2e", "echo e2e")
@@ -135,10 +136,7 @@ def _admit(app: App, user_id: str) -> None:
     people, now = app.people, datetime.now(UTC)
     org = people.organisation("Bench") or people.create_organisation("Bench", now=now)
     people.enrol(
-        org.id,
-        "Bench",
-        frozenset({Role.PROFESSIONAL}),
-        identity=("matrix", user_id),
+        Enrolment(org.id, "Bench", frozenset({Role.PROFESSIONAL}), identity=("matrix", user_id)),
         now=now,
     )
 
