@@ -28,6 +28,7 @@ from bot.org.model import (
 from bot.service.people_port import Enrolment, Grant, OrgSetup
 from bot.service.ports import ConversationKey, Sender
 from bot.store.audit import append_audit_in
+from bot.store.database import reading
 from bot.store.tables import identities as _ids
 from bot.store.tables import member_roles as _roles
 from bot.store.tables import organisations as _orgs
@@ -112,7 +113,7 @@ class SqlMembers:
         self, channel: str, external_id: str
     ) -> tuple[Person, int | None, list[Membership]] | None:
         """``identity`` and ``memberships`` on one connection (the gate, every message)."""
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             found = _identity_in(conn, channel, external_id)
             if found is None:
                 return None
