@@ -38,6 +38,7 @@ from bot.service.together.confirm import (
 )
 from bot.store import models
 from bot.store.confirm_models import ConfirmationRow
+from bot.store.database import reading
 from bot.store.moments import utc, utc_or_none
 from bot.store.reminder_claims import claim_reminder_row
 from bot.store.sealing import Sealer, org_label, reseal_columns
@@ -171,7 +172,7 @@ class SqlConfirmStore:
     def _select(self, *conditions: Any, newest: bool = True) -> list[Confirmation]:
         order = (_c.asked_at.desc(), _c.id.desc()) if newest else (_c.remind_at, _c.id)
         query = select(_confirmations).where(*conditions).order_by(*order)
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             return [self._row(row) for row in conn.execute(query)]
 
     def get(self, confirmation_id: int) -> Confirmation | None:

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 
@@ -59,6 +59,25 @@ def make_engine(url: str | URL) -> Engine:
         return engine
     msg = f"unsupported database {backend!r}: use sqlite:/// or postgresql+psycopg://"
     raise ValueError(msg)
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only, outside any transaction (use it in a ``with``).
+
+    On PostgreSQL it runs in autocommit. Otherwise psycopg sends a ``BEGIN``
+    before the first statement and a ``ROLLBACK`` when the connection goes back
+    to the pool, two round trips of their own, and that ``ROLLBACK`` also drops
+    the statements psycopg had prepared on the connection (``DEALLOCATE ALL``,
+    a third round trip, and every statement planned anew). Under PostgreSQL's
+    ``READ COMMITTED`` each statement sees its own snapshot either way, so the
+    reads see the same; the pool sets the connection back before lending it
+    again. SQLite is left as it is (no round trips; a transaction there gives
+    its reads one snapshot). Issue 15: bench/README.md has the measurements.
+    """
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

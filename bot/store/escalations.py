@@ -26,6 +26,7 @@ from bot.service.together.escalation import (
     checked_fields,
     escalation_counts,
 )
+from bot.store.database import reading
 from bot.store.escalation_models import EscalationAnswerRow, EscalationRow
 from bot.store.moments import utc_or_none
 from bot.store.sealing import Sealer, org_label, reseal_columns
@@ -190,7 +191,7 @@ class SqlEscalationStore:
             .order_by(_e.asked_at.desc(), _e.id.desc())
             .limit(1)
         )
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else self._escalation(row)
 

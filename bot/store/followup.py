@@ -32,6 +32,7 @@ from bot.service.followup import (
     is_followup_row,
 )
 from bot.service.ports import ConversationKey
+from bot.store.database import reading
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
 from bot.store.moments import utc_or_none
 from bot.store.reminder_claims import claim_reminder_row
@@ -239,7 +240,7 @@ class SqlFollowupStore:
             .order_by(_a.asked_at.desc(), _a.id.desc())
             .limit(1)
         )
-        with self._engine.connect() as conn:
+        with reading(self._engine) as conn:
             row = conn.execute(query).one_or_none()
         return None if row is None else _action(row, self._seal)
 

@@ -28,6 +28,7 @@ from bot.org.model import (
 from bot.service.people_port import Enrolment, Grant, OrgSetup
 from bot.service.ports import ConversationKey, Sender
 from bot.store.audit import append_audit_in
+from bot.store.database import reading
 from bot.store.tables import identities as _ids
 from bot.store.tables import member_roles as _roles
 from bot.store.tables import organisations as _orgs
@@ -53,7 +54,23 @@ _IDENTITY = (
     .join(_ids, _ids.c.person_id == _people.c.id)
     .where(_ids.c.channel == bindparam("k_channel"), _ids.c.external_id == bindparam("k_ext"))
 )
-_PERSON_MEMBERSHIPS = _memberships_query(_roles.c.person_id == bindparam("k_person"))
+# The identity and its person's memberships in one statement (one round trip on
+# PostgreSQL): one row per role, or one row without a role for a person with none.
+_IDENTITY_MEMBERSHIPS = (
+    select(
+        _orgs,
+        _people.c.id.label("pid"),
+        _people.c.name.label("pname"),
+        _ids.c.active_org_id,
+        _roles.c.role,
+    )
+    .select_from(_ids)
+    .join(_people, _people.c.id == _ids.c.person_id)
+    .outerjoin(_roles, _roles.c.person_id == _people.c.id)
+    .outerjoin(_orgs, _orgs.c.id == _roles.c.org_id)
+    .where(_ids.c.channel == bindparam("k_channel"), _ids.c.external_id == bindparam("k_ext"))
+    .order_by(_orgs.c.name, _orgs.c.id)
+)
 _SEEN = (
     update(_ids)
     .where(_ids.c.channel == bindparam("k_channel"), _ids.c.external_id == bindparam("k_ext"))
@@ -112,13 +129,15 @@ class SqlMembers:
         self, channel: str, external_id: str
     ) -> tuple[Person, int | None, list[Membership]] | None:
         """``identity`` and ``memberships`` on one connection (the gate, every message)."""
-        with self._engine.connect() as conn:
-            found = _identity_in(conn, channel, external_id)
-            if found is None:
-                return None
-            person, active = found
-            rows = conn.execute(_PERSON_MEMBERSHIPS, {"k_person": person.id})
-            return person, active, _memberships_of(rows)
+        with reading(self._engine) as conn:
+            rows = conn.execute(
+                _IDENTITY_MEMBERSHIPS, {"k_channel": channel, "k_ext": external_id}
+            ).all()
+        if not rows:
+            return None
+        first = rows[0]
+        person = Person(first.pid, first.pname)
+        return person, first.active_org_id, _memberships_of(r for r in rows if r.role is not None)
 
     def members(self, org_id: int, role: Role | None = None) -> list[Membership]:
         members = self._memberships(and_(_roles.c.org_id == org_id))
