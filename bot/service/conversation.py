@@ -151,7 +151,7 @@ class ConversationService:
             failed = False
             return replies
         except StoreUnavailableError:
-            return store_away(key)
+            return self._store_away(key)
         finally:
             if self.observer is not None:
                 self.observer.update_handled(key.channel, time.perf_counter() - started, failed)
@@ -168,7 +168,7 @@ class ConversationService:
             async with self.locks.hold(key):
                 return await self._call(lambda: self.start_now(key, traits, flow_id, sender))
         except StoreUnavailableError:
-            return store_away(key)
+            return self._store_away(key)
 
     def handle_now(
         self,
@@ -219,6 +219,14 @@ class ConversationService:
         )
         return [*prefix, *replies]
 
+    def _store_away(self, key: ConversationKey) -> list[Reply]:
+        """The reply while the database cannot be reached: nothing of this message was
+        saved, everything before it was; send it again in a moment. The store lets go
+        of its idle connections, so the next message starts afresh."""
+        log.warning("the database is unreachable: a message on %s was not handled", key.channel)
+        self.store.reconnect()
+        return [Say(texts.STORE_AWAY)]
+
     def _admit(
         self, key: ConversationKey, incoming: Incoming, sender: Sender
     ) -> Admitted | list[Reply]:
@@ -227,7 +235,7 @@ class ConversationService:
         try:
             decision = self.gate.admit(key, incoming, sender)
         except StoreUnavailableError:
-            return store_away(key)
+            return self._store_away(key)
         except Exception:
             log.exception("the access gate failed for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -272,7 +280,7 @@ class ConversationService:
                 self.gate.settle(key, owner)
             return replies
         except StoreUnavailableError:
-            return store_away(key)
+            return self._store_away(key)
         except Exception:
             log.exception("could not handle a message for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -328,18 +336,10 @@ class ConversationService:
         return replies
 
 
-def store_away(key: ConversationKey) -> list[Reply]:
-    """The reply while the database cannot be reached: nothing of this message was
-    saved, everything before it was; send it again in a moment."""
-    log.warning("the database is unreachable: a message on %s was not handled", key.channel)
-    return [Say(texts.STORE_AWAY)]
-
-
 __all__ = [
     "MAX_ATTEMPTS",
     "STORE_THREADS",
     "AuditFor",
     "ConversationService",
     "step_key",
-    "store_away",
 ]

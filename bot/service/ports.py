@@ -148,6 +148,10 @@ class StepStore(Protocol):
 class ConversationStore(StepStore, Protocol):
     """Durable conversation state, answer log, records and flow snapshots."""
 
+    def reconnect(self) -> None:
+        """After an outage: let go of every idle connection, so the next message
+        opens fresh ones (SQLite keeps a file's read-only view while any is open)."""
+
     def load(self, key: ConversationKey) -> State | None:
         """The saved state of this chat, or None if it never talked to us."""
 

@@ -69,6 +69,9 @@ class MemoryStore(MemoryRuntime):
     def load(self, key: ConversationKey) -> State | None:
         return self.load_step(key).state
 
+    def reconnect(self) -> None:
+        """Nothing to let go of: there are no connections (``ConversationStore``)."""
+
     def load_step(self, key: ConversationKey) -> LoadedStep:
         with self._lock:
             text = self._states.get(key)

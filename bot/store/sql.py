@@ -122,6 +122,10 @@ class SqlStore(SqlRecords, SqlKeyValues, SqlRetention, SqlRuntime):
         self._engine.dispose()
         self._logs.clear()
 
+    def reconnect(self) -> None:
+        """Close the idle pooled connections; the store stays usable (``ConversationStore``)."""
+        self._engine.dispose()
+
     def forget_cache(self) -> None:
         """Forget every remembered answer log (after rows were deleted behind its back)."""
         self._logs.clear()
