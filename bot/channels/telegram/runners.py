@@ -170,9 +170,20 @@ def webhook_app(
     path: str,
     extra_routes: ExtraRoutes | None = None,
 ) -> web.Application:
-    """The aiohttp application that receives Telegram's updates (secret checked)."""
+    """The aiohttp application that receives Telegram's updates (secret checked).
+
+    Telegram gets its answer once the update was handled (its step committed,
+    its replies sent), not before: a worker that dies while handling leaves the
+    update pending, so Telegram delivers it again, and the step's delivery key
+    (:mod:`.once`) makes sure it is applied once. It also keeps a chat's
+    order across workers: Telegram sends a chat's next update after this one
+    was answered. The cost is Telegram's connection held for the turn.
+    """
     app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+    handler = SimpleRequestHandler(
+        dispatcher, bot, handle_in_background=False, secret_token=secret
+    )
+    handler.register(app, path=path)
     if extra_routes is not None:
         extra_routes(app)
     return app
