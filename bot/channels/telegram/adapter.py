@@ -13,7 +13,8 @@ stale button are only a toast), group chats get one explanation and then
 silence, and an unexpected error in one update becomes a short Dutch
 apology, never a crash. The update's delivery key (set by :mod:`.once`) goes
 to the service with the message; a step that finds it handled already
-(another worker's) ends the turn without a word.
+(another worker's) ends the turn without a word or a callback answer, its
+``DuplicateDeliveryError`` going up to :mod:`.once`.
 """
 
 from __future__ import annotations
@@ -225,6 +226,9 @@ class TelegramChannel:
                 sender=sender_of(query.from_user),
                 delivery=delivery_key,
             )
+        except DuplicateDeliveryError:
+            answered = True  # the worker that handled the press answers it
+            raise
         finally:
             await answer()
 
@@ -262,7 +266,7 @@ class TelegramChannel:
                     await answer(toast)
                 await self._delivery.deliver(bot, chat_id, replies, pressed, incoming)
             except DuplicateDeliveryError:
-                log.info("telegram: another worker handled this update; nothing sent")
+                raise  # handled already, by another worker: nothing is sent (see .once)
             except Exception:
                 # Log the failure, never the user's text (it may describe a case).
                 log.exception("telegram: an update failed (%s)", type(incoming).__name__)

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 
-from bot.service.ports import DeliveryKey
+from bot.service.ports import DeliveryKey, DuplicateDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,9 @@ class HandleOnce(BaseMiddleware):
         data[DELIVERY_KEY] = delivery
         try:
             return await handler(event, data)
+        except DuplicateDeliveryError:  # another worker's step won: it replies
+            log.info("telegram: update %s was already handled; skipped (its step)", delivery.key)
+            return None
         finally:
             try:
                 await asyncio.to_thread(self._ledger.record, delivery)
