@@ -10,25 +10,29 @@ multiple-choice question at the same moment).
 Asserted: both workers took updates, every update was handled by exactly one
 worker (aiogram logs each update it handled), each conversation went through
 its questions in order with no error, and each record holds exactly the
-answers given.
+answers given. Without the setting, a second worker cannot bind the port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 import pytest
+from aiogram.methods import SetWebhook
 
+from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
 from tests.peers.postgres import PostgresServer
 from tests.peers.telegram.fixture import BotProcess, BotProcesses, TelegramUser, _stop
+from tests.telegram.botapi import TEST_TOKEN, RecordingSession
 from tests.telegram.conftest import flow_set
+from tests.telegram.service import SpiedService
 from tests.telegram.test_workers import QUESTIONS, free_port, walk
-
-pytestmark = [pytest.mark.peer, pytest.mark.timeout(300)]
 
 HANDLED = re.compile(r"Update id=(\d+) is handled")
 
@@ -65,6 +69,8 @@ def workers_on_one_port(
         postgres_server.drop_database(database.rsplit("/", 1)[1])
 
 
+@pytest.mark.peer
+@pytest.mark.timeout(300)
 def test_two_workers_on_one_port_handle_each_update_once_and_in_order(
     workers_on_one_port: tuple[BotProcess, BotProcess],
 ) -> None:
@@ -97,3 +103,43 @@ def test_two_workers_on_one_port_handle_each_update_once_and_in_order(
     assert handled and max(handled.values()) == 1, f"updates handled twice: {handled}"
     sent = sum(len(user.sent_texts) + len(user.callbacks) for user in users)
     assert len(handled) == sent, "an update was not handled"
+
+
+async def _serving(config: WebhookConfig) -> tuple[asyncio.Task[None], asyncio.Event, Any]:
+    session = RecordingSession()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_webhook(
+            TelegramChannel(SpiedService()),
+            make_bot(TEST_TOKEN, session=session),
+            config,
+            stop=stop,
+        )
+    )
+    async with asyncio.timeout(10):  # registered: it listens, or it failed (bounded wait)
+        while not session.of(SetWebhook) and not task.done():
+            await asyncio.sleep(0.01)
+    return task, stop, session
+
+
+@pytest.mark.parametrize("reuse_port", [True, False])
+async def test_a_second_worker_binds_the_same_port_only_with_reuse_port(
+    reuse_port: bool,
+) -> None:
+    port = free_port()
+    config = WebhookConfig(f"http://127.0.0.1:{port}/telegram", "127.0.0.1", port, None, reuse_port)
+    first, stop_first, _ = await _serving(config)
+    second, stop_second, _ = await _serving(config)
+    try:
+        assert not first.done()
+        if reuse_port:
+            assert not second.done()
+        else:
+            with pytest.raises(OSError, match="address already in use"):
+                await second
+    finally:
+        stop_first.set()
+        stop_second.set()
+        await asyncio.wait_for(first, timeout=10)
+        if not second.done():
+            await asyncio.wait_for(second, timeout=10)
