@@ -162,6 +162,9 @@ class ConversationService:
             return replies
         except StoreUnavailableError:
             return store_away(key)
+        except DuplicateDeliveryError:
+            failed = False  # handled, once, by another worker (or before a crash)
+            raise
         finally:
             if self.observer is not None:
                 self.observer.update_handled(key.channel, time.perf_counter() - started, failed)
