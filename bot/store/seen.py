@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, String, Table, bindparam, delete, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.service.ports import DeliveryKey
+from bot.service.ports import DeliveryKey, DuplicateDeliveryError
 from bot.store.models import CHANNEL_LEN, Base, Timestamp
 
 #: How long a handled update is remembered (Telegram retries for up to a day).
@@ -76,6 +76,17 @@ def record_in(conn: Connection, channel: str, key: str, now: datetime) -> bool:
     row = {"channel": channel, "key": key, "seen_at": now}
     claim = _insert_new(conn.dialect.name).values(row).returning(_SEEN.c.key)
     return conn.execute(claim).first() is not None
+
+
+def record_delivery_in(conn: Connection, delivery: DeliveryKey, now: datetime) -> None:
+    """Record a step's ``delivery`` in the step's transaction (``SqlStore._commit_in``);
+    ``DuplicateDeliveryError`` when it is recorded already, so the step is rolled back.
+
+    Called after the step's other writes: those may need a new data key, made on
+    a connection of its own, which SQLite's write lock (taken by the transaction's
+    first write) would block."""
+    if not record_in(conn, delivery.channel, delivery.key, now):
+        raise DuplicateDeliveryError(delivery)
 
 
 _RECORDED = select(_SEEN.c.key).where(

@@ -39,13 +39,7 @@ from bot.crypto import KeyRing, MasterKey
 from bot.crypto.keyring import REFRESH_AFTER
 from bot.engine.state import LogEntry, State
 from bot.service.audit import audit_entries
-from bot.service.ports import (
-    ConversationKey,
-    DuplicateDeliveryError,
-    LoadedStep,
-    RevisionConflictError,
-    StepWrite,
-)
+from bot.service.ports import ConversationKey, LoadedStep, RevisionConflictError, StepWrite
 from bot.store.answer_log import AnswerLog, first_difference
 from bot.store.answer_log import entry_json as _entry_json
 from bot.store.answer_log import entry_row as _entry_row
@@ -58,7 +52,7 @@ from bot.store.records import SqlRecords
 from bot.store.retention import PER_CHAT_SETTINGS, PurgeHook, SqlRetention
 from bot.store.runtime import SqlRuntime
 from bot.store.sealing import NO_ORG, Sealer, SqlKeyStore, org_label, sealed_for
-from bot.store.seen import record_in
+from bot.store.seen import record_delivery_in
 from bot.store.tables import conversations
 
 T = TypeVar("T")
@@ -234,13 +228,8 @@ class SqlStore(SqlRecords, SqlKeyValues, SqlRetention, SqlRuntime):
                 msg = "audit entries given, but no audit writer is wired to this store"
                 raise RuntimeError(msg)
             self.audit_writer(conn, write.audit)
-        # Last: the values above may need a new data key, made on a connection of
-        # its own, which SQLite's write lock (taken by the first write) would block.
-        delivery = write.delivery
-        if delivery is not None and not record_in(
-            conn, delivery.channel, delivery.key, datetime.now(UTC)
-        ):
-            raise DuplicateDeliveryError(delivery)  # the whole step is rolled back
+        if write.delivery is not None:  # last: see record_delivery_in
+            record_delivery_in(conn, write.delivery, datetime.now(UTC))
         return known
 
     def _write_conversation(
