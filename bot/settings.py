@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     secret_telegram_webhook_secret: SecretStr | None = _secret("telegram_webhook_secret")
     telegram_webhook_listen: str = "127.0.0.1:8080"
+    # Several webhook workers on one listen address, the kernel spreading the
+    # connections (SO_REUSEPORT; Linux, BSD, macOS).
+    telegram_webhook_reuse_port: Flag = False
     telegram_bot_username: str | None = None  # for invitation deep links t.me/<bot>?start=CODE
     matrix_homeserver: str | None = None
     matrix_user_id: str | None = None

@@ -20,10 +20,12 @@ import sys
 import click
 
 from bot.channels.matrix import MatrixChannel, MatrixConfig, MatrixConfigError, MatrixLoginError
+from bot.channels.matrix.login import CHANNEL
 from bot.channels.matrix.sender import MatrixSender
 from bot.cli.common import build_app
 from bot.settings import Settings
 from bot.store.lease import LeaseHeldError, LeaseLostError, acquire, keep_while
+from bot.store.seen import SqlUpdateLedger
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def command() -> None:
             f"Not starting: Matrix account {config.user_id} is already running; {exc}.", err=True
         )
         sys.exit(3)
-    channel = MatrixChannel(config, app.service, app.kv)
+    channel = MatrixChannel(config, app.service, app.kv, SqlUpdateLedger(app.store.engine, CHANNEL))
     app.notifier.add_sender(MatrixSender(channel))
     running = keep_while(lease, _run_until_signal(channel), on_lost=channel.stop)
     try:

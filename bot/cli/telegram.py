@@ -49,11 +49,20 @@ from bot.store.seen import SqlUpdateLedger
     help="Webhook (productie, achter HTTPS) of long polling (standaard; "
     "webhook als VOORKOMEN_TELEGRAM_WEBHOOK_URL gezet is).",
 )
-def command(api_url: str | None, webhook: bool | None) -> None:
+@click.option(
+    "--reuse-port/--no-reuse-port",
+    "reuse_port",
+    default=None,
+    help="Webhook: meerdere workers op dezelfde poort (SO_REUSEPORT; "
+    "of VOORKOMEN_TELEGRAM_WEBHOOK_REUSE_PORT=true).",
+)
+def command(api_url: str | None, webhook: bool | None, reuse_port: bool | None) -> None:
     """Start de Telegram-bot (stoppen met Ctrl-C)."""
     settings = Settings.from_env()
     if api_url:
         settings = settings.model_copy(update={"telegram_api_url": api_url})
+    if reuse_port is not None:
+        settings = settings.model_copy(update={"telegram_webhook_reuse_port": reuse_port})
     token = settings.telegram_token
     if not token:
         click.echo(
@@ -73,6 +82,7 @@ def command(api_url: str | None, webhook: bool | None) -> None:
                 settings.telegram_webhook_url,
                 settings.telegram_webhook_listen,
                 settings.telegram_webhook_secret,
+                reuse_port=settings.telegram_webhook_reuse_port,
             )
         except ValueError as exc:
             click.echo(f"De webhook is niet goed ingesteld: {exc}", err=True)

@@ -5,7 +5,11 @@ call (``run_step``) load its state and revision, pick the flow book it runs
 on, run the pure engine, render documents, and write everything the step
 changed (position, answer log, records, flow snapshot, audit entries) in one
 transaction. If another process saved the conversation meanwhile, the store
-refuses the write and the message is handled again on fresh state. Every
+refuses the write and the message is handled again on fresh state. A
+channel's delivery key (``DeliveryKey``) rides along in that transaction, so
+a delivery handled twice (a retry, a crash, a second worker) makes one step:
+the second raises ``DuplicateDeliveryError`` and its replies are never made
+(they are sent only after the commit). Every
 channel calls :meth:`ConversationService.handle`; the console may call
 :meth:`handle_now` directly since it has one user and no event loop. What one
 step changes is planned by ``bot.service.planning``.
@@ -18,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.engine import texts
@@ -41,7 +46,9 @@ from bot.service.planning import AuditFor, EngineWork, StepPlanner, step_key
 from bot.service.ports import (
     ConversationKey,
     ConversationStore,
+    DeliveryKey,
     DocumentRenderer,
+    DuplicateDeliveryError,
     LoadedStep,
     RevisionConflictError,
     Sender,
@@ -141,17 +148,23 @@ class ConversationService:
         incoming: Incoming,
         traits: ChannelTraits,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         """``handle_now`` under the chat's lock; a store that is away gets its own reply."""
         started = time.perf_counter()
         failed = True
         try:
             async with self.locks.hold(key):
-                replies = await self._call(lambda: self.handle_now(key, incoming, traits, sender))
+                replies = await self._call(
+                    lambda: self.handle_now(key, incoming, traits, sender, delivery)
+                )
             failed = False
             return replies
         except StoreUnavailableError:
             return self._store_away(key)
+        except DuplicateDeliveryError:
+            failed = False  # handled, once, by another worker (or before a crash)
+            raise
         finally:
             if self.observer is not None:
                 self.observer.update_handled(key.channel, time.perf_counter() - started, failed)
@@ -176,11 +189,15 @@ class ConversationService:
         incoming: Incoming,
         traits: ChannelTraits,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         """:meth:`handle` without the lock, for single-user channels."""
         if sender is None or self.gate is None:
             return self._guarded(
-                key, traits, lambda book, state, ctx: step(book, state, incoming, ctx)
+                key,
+                traits,
+                lambda book, state, ctx: step(book, state, incoming, ctx),
+                delivery=delivery,
             )
         admitted = self._admit(key, incoming, sender)
         if not isinstance(admitted, Admitted):
@@ -191,6 +208,7 @@ class ConversationService:
             traits,
             lambda book, state, ctx: step(book, state, message, ctx),
             owner=admitted.membership,
+            delivery=delivery,
         )
         return [*admitted.prefix, *replies]
 
@@ -270,10 +288,13 @@ class ConversationService:
         *,
         fresh: bool = False,
         owner: Membership | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         try:
             created: list[bool] = []
-            replies = self._run(key, traits, work, fresh=fresh, owner=owner, created=created)
+            replies = self._run(
+                key, traits, work, fresh=fresh, owner=owner, created=created, delivery=delivery
+            )
             # The gate claimed an existing conversation before the step; only a row
             # this step created still needs its owner (one transaction less per message).
             if owner is not None and self.gate is not None and any(created):
@@ -281,6 +302,8 @@ class ConversationService:
             return replies
         except StoreUnavailableError:
             return self._store_away(key)
+        except DuplicateDeliveryError:
+            raise
         except Exception:
             log.exception("could not handle a message for %s", key.channel)
             return [Say(texts.INTERNAL_ERROR)]
@@ -294,16 +317,21 @@ class ConversationService:
         fresh: bool,
         owner: Membership | None = None,
         created: list[bool] | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         """One step in one store transaction; again on fresh state after a conflict.
 
         ``created`` gets True when the step made the conversation's row."""
         for _attempt in range(MAX_ATTEMPTS - 1):
             try:
-                return self._step_once(key, traits, work, fresh=fresh, owner=owner, created=created)
+                return self._step_once(
+                    key, traits, work, fresh=fresh, owner=owner, created=created, delivery=delivery
+                )
             except RevisionConflictError:
                 log.info("conversation of %s moved on meanwhile; handling again", key.channel)
-        return self._step_once(key, traits, work, fresh=fresh, owner=owner, created=created)
+        return self._step_once(
+            key, traits, work, fresh=fresh, owner=owner, created=created, delivery=delivery
+        )
 
     def _step_once(
         self,
@@ -314,6 +342,7 @@ class ConversationService:
         fresh: bool,
         owner: Membership | None,
         created: list[bool] | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         planned: list[FlowBook] = []
         books = self._shelf(owner)
@@ -328,7 +357,8 @@ class ConversationService:
                 planned.append(step.snapshot_of)
             if created is not None:
                 created.append(loaded.revision is None and step.write.state is not None)
-            return step.write, step.replies
+            write = step.write if delivery is None else replace(step.write, delivery=delivery)
+            return write, step.replies
 
         replies = self.store.run_step(key, plan)
         for book in planned:

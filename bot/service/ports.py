@@ -96,6 +96,39 @@ class RevisionConflictError(Exception):
 
 
 @dataclass(frozen=True)
+class DeliveryKey:
+    """What a channel names one delivery by, so a delivery repeated (a retry, a
+    redelivery after a crash, a second worker) is handled once: ``channel`` is the
+    ledger's name for the channel, ``key`` the delivery's id there (e.g. a
+    Telegram ``<bot id>:<update_id>``, a Matrix event id). A step records it in
+    its own transaction (``StepWrite.delivery``)."""
+
+    channel: str
+    key: str
+
+
+class DuplicateDeliveryError(Exception):
+    """The delivery this step was for is recorded already (another worker, or
+    this one before a crash, committed its step): nothing was written, and the
+    channel sends nothing for it."""
+
+    def __init__(self, delivery: DeliveryKey) -> None:
+        super().__init__(f"{delivery.channel} delivery {delivery.key} was handled already")
+        self.delivery = delivery
+
+
+class DeliveryLedger(Protocol):
+    """Deliveries already handled (``bot.store.seen``; the step's store records
+    them too, inside the step's transaction)."""
+
+    def recorded(self, delivery: DeliveryKey) -> bool:
+        """Whether ``delivery`` was handled already, in any process."""
+
+    def record(self, delivery: DeliveryKey) -> None:
+        """Mark ``delivery`` handled (for deliveries that made no step); repeatable."""
+
+
+@dataclass(frozen=True)
 class LoadedStep:
     """A conversation as loaded for a step: its state and the revision it has
     (None for both when the chat never talked to us)."""
@@ -113,6 +146,10 @@ class StepWrite:
     ``RevisionConflictError`` when the conversation is no longer at
     ``base_revision`` (None: it must not exist yet). ``audit`` holds audit
     entries of the organisation model, written by the store's audit hook.
+    ``delivery`` (optional) is recorded in the same transaction: when it is
+    recorded already the store raises ``DuplicateDeliveryError`` and writes
+    nothing, so a message's answer and its delivery key are kept together or
+    not at all.
     """
 
     key: ConversationKey
@@ -121,6 +158,7 @@ class StepWrite:
     records: tuple[NewRecord, ...] = ()
     snapshot: tuple[str, Mapping[str, str]] | None = None
     audit: tuple[object, ...] = ()
+    delivery: DeliveryKey | None = None
 
 
 T = TypeVar("T")
@@ -207,12 +245,15 @@ class ConversationHandler(Protocol):
         incoming: Incoming,
         traits: ChannelTraits,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         """Handle one incoming message of one conversation; the replies, in order.
 
         Never raises for the user's input. Channels pass the ``sender``: only members
         of an organisation get further than the access gate (``bot.service.access``);
-        without a sender the caller is trusted (tests, bench)."""
+        without a sender the caller is trusted (tests, bench). With ``delivery``,
+        the step records it in its transaction; ``DuplicateDeliveryError`` when it
+        was recorded already (then nothing is to be sent)."""
 
 
 # ------------------------------------------------------------------ outbound messages and time

@@ -22,6 +22,8 @@ from bot.org.model import AuditEntry
 from bot.service.audit import record_created, record_deleted
 from bot.service.ports import (
     ConversationKey,
+    DeliveryKey,
+    DuplicateDeliveryError,
     LoadedStep,
     NewRecord,
     RevisionConflictError,
@@ -53,6 +55,9 @@ class MemoryStore(MemoryRuntime):
         self._value_times: dict[str, datetime] = {}
         self._revisions: dict[ConversationKey, int] = {}
         self._step_keys: dict[tuple[ConversationKey, str], str] = {}
+        #: Deliveries recorded by steps (``StepWrite.delivery``) or after handling
+        #: (``MemoryDeliveryLedger``), as the SQL store's ``seen_updates``.
+        self.deliveries: set[DeliveryKey] = set()
         #: Writes ``StepWrite.audit`` inside a step (wired at start-up); it is
         #: called before anything of the step is applied, so if it raises,
         #: nothing of the step is kept.
@@ -104,7 +109,10 @@ class MemoryStore(MemoryRuntime):
         snapshot = (
             None if write.snapshot is None else (write.snapshot[0], _dumps(dict(write.snapshot[1])))
         )
+        delivery = write.delivery
         with self._lock:
+            if delivery is not None and delivery in self.deliveries:
+                raise DuplicateDeliveryError(delivery)
             if self._revisions.get(key) != write.base_revision:
                 raise RevisionConflictError(key)
             for record_id, step_key, _ in records:
@@ -129,6 +137,8 @@ class MemoryStore(MemoryRuntime):
                     self._step_keys[(key, step_key)] = record_id
             if snapshot is not None:
                 self._snapshots.setdefault(*snapshot)
+            if delivery is not None:
+                self.deliveries.add(delivery)
 
     def run_step(
         self, key: ConversationKey, plan: Callable[[LoadedStep], tuple[StepWrite, T]]
@@ -309,3 +319,24 @@ def move_conversation(store: MemoryStore, old: ConversationKey, new: Conversatio
 def has_conversation(store: MemoryStore, key: ConversationKey) -> bool:
     with store._lock:
         return key in store._states
+
+
+class MemoryDeliveryLedger:
+    """``DeliveryLedger`` over a ``MemoryStore``'s deliveries (the twin of
+    ``bot.store.seen.SqlUpdateLedger``)."""
+
+    def __init__(self, store: MemoryStore, channel: str) -> None:
+        self._store = store
+        self._channel = channel
+
+    @property
+    def channel(self) -> str:
+        return self._channel
+
+    def recorded(self, delivery: DeliveryKey) -> bool:
+        with self._store._lock:
+            return delivery in self._store.deliveries
+
+    def record(self, delivery: DeliveryKey) -> None:
+        with self._store._lock:
+            self._store.deliveries.add(delivery)

@@ -1,12 +1,18 @@
-"""Updates already handled, so one delivered twice is handled once, in any process.
+"""Deliveries already handled, so one delivered twice is handled once, in any process.
 
 Telegram delivers a webhook update again when it got no answer in time, and
 with several workers behind one address the same ``update_id`` can reach two
-of them (a retry through the reverse proxy, a worker restarted mid-request).
-Each worker claims an update here before handling it: one ``INSERT`` of
-``(channel, key)`` under the primary key; the process whose insert wins
-handles it, every other delivery is skipped. The key names the bot and the
-update (``<bot id>:<update_id>``), so bots sharing a database do not collide.
+of them (a retry through the reverse proxy, a worker restarted mid-request);
+a Matrix sync after a crash can bring events again. A delivery is recorded
+here as ``(channel, key)`` under the primary key, in the transaction of the
+step it causes (``record_in``, called by the store's ``run_step``): the
+answer and the key are committed together or not at all, and of two workers
+handling the same delivery the second one's insert finds the key taken, so
+its step is rolled back. Deliveries that cause no step (a menu, help) are
+recorded after handling (:meth:`SqlUpdateLedger.record`); a delivery already
+recorded is skipped before handling (:meth:`SqlUpdateLedger.recorded`). A
+Telegram key names the bot and the update (``<bot id>:<update_id>``), so
+bots sharing a database do not collide.
 
 What is kept is a number and a time, nothing a user wrote. Telegram gives up
 redelivering after a day, so rows older than :data:`KEEP` are removed, now
@@ -19,10 +25,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from sqlalchemy import Engine, String, Table, delete
+from sqlalchemy import Connection, Engine, String, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.service.ports import DeliveryKey, DuplicateDeliveryError
 from bot.store.models import CHANNEL_LEN, Base, Timestamp
 
 #: How long a handled update is remembered (Telegram retries for up to a day).
@@ -62,8 +69,34 @@ def _insert_new(dialect: str) -> postgresql.Insert | sqlite.Insert:
     return sqlite.insert(_SEEN).on_conflict_do_nothing()
 
 
+def record_in(conn: Connection, channel: str, key: str, now: datetime) -> bool:
+    """Record ``(channel, key)`` on ``conn`` (inside its transaction); False when
+    it was recorded already (by a transaction that committed, or that does once
+    this one waits for it)."""
+    row = {"channel": channel, "key": key, "seen_at": now}
+    claim = _insert_new(conn.dialect.name).values(row).returning(_SEEN.c.key)
+    return conn.execute(claim).first() is not None
+
+
+def record_delivery_in(conn: Connection, delivery: DeliveryKey, now: datetime) -> None:
+    """Record a step's ``delivery`` in the step's transaction (``SqlStore._commit_in``);
+    ``DuplicateDeliveryError`` when it is recorded already, so the step is rolled back.
+
+    Called after the step's other writes: those may need a new data key, made on
+    a connection of its own, which SQLite's write lock (taken by the transaction's
+    first write) would block."""
+    if not record_in(conn, delivery.channel, delivery.key, now):
+        raise DuplicateDeliveryError(delivery)
+
+
+_RECORDED = select(_SEEN.c.key).where(
+    _SEEN.c.channel == bindparam("k_channel"), _SEEN.c.key == bindparam("k_key")
+)
+
+
 class SqlUpdateLedger:
-    """Claims updates of one channel in the database (``first_time``)."""
+    """Deliveries of one channel in the database (``DeliveryLedger`` for that
+    channel: ``recorded``, ``record``; ``first_time`` claims in one go)."""
 
     def __init__(
         self, engine: Engine, channel: str, clock: Callable[[], datetime] = utc_now
@@ -73,18 +106,39 @@ class SqlUpdateLedger:
         self._clock = clock
         self._claims = count(1)
 
+    @property
+    def channel(self) -> str:
+        return self._channel
+
+    def recorded(self, delivery: DeliveryKey) -> bool:
+        """Whether ``delivery`` (of this ledger's channel) was handled already."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                _RECORDED, {"k_channel": delivery.channel, "k_key": delivery.key}
+            ).first()
+        self._tick(self._clock())
+        return found is not None
+
+    def record(self, delivery: DeliveryKey) -> None:
+        """Mark ``delivery`` handled (nothing happens when it is already)."""
+        self._claim(delivery.channel, delivery.key)
+
     def first_time(self, key: str) -> bool:
         """Claim ``key``: True for the one delivery that should be handled, else False."""
+        return self._claim(self._channel, key)
+
+    def _claim(self, channel: str, key: str) -> bool:
         now = self._clock()
-        row = {"channel": self._channel, "key": key, "seen_at": now}
         with self._engine.begin() as conn:
-            claim = _insert_new(conn.dialect.name).values(row).returning(_SEEN.c.key)
-            claimed = conn.execute(claim).first() is not None
-        if not claimed:
-            return False
+            claimed = record_in(conn, channel, key, now)
+        if claimed:
+            self._tick(now)
+        return claimed
+
+    def _tick(self, now: datetime) -> None:
+        """Count one delivery; every ``CLEAN_EVERY``, forget what is older than ``KEEP``."""
         if next(self._claims) % CLEAN_EVERY == 0:
             self.forget_older_than(now - KEEP)
-        return True
 
     def forget_older_than(self, cutoff: datetime) -> int:
         """Remove claims older than ``cutoff``; returns how many went."""

@@ -22,16 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Engine,
-    bindparam,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import BigInteger, Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
@@ -52,6 +43,7 @@ from bot.store.records import SqlRecords
 from bot.store.retention import PER_CHAT_SETTINGS, PurgeHook, SqlRetention
 from bot.store.runtime import SqlRuntime
 from bot.store.sealing import NO_ORG, Sealer, SqlKeyStore, org_label, sealed_for
+from bot.store.seen import record_delivery_in
 from bot.store.tables import conversations
 
 T = TypeVar("T")
@@ -231,6 +223,8 @@ class SqlStore(SqlRecords, SqlKeyValues, SqlRetention, SqlRuntime):
                 msg = "audit entries given, but no audit writer is wired to this store"
                 raise RuntimeError(msg)
             self.audit_writer(conn, write.audit)
+        if write.delivery is not None:  # last: see record_delivery_in
+            record_delivery_in(conn, write.delivery, datetime.now(UTC))
         return known
 
     def _write_conversation(

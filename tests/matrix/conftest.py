@@ -23,7 +23,7 @@ import pytest
 from bot.app import TIMEZONE, App, create_app
 from bot.channels.matrix import MatrixChannel, MatrixConfig, RetryPolicy
 from bot.engine.messages import ChannelTraits, Incoming, Reply, Say, TextIn
-from bot.service.ports import ConversationKey, KeyValueStore, Sender
+from bot.service.ports import ConversationKey, DeliveryKey, KeyValueStore, Sender
 from bot.settings import PROJECT_ROOT, Settings
 from tests.peers.synapse import Account, MatrixUser, SynapseServer, synapse_server
 
@@ -67,6 +67,7 @@ class EchoService:
         incoming: Incoming,
         traits: ChannelTraits,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         self.calls.append((key, incoming, traits))
         if self.delay:

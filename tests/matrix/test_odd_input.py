@@ -30,7 +30,7 @@ from bot.app import App
 from bot.channels.matrix.texts import EDITED_TEXT, UNDECRYPTABLE_TEXT
 from bot.channels.oddities import MAX_TYPED, OLD_REPLY, explanation
 from bot.engine.messages import Incoming, Reply, TextIn
-from bot.service.ports import ConversationKey, Sender
+from bot.service.ports import ConversationKey, DeliveryKey, Sender
 from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot, RunningBot, until
 from tests.matrix.test_conversation import MakeApp
 from tests.org.support import enrol
@@ -225,6 +225,7 @@ class StuckOnStart(EchoService):
         incoming: Incoming,
         traits: Any,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         if incoming == TextIn("start"):
             await asyncio.Event().wait()

@@ -26,7 +26,14 @@ from bot.flowspec.loader import load_book
 from bot.render.documents import JinjaRenderer
 from bot.service.conversation import ConversationService
 from bot.service.locks import KeyedLocks
-from bot.service.ports import ConversationKey, LoadedStep, Sender, StepWrite
+from bot.service.ports import (
+    ConversationKey,
+    DeliveryKey,
+    DuplicateDeliveryError,
+    LoadedStep,
+    Sender,
+    StepWrite,
+)
 from bot.store.memory import MemoryStore
 from tests.support.chat import NOW
 
@@ -66,6 +73,7 @@ class SpiedService:
         self.extra: list[Reply] = []  # replies appended to the next turn (then cleared)
         self.delay = delay
         self.crash_next = False  # the next turn raises, as a bug in the service would
+        self.duplicates = 0  # turns whose delivery another turn had handled already
 
     @property
     def locks(self) -> KeyedLocks:
@@ -77,6 +85,7 @@ class SpiedService:
         incoming: Incoming,
         traits: ChannelTraits,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> list[Reply]:
         self.calls.append((key, incoming, traits))
         if self.crash_next:
@@ -85,7 +94,11 @@ class SpiedService:
             raise RuntimeError(msg)
         if self.delay:
             await asyncio.sleep(self.delay)
-        replies = await self.real.handle(key, incoming, traits, sender)
+        try:
+            replies = await self.real.handle(key, incoming, traits, sender, delivery)
+        except DuplicateDeliveryError:
+            self.duplicates += 1
+            raise
         replies += self.extra
         self.extra = []
         return replies

@@ -1,16 +1,18 @@
 """An update delivered twice, to one worker or to two, is handled once.
 
 Two webhook workers (real aiohttp servers on 127.0.0.1, each with its own bot
-object) share one ledger: an in-memory twin of ``bot.store.seen``'s (the
-database's is tested in tests/store/test_seen.py and, with real processes on
-PostgreSQL, in tests/telegram/test_workers.py).
+object) share one store and its ledger: the in-memory twins of
+``bot.store.seen``'s and the SQL store's (the database's are tested in
+tests/store/test_seen.py, tests/store/test_delivery_keys.py and, with real
+processes on PostgreSQL, in tests/telegram/test_workers.py). Deliveries that
+race past the ledger's look-up meet in the step: the second one's step is
+refused and that worker sends nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,31 +23,21 @@ from aiogram.methods import SetWebhook
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
 from bot.channels.telegram.webhook_secret import derived_webhook_secret
 from bot.engine.messages import TextIn
+from bot.service.ports import DeliveryKey
+from bot.store.memory import MemoryDeliveryLedger
 from tests.telegram.botapi import TEST_TOKEN, Chat, RecordingSession
 from tests.telegram.service import SpiedService
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": derived_webhook_secret(TEST_TOKEN)}
 
 
-class MemoryLedger:
-    """The ledger's twin: first claim of a key wins (thread-safe, like the database)."""
-
-    def __init__(self) -> None:
-        self.claimed: set[str] = set()
-        self.asked = 0  # deliveries decided (a webhook answers 200 before it handles)
-        self._lock = threading.Lock()
-
-    def first_time(self, key: str) -> bool:
-        with self._lock:
-            self.asked += 1
-            if key in self.claimed:
-                return False
-            self.claimed.add(key)
-            return True
-
-
 class BrokenLedger:
-    def first_time(self, key: str) -> bool:
+    channel = "telegram"
+
+    def recorded(self, delivery: DeliveryKey) -> bool:
+        raise ConnectionError("the database is down")
+
+    def record(self, delivery: DeliveryKey) -> None:
         raise ConnectionError("the database is down")
 
 
@@ -94,7 +86,7 @@ async def _wait_calls(service: SpiedService, count: int) -> None:
 
 async def test_the_same_update_to_two_workers_and_twice_to_one_is_handled_once() -> None:
     service = SpiedService()
-    ledger = MemoryLedger()
+    ledger = MemoryDeliveryLedger(service.store, "telegram")
     async with worker(service, ledger) as url_a, worker(service, ledger) as url_b:
         async with aiohttp.ClientSession() as client:
             deliveries = [(url_a, 501), (url_b, 501), (url_a, 501), (url_b, 502), (url_b, 502)]
@@ -106,13 +98,15 @@ async def test_the_same_update_to_two_workers_and_twice_to_one_is_handled_once()
                 assert response.status == 200  # Telegram must not deliver it yet again
                 response.release()
         await _wait_calls(service, 2)
-        async with asyncio.timeout(10):  # every delivery was put to the ledger
-            while ledger.asked < len(deliveries):
-                await asyncio.sleep(0.01)
-    assert sorted(str(call[1]) for call in service.calls) == sorted(
-        [str(TextIn("antwoord 501")), str(TextIn("antwoord 502"))]
-    )
-    assert ledger.claimed == {"123456:501", "123456:502"}
+    assert {str(call[1]) for call in service.calls} == {
+        str(TextIn("antwoord 501")),
+        str(TextIn("antwoord 502")),
+    }
+    assert len(service.calls) - service.duplicates == 2  # each made one step
+    assert service.store.deliveries == {
+        DeliveryKey("telegram", "123456:501"),
+        DeliveryKey("telegram", "123456:502"),
+    }
 
 
 async def test_an_unreachable_ledger_does_not_drop_the_update() -> None:

@@ -5,7 +5,8 @@ It logs the bot account in (:mod:`.login`), long-polls ``/sync``
 accepts invites to direct chats (:mod:`.rooms`), feeds every message of a
 room in order to the service and sends the replies back (:mod:`.sending`),
 encrypted where the room is. What was handled is saved as it goes
-(:mod:`.handled`), so after a crash nothing is applied twice.
+(:mod:`.handled`; a message's step records its event id in the same
+transaction), so after a crash nothing is applied twice.
 
 Rooms are handled concurrently, the events of one room strictly in order.
 An unencrypted room, while the configuration requires encryption, never
@@ -58,7 +59,14 @@ from bot.channels.matrix.texts import (
 )
 from bot.channels.oddities import EDITED, OLD_REPLY, explained
 from bot.engine.messages import Ask, ChannelTraits, Incoming, Say, TextIn, Unsupported
-from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
+from bot.service.ports import (
+    ConversationHandler,
+    ConversationKey,
+    DeliveryLedger,
+    DuplicateDeliveryError,
+    KeyValueStore,
+    Sender,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +82,13 @@ class MatrixChannel:
         config: MatrixConfig,
         service: ConversationHandler,
         kv: KeyValueStore,
+        ledger: DeliveryLedger | None = None,
     ) -> None:
         self.config = config
         self.service = service
         self.kv = kv
         self.client: AsyncClient | None = None
-        self._handled = Handled(config, kv)
+        self._handled = Handled(config, kv, ledger)
         self._syncer: Syncer | None = None
         self._writer: RoomWriter | None = None
         self._keys: KeyWait | None = None
@@ -350,14 +359,14 @@ class MatrixChannel:
         self, room: MatrixRoom, event_id: str | None, user_id: str | None
     ) -> None:
         """An edited answer changes nothing: say so, and ask the open question again."""
-        key = ConversationKey(CHANNEL, room.room_id)
+        key, delivery = ConversationKey(CHANNEL, room.room_id), self._handled.delivery(event_id)
         try:
-            replies = await self.service.handle(
-                key,
-                Unsupported(EDITED),
-                self._traits(room),
-                self._sender(room, user_id),
-            )
+            sender = self._sender(room, user_id)
+            edited = Unsupported(EDITED)
+            replies = await self.service.handle(key, edited, self._traits(room), sender, delivery)
+        except DuplicateDeliveryError:
+            self._handled.mark(room.room_id, event_id)
+            return
         except Exception:
             log.exception("The service failed on %s in %s", event_id, room.room_id)
             replies = []
@@ -373,15 +382,19 @@ class MatrixChannel:
         user_id: str | None = None,
     ) -> None:
         """Hand one message to the service and send its replies."""
-        key = ConversationKey(CHANNEL, room.room_id)
+        key, delivery = ConversationKey(CHANNEL, room.room_id), self._handled.delivery(event_id)
         try:
             sender = self._sender(room, user_id)
-            replies = await self.service.handle(key, incoming, self._traits(room), sender)
+            replies = await self.service.handle(key, incoming, self._traits(room), sender, delivery)
             replies = explained(incoming, replies, encrypted=bool(room.encrypted))
+        except DuplicateDeliveryError:
+            log.info("%s in %s was handled before; nothing sent", event_id, room.room_id)
+            self._handled.mark(room.room_id, event_id)
+            return
         except Exception:
             log.exception("The service failed on %s in %s", event_id, room.room_id)
             replies = [Say(ERROR_TEXT)]
-        # Marked before sending: after a crash right here the user misses a
-        # reply (and can type "verder"), but an answer is never applied twice.
+        # Marked (as the step recorded it) before sending: after a crash right here
+        # the user misses a reply (and can type "verder"), but nothing is applied twice.
         self._handled.mark(room.room_id, event_id)
         await self._out.send_replies(room, replies)

@@ -7,6 +7,12 @@ where it stopped and never applies a message twice. Events from before the
 bot's invite to a room were not meant for it and are skipped. Also kept: the
 direct chats joined but not greeted yet (so a crash in between still greets,
 once), and whether the invite to a room marked it as a direct chat.
+
+The marker is written after a message was handled; a crash between the
+message's step and its marker would apply it again after a restart. So a
+message's event id is also its delivery key (:meth:`Handled.delivery`): the
+step records it in its own transaction, and :meth:`Handled.unhandled` drops
+events a ledger (``bot.store.seen``) has recorded, whatever the marker says.
 """
 
 from __future__ import annotations
@@ -17,17 +23,25 @@ from collections.abc import Sequence
 from nio import RoomMemberEvent
 
 from bot.channels.matrix.config import MatrixConfig
-from bot.channels.matrix.login import kv_name
+from bot.channels.matrix.login import CHANNEL, kv_name
 from bot.channels.matrix.parse import TimelineEvent, event_id_of
-from bot.service.ports import KeyValueStore
+from bot.service.ports import DeliveryKey, DeliveryLedger, KeyValueStore
 
 
 class Handled:
-    """The sync token and, per room, the last handled event, in the database."""
+    """The sync token and, per room, the last handled event, in the database;
+    with a ``ledger``, the events whose steps recorded them."""
 
-    def __init__(self, config: MatrixConfig, kv: KeyValueStore) -> None:
+    def __init__(
+        self, config: MatrixConfig, kv: KeyValueStore, ledger: DeliveryLedger | None = None
+    ) -> None:
         self._config = config
         self._kv = kv
+        self._ledger = ledger
+
+    def delivery(self, event_id: str | None) -> DeliveryKey | None:
+        """The key a message's step records (None without a ledger to look it up)."""
+        return DeliveryKey(CHANNEL, event_id) if event_id and self._ledger is not None else None
 
     def since(self) -> str | None:
         """The token of the last batch handled completely (``None`` on a first start)."""
@@ -73,7 +87,8 @@ class Handled:
     def unhandled(
         self, room_id: str, events: Sequence[TimelineEvent], own_user_id: str
     ) -> list[TimelineEvent]:
-        """Drop what was handled before a crash, and history from before the bot's invite."""
+        """Drop what was handled before a crash (by the marker, then by the ledger),
+        and history from before the bot's invite."""
         marker = self.last(room_id)
         start = 0
         for index, event in enumerate(events):
@@ -86,4 +101,12 @@ class Handled:
             ):
                 # A chat the bot was just invited to: older messages were not for it.
                 start = max(start, index + 1)
-        return list(events[start:])
+        return [event for event in events[start:] if not self._recorded(room_id, event)]
+
+    def _recorded(self, room_id: str, event: TimelineEvent) -> bool:
+        """Whether a committed step recorded ``event`` (its marker may be missing)."""
+        delivery = self.delivery(event_id_of(event))
+        if delivery is None or self._ledger is None or not self._ledger.recorded(delivery):
+            return False
+        self.mark(room_id, delivery.key)
+        return True

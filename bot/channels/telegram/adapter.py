@@ -11,7 +11,10 @@ so the replies of one chat go out in the order of its updates. Every
 callback query is answered exactly once ("Klaar" with nothing ticked and a
 stale button are only a toast), group chats get one explanation and then
 silence, and an unexpected error in one update becomes a short Dutch
-apology, never a crash.
+apology, never a crash. The update's delivery key (set by :mod:`.once`) goes
+to the service with the message; a step that finds it handled already
+(another worker's) ends the turn without a word or a callback answer, its
+``DuplicateDeliveryError`` going up to :mod:`.once`.
 """
 
 from __future__ import annotations
@@ -59,7 +62,14 @@ from bot.engine.messages import (
     Unsupported,
 )
 from bot.service.locks import KeyedLocks
-from bot.service.ports import ConversationHandler, ConversationKey, KeyValueStore, Sender
+from bot.service.ports import (
+    ConversationHandler,
+    ConversationKey,
+    DeliveryKey,
+    DuplicateDeliveryError,
+    KeyValueStore,
+    Sender,
+)
 
 __all__ = ["CHANNEL", "TELEGRAM_TRAITS", "TelegramChannel", "command_text", "typed_answer"]
 
@@ -151,7 +161,9 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ handlers
 
-    async def on_message(self, message: Message, bot: Bot) -> None:
+    async def on_message(
+        self, message: Message, bot: Bot, delivery_key: DeliveryKey | None = None
+    ) -> None:
         """A message in any chat: private chats talk to the service."""
         if message.chat.type != ChatType.PRIVATE:
             await self._tell_group_once(bot, message.chat.id)
@@ -162,16 +174,22 @@ class TelegramChannel:
         incoming = start_code(message) or to_incoming(message, username)
         if self._delivery.replies_to_an_old_question(message):
             incoming = Unsupported(OLD_REPLY)
-        await self._turn(bot, message.chat.id, incoming, sender=sender_of(message.from_user))
+        sender = sender_of(message.from_user)
+        await self._turn(bot, message.chat.id, incoming, sender=sender, delivery=delivery_key)
 
-    async def on_edited_message(self, message: Message, bot: Bot) -> None:
+    async def on_edited_message(
+        self, message: Message, bot: Bot, delivery_key: DeliveryKey | None = None
+    ) -> None:
         """An edited message cannot change an answer already given."""
         if message.chat.type != ChatType.PRIVATE:
             return
         edited = Unsupported(EDITED)
-        await self._turn(bot, message.chat.id, edited, sender=sender_of(message.from_user))
+        sender = sender_of(message.from_user)
+        await self._turn(bot, message.chat.id, edited, sender=sender, delivery=delivery_key)
 
-    async def on_callback_query(self, query: CallbackQuery, bot: Bot) -> None:
+    async def on_callback_query(
+        self, query: CallbackQuery, bot: Bot, delivery_key: DeliveryKey | None = None
+    ) -> None:
         """A button press. The query is always answered, exactly once."""
         answered = False
 
@@ -218,7 +236,11 @@ class TelegramChannel:
                 Pressed(message, press, query.data),
                 answer,
                 sender=sender_of(query.from_user),
+                delivery=delivery_key,
             )
+        except DuplicateDeliveryError:
+            answered = True  # the worker that handled the press answers it
+            raise
         finally:
             await answer()
 
@@ -233,6 +255,7 @@ class TelegramChannel:
         answer: _Answer | None = None,
         *,
         sender: Sender | None = None,
+        delivery: DeliveryKey | None = None,
     ) -> None:
         """Ask the service and deliver its replies; never raise for one update.
 
@@ -243,13 +266,19 @@ class TelegramChannel:
         # (the service's own hold inside is reentrant): one place orders a chat.
         async with self._service.locks.hold(self.key(chat_id)):
             try:
-                replies = await self._service.handle(
-                    self.key(chat_id), incoming, self._traits, sender
-                )
+                key = self.key(chat_id)
+                if delivery is None:
+                    replies = await self._service.handle(key, incoming, self._traits, sender)
+                else:
+                    replies = await self._service.handle(
+                        key, incoming, self._traits, sender, delivery
+                    )
                 if answer is not None:
                     toast, replies, pressed = self._toast(replies, pressed)
                     await answer(toast)
                 await self._delivery.deliver(bot, chat_id, replies, pressed, incoming)
+            except DuplicateDeliveryError:
+                raise  # handled already, by another worker: nothing is sent (see .once)
             except Exception:
                 # Log the failure, never the user's text (it may describe a case).
                 log.exception("telegram: an update failed (%s)", type(incoming).__name__)

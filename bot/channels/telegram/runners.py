@@ -131,12 +131,15 @@ async def run_polling(
 
 @dataclass(frozen=True)
 class WebhookConfig:
-    """Where Telegram posts updates (``url``) and where this process listens."""
+    """Where Telegram posts updates (``url``) and where this process listens;
+    ``reuse_port``: bind with ``SO_REUSEPORT``, so several workers listen on the
+    same port and the kernel spreads Telegram's connections over them."""
 
     url: str
     listen_host: str = "127.0.0.1"
     listen_port: int = 8080
     secret: str | None = None
+    reuse_port: bool = False
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
@@ -150,13 +153,15 @@ class WebhookConfig:
         return urlsplit(self.url).path or "/"
 
     @classmethod
-    def from_listen(cls, url: str, listen: str, secret: str | None) -> WebhookConfig:
+    def from_listen(
+        cls, url: str, listen: str, secret: str | None, *, reuse_port: bool = False
+    ) -> WebhookConfig:
         """``listen`` is ``host:port`` (``[::1]:8080`` for IPv6)."""
         host, _, port = listen.rpartition(":")
         if not host or not port.isdigit():
             msg = f"listen address must be host:port, not {listen!r}"
             raise ValueError(msg)
-        return cls(url, host.strip("[]"), int(port), secret)
+        return cls(url, host.strip("[]"), int(port), secret, reuse_port)
 
 
 #: Adds routes of the operator's (``/healthz``, ``/metrics``) to the webhook server.
@@ -170,9 +175,18 @@ def webhook_app(
     path: str,
     extra_routes: ExtraRoutes | None = None,
 ) -> web.Application:
-    """The aiohttp application that receives Telegram's updates (secret checked)."""
+    """The aiohttp application that receives Telegram's updates (secret checked).
+
+    Telegram gets its answer once the update was handled (its step committed,
+    its replies sent), not before: a worker that dies while handling leaves the
+    update pending, so Telegram delivers it again, and the step's delivery key
+    (:mod:`.once`) makes sure it is applied once. It also keeps a chat's
+    order across workers: Telegram sends a chat's next update after this one
+    was answered. The cost is Telegram's connection held for the turn.
+    """
     app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=path)
+    handler = SimpleRequestHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
+    handler.register(app, path=path)
     if extra_routes is not None:
         extra_routes(app)
     return app
@@ -204,7 +218,9 @@ async def run_webhook(
     app = webhook_app(bot, dispatcher, secret, config.path, extra_routes)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, config.listen_host, config.listen_port)
+    site = web.TCPSite(
+        runner, config.listen_host, config.listen_port, reuse_port=config.reuse_port or None
+    )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     handled: list[signal.Signals] = []
@@ -223,7 +239,9 @@ async def run_webhook(
             allowed_updates=dispatcher.resolve_used_update_types(),
             drop_pending_updates=False,
         )
-        log.info(READY_LINE, me.username, f"webhook on {config.listen_host}:{config.listen_port}")
+        shared = ", port shared (SO_REUSEPORT)" if config.reuse_port else ""
+        where = f"webhook on {config.listen_host}:{config.listen_port}{shared}"
+        log.info(READY_LINE, me.username, where)
         await stop.wait()
     finally:
         for sig in handled:
