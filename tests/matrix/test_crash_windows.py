@@ -13,20 +13,15 @@ answer to the next question.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
-from bot.store.sql import create_store
-from tests.matrix.botprocess import RUN, expire_leases
-from tests.matrix.conftest import FIXTURE_FLOWS, BotAccount, MakeUser
+from tests.matrix.botprocess import BotProcess, expire_leases
+from tests.matrix.conftest import BotAccount, MakeUser
 from tests.org.support import enrol
 from tests.peers.synapse import SynapseServer
 from tests.support.crash import KILLED, crash_env
-from tests.support.env import bot_env
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(240)]
 
@@ -34,44 +29,15 @@ pytestmark = [pytest.mark.peer, pytest.mark.timeout(240)]
 async def test_an_answer_killed_after_its_step_committed_is_applied_once(
     synapse_server: SynapseServer, bot_account: BotAccount, make_user: MakeUser, tmp_path: Path
 ) -> None:
-    database = f"sqlite:///{tmp_path / 'bot.db'}"
-    env = bot_env(
-        DATABASE_URL=database,
-        FLOWS_DIR=str(FIXTURE_FLOWS),
-        KNOWLEDGE_DIR=str(tmp_path / "no-knowledge"),
-        MAIN_FLOW="overleg",
-        MATRIX_HOMESERVER=synapse_server.url,
-        MATRIX_USER_ID=bot_account.user_id,
-        MATRIX_PASSWORD=bot_account.account.password,
-        MATRIX_STORE_PATH=str(bot_account.store_path),
-        MATRIX_REQUIRE_ENCRYPTION="false",
-    )
-    token_name = f"matrix:{bot_account.user_id}:next_batch"
+    process = BotProcess.on(synapse_server, bot_account, tmp_path, require_encryption=False)
+    plain_env = process.env
     pro = await make_user("anna")
-    enrol(database, "matrix", pro.user_id, name="Anna")
+    enrol(process.database, "matrix", pro.user_id, name="Anna")
     bot = bot_account.user_id
-    arm, log = tmp_path / "arm", tmp_path / "bot.log"
+    arm = tmp_path / "arm"
 
-    async def start(extra: dict[str, str]) -> asyncio.subprocess.Process:
-        with log.open("ab") as out:
-            return await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-c",
-                RUN,
-                cwd=PROJECT_ROOT,
-                env=env | extra,
-                stdout=subprocess.DEVNULL,
-                stderr=out,
-            )
-
-    def token() -> str | None:
-        store = create_store(database)
-        try:
-            return store.get_value(token_name)
-        finally:
-            store.close()
-
-    process = await start(crash_env("after-step", arm))
+    process.env = plain_env | crash_env("after-step", arm)
+    await asyncio.to_thread(process.start)
     try:
         room = await pro.create_dm(bot, encrypted=False, timeout=60)
         greeting = await pro.settle(room, bot, at_least=2, timeout=60)
@@ -79,20 +45,23 @@ async def test_an_answer_killed_after_its_step_committed_is_applied_once(
         await pro.send(room, "Overleg & afspraken")
         asked = await pro.settle(room, bot, timeout=60)
         assert asked[-1].body.startswith("Wat is je casuscode?")
-        before = token()
+        before = process.value("next_batch")
         assert before
 
         arm.touch()
         await pro.send(room, "AB-22")
-        await asyncio.wait_for(process.wait(), timeout=60)
-        assert f"{KILLED}after-step" in log.read_text(errors="replace")
+        assert process.current is not None
+        await asyncio.to_thread(process.current.wait, 60)
+        assert f"{KILLED}after-step" in process.log_tail(100_000)
         arm.unlink()
-        assert token() == before  # the answer's batch was not finished: it comes again
-        expire_leases(database)
+        # The answer's batch was not finished: it comes again.
+        assert process.value("next_batch") == before
+        expire_leases(process.database)
 
-        process = await start({})
+        process.env = plain_env
+        await asyncio.to_thread(process.start)
         async with asyncio.timeout(60):  # bounded: the new process handled that batch
-            while token() == before:
+            while process.value("next_batch") == before:
                 await asyncio.sleep(0.2)
         again = await pro.settle(room, bot, at_least=0, quiet=2.0)
         assert again == [], f"the answer was handled again: {[m.body[:80] for m in again]}"
@@ -101,6 +70,4 @@ async def test_an_answer_killed_after_its_step_committed_is_applied_once(
         shown = await pro.settle(room, bot, timeout=60)
         assert "Waar gaat het <dilemma> over?" in shown[-1].body, [m.body[:80] for m in shown]
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        process.stop()

@@ -32,7 +32,7 @@ from tests.peers.telegram.fixture import BotProcess, BotProcesses, TelegramUser,
 from tests.telegram.botapi import TEST_TOKEN, RecordingSession
 from tests.telegram.conftest import flow_set
 from tests.telegram.service import SpiedService
-from tests.telegram.test_workers import QUESTIONS, free_port, walk
+from tests.telegram.test_workers import check_walks, free_port, walk
 
 HANDLED = re.compile(r"Update id=(\d+) is handled")
 
@@ -84,18 +84,7 @@ def test_two_workers_on_one_port_handle_each_update_once_and_in_order(
         for done in walks:
             done.result(timeout=240)
 
-    for number, user in enumerate(users):
-        texts = [m.text for m in user.messages() if not m.document and "Casuscode:" not in m.text]
-        asked = [q for text in texts for q in QUESTIONS if q in text]
-        assert asked == QUESTIONS, f"user {number}: questions out of order or twice: {asked}"
-        assert not [t for t in texts if t.startswith("⚠️")], f"user {number}: {texts}"
-        documents = [m for m in user.messages() if m.document]
-        assert len(documents) == 1
-        content = user.document_content(documents[0])
-        assert f"Casuscode: W-{number}" in content
-        assert f"Vertel kort wat er speelt. Speelt {number}" in content
-        ticked = "Huisarts, School, Veilig Thuis" if number == 0 else "School"
-        assert f"Wie moet dit weten? {ticked}" in content
+    check_walks(users)
 
     per_worker = [Counter(HANDLED.findall(bot.log_text())) for bot in (first, second)]
     assert all(per_worker), f"the kernel gave one worker nothing: {per_worker}"

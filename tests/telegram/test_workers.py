@@ -182,6 +182,23 @@ def walk(user: TelegramUser, number: int, *, tap_at_once: bool) -> None:
     user.wait_until(lambda new: any(m.document for m in new), "the vastlegging file")
 
 
+def check_walks(users: list[TelegramUser]) -> None:
+    """Each user of :func:`walk` saw every question once and in order, and got one
+    vastlegging with their own answers."""
+    for number, user in enumerate(users):
+        texts = [m.text for m in user.messages() if not m.document and "Casuscode:" not in m.text]
+        asked = [q for text in texts for q in QUESTIONS if q in text]
+        assert asked == QUESTIONS, f"user {number}: questions out of order or twice: {asked}"
+        assert not [t for t in texts if t.startswith("⚠️")], f"user {number}: {texts}"
+        documents = [m for m in user.messages() if m.document]
+        assert len(documents) == 1
+        content = user.document_content(documents[0])
+        assert f"Casuscode: W-{number}" in content
+        assert f"Vertel kort wat er speelt. Speelt {number}" in content
+        ticked = "Huisarts, School, Veilig Thuis" if number == 0 else "School"
+        assert f"Wie moet dit weten? {ticked}" in content
+
+
 def _buttons(user: TelegramUser, message_id: int) -> list[str]:
     return [b.text for b in user.message(message_id).buttons]
 
@@ -200,20 +217,10 @@ def test_two_workers_handle_each_update_once_and_in_order(
             done.result(timeout=180)
 
     assert not proxy.failures
-    for number, user in enumerate(users):
-        texts = [m.text for m in user.messages() if not m.document and "Casuscode:" not in m.text]
-        asked = [q for text in texts for q in QUESTIONS if q in text]
-        assert asked == QUESTIONS, f"user {number}: questions out of order or twice: {asked}"
-        assert not [t for t in texts if t.startswith("⚠️")], f"user {number}: {texts}"
+    check_walks(users)
+    for user in users:
         for callback_id in user.callbacks:  # each press answered exactly once
             user.callback_answer(callback_id)
-        documents = [m for m in user.messages() if m.document]
-        assert len(documents) == 1
-        content = user.document_content(documents[0])
-        assert f"Casuscode: W-{number}" in content
-        assert f"Vertel kort wat er speelt. Speelt {number}" in content
-        ticked = "Huisarts, School, Veilig Thuis" if number == 0 else "School"
-        assert f"Wie moet dit weten? {ticked}" in content
 
     # Every extra delivery was skipped by one of the workers, none was handled twice.
     skipped = sum(bot.log_text().count(SKIPPED) for bot in (first, second))
