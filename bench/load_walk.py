@@ -24,7 +24,7 @@ from aiohttp import ClientSession
 
 from bench.voorkomen import DATE_HINT, TEXT_ANSWERS
 from bot.channels.telegram.keyboards import DONE_LABEL, SELECTED_MARK
-from tests.peers.telegram.fixture import BotMessage, _bot_message
+from tests.peers.telegram.fixture import BotMessage, _bot_message, as_shown
 from tests.telegram.test_e2e_shipped import progress_line
 
 POLL_SECONDS = 10.0
@@ -117,15 +117,7 @@ class Professional:
 
     async def press(self, message: BotMessage, label: str, *, tick: bool = False) -> BotMessage:
         button = message.button(label)
-        shown = {
-            "message_id": message.message_id,
-            "date": int(time.time()),
-            "chat": self.chat,
-            "from": {"id": 666, "is_bot": True, "first_name": "Voorkomen (test)"},
-            "text": message.text,
-            "entities": message.entities,
-            "reply_markup": message.raw.get("reply_markup"),
-        }
+        shown = as_shown(message, self.chat)
         body = {"botToken": self.token, "from": self.user, "message": shown, "data": button.data}
         turn = Turn("tick" if tick else "press", pressed=message.message_id)
         self.walk.turns.append(turn)

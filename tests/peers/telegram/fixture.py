@@ -377,15 +377,7 @@ class TelegramUser:
     def press(self, message: BotMessage, label: str) -> str:
         """Tap a button of ``message`` as it was shown; returns the callback query id."""
         button = message.button(label)
-        shown = {
-            "message_id": message.message_id,
-            "date": int(time.time()),
-            "chat": self.chat,
-            "from": {"id": 666, "is_bot": True, "first_name": "Voorkomen (test)"},
-            "text": message.text,
-            "entities": message.entities,
-            "reply_markup": message.raw.get("reply_markup"),
-        }
+        shown = as_shown(message, self.chat)
         body = {
             "botToken": self.bot.token,
             "from": self.user,
@@ -466,3 +458,16 @@ class TelegramUser:
         return str(
             self.emulator.call("/getDocumentContent", {"file_id": message.document["file_id"]})
         )
+
+
+def as_shown(message: BotMessage, chat: dict[str, Any]) -> dict[str, Any]:
+    """``message`` as Telegram shows it in a callback query (what a button press carries)."""
+    return {
+        "message_id": message.message_id,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": {"id": 666, "is_bot": True, "first_name": "Voorkomen (test)"},
+        "text": message.text,
+        "entities": message.entities,
+        "reply_markup": message.raw.get("reply_markup"),
+    }
