@@ -8,7 +8,6 @@ transaction on the same pooled connection afterwards.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import Engine, text
 
 from bot.store.database import reading
@@ -32,12 +31,10 @@ def test_reads_what_was_committed(sql_backend: Backend) -> None:
         assert conn.execute(text("SELECT n FROM reading_probe")).scalars().all() == [1]
 
 
-def test_postgres_reads_open_no_transaction(sql_backend: Backend) -> None:
-    if sql_backend.name != "postgresql":
-        pytest.skip("the round trips are PostgreSQL's")
+def test_postgres_reads_open_no_transaction(postgres_store_backend: Backend) -> None:
     import psycopg
 
-    engine = _engine(sql_backend)
+    engine = _engine(postgres_store_backend)
     idle, in_transaction = psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS
     with reading(engine) as conn:
         conn.execute(text("SELECT n FROM reading_probe")).all()
