@@ -24,7 +24,7 @@ from aiohttp import ClientSession
 
 from bench.voorkomen import DATE_HINT, TEXT_ANSWERS
 from bot.channels.telegram.keyboards import DONE_LABEL, SELECTED_MARK
-from tests.peers.telegram.fixture import BotMessage, _bot_message, as_shown
+from tests.peers.telegram.fixture import BotMessage, as_shown
 from tests.telegram.test_e2e_shipped import progress_line
 
 POLL_SECONDS = 10.0
@@ -135,7 +135,7 @@ class Professional:
         }
         found = await self.call("/waitChat", body)
         for entry in found["messages"]:
-            message = _bot_message(entry)
+            message = BotMessage.from_entry(entry)
             self.messages[message.message_id] = message
             self.walk.questions.setdefault(message.message_id, is_question(message))
             self.walk.texts.setdefault(message.message_id, message.text)

@@ -275,29 +275,30 @@ class BotMessage:
                 return b
         raise AssertionError(f"no button {label!r} in {[b.text for b in self.buttons]}")
 
-
-def _bot_message(entry: dict[str, Any]) -> BotMessage:
-    message = entry["message"]
-    html = message.get("text") or ""
-    text, entities = ("", []) if not html else parse_html(html)  # Telegram's rules
-    markup = message.get("reply_markup") or {}
-    keyboard = tuple(
-        tuple(Button(b["text"], b.get("callback_data", "")) for b in row)
-        for row in markup.get("inline_keyboard", [])
-    )
-    caption = message.get("caption")
-    if caption:
-        parse_html(caption)
-    return BotMessage(
-        message_id=int(entry["messageId"]),
-        html=html,
-        text=text,
-        entities=[e.model_dump(exclude_none=True) for e in entities],
-        keyboard=keyboard,
-        document=message.get("document"),
-        caption=caption,
-        raw=message,
-    )
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> BotMessage:
+        """The message of one entry of the emulator's event log."""
+        message = entry["message"]
+        html = message.get("text") or ""
+        text, entities = ("", []) if not html else parse_html(html)  # Telegram's rules
+        markup = message.get("reply_markup") or {}
+        keyboard = tuple(
+            tuple(Button(b["text"], b.get("callback_data", "")) for b in row)
+            for row in markup.get("inline_keyboard", [])
+        )
+        caption = message.get("caption")
+        if caption:
+            parse_html(caption)
+        return cls(
+            message_id=int(entry["messageId"]),
+            html=html,
+            text=text,
+            entities=[e.model_dump(exclude_none=True) for e in entities],
+            keyboard=keyboard,
+            document=message.get("document"),
+            caption=caption,
+            raw=message,
+        )
 
 
 _chat_ids = itertools.count(5001)
@@ -401,7 +402,7 @@ class TelegramUser:
             and str(entry["message"]["chat_id"]) == str(self.chat["id"])
         ]
         mine.sort(key=lambda e: int(e["messageId"]))
-        return [_bot_message(e) for e in mine]
+        return [BotMessage.from_entry(e) for e in mine]
 
     def message(self, message_id: int) -> BotMessage:
         for m in self.messages():
