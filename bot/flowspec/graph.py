@@ -9,7 +9,7 @@ immutable and built once at load time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
 
@@ -21,6 +21,16 @@ from bot.questions import Choice, QuestionKind
 Estimate = float  # questions still to come on a typical path (for the progress hint)
 Written = tuple[tuple[str, ...], Condition | Text]
 """An expression of a step and the key path it is written under (``("with", "naam")``)."""
+
+_WRITTEN_AS = "written_as"
+
+
+def _written_as(key: str) -> dict[str, str]:
+    """Field metadata: the field holds an expression written under ``key`` in the YAML.
+
+    A field holding ``(name, expression)`` pairs (``with:``) is written under ``(key, name)``.
+    """
+    return {_WRITTEN_AS: key}
 
 
 @dataclass(frozen=True)
@@ -38,14 +48,27 @@ class _StepCommon:
     id: str
     location: SourceLocation
     branches: tuple[Branch, ...] = ()
-    when: Condition | None = None
+    when: Condition | None = field(default=None, metadata=_written_as("when"))
     help: str | None = None
     reads: frozenset[str] = frozenset()
     """Every name the step's expressions read (for ``wijzig``: which answers it depends on)."""
 
     def expressions(self) -> tuple[Written, ...]:
-        """The step's conditions and texts, each with the key it is written under."""
-        return ((("when",), self.when),) if self.when is not None else ()
+        """The step's conditions and texts, each with the key it is written under.
+
+        Read from the fields marked with ``_written_as``, in field order (``when`` first).
+        """
+        written: list[Written] = []
+        for spec in fields(self):
+            key = spec.metadata.get(_WRITTEN_AS)
+            value = getattr(self, spec.name)
+            if key is None or value is None:
+                continue
+            if isinstance(value, tuple):  # (name, expression) pairs
+                written.extend(((key, name), expression) for name, expression in value)
+            else:
+                written.append(((key,), value))
+        return tuple(written)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,10 +76,7 @@ class SayStep(_StepCommon):
     """Show ``text`` and go on."""
 
     kind: Literal["say"] = "say"
-    text: Text
-
-    def expressions(self) -> tuple[Written, ...]:
-        return (*super().expressions(), (("say",), self.text))
+    text: Text = field(metadata=_written_as("say"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,11 +84,8 @@ class AdviseStep(_StepCommon):
     """Show a recommendation; ``record`` is what the vastlegging keeps of it."""
 
     kind: Literal["advise"] = "advise"
-    text: Text
-    record: Text
-
-    def expressions(self) -> tuple[Written, ...]:
-        return (*super().expressions(), (("advise",), self.text), (("record",), self.record))
+    text: Text = field(metadata=_written_as("advise"))
+    record: Text = field(metadata=_written_as("record"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +94,7 @@ class AskStep(_StepCommon):
 
     kind: Literal["ask"] = "ask"
     question: QuestionKind
-    text: Text
+    text: Text = field(metadata=_written_as("text"))
     choices: tuple[Choice, ...] = ()
     max_length: int = 400
     optional: bool = False
@@ -87,19 +104,13 @@ class AskStep(_StepCommon):
     why: str | None = None
     example: str | None = None
 
-    def expressions(self) -> tuple[Written, ...]:
-        return (*super().expressions(), (("text",), self.text))
-
 
 @dataclass(frozen=True, kw_only=True)
 class SetStep(_StepCommon):
     """Keep the value of ``expression`` under the step id."""
 
     kind: Literal["set"] = "set"
-    expression: Condition
-
-    def expressions(self) -> tuple[Written, ...]:
-        return (*super().expressions(), (("set",), self.expression))
+    expression: Condition = field(metadata=_written_as("set"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,11 +119,7 @@ class CallStep(_StepCommon):
 
     kind: Literal["call"] = "call"
     callee: str
-    inputs: tuple[tuple[str, Condition], ...] = ()
-
-    def expressions(self) -> tuple[Written, ...]:
-        given = tuple((("with", name), condition) for name, condition in self.inputs)
-        return (*super().expressions(), *given)
+    inputs: tuple[tuple[str, Condition], ...] = field(default=(), metadata=_written_as("with"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,14 +127,10 @@ class ForeachStep(_StepCommon):
     """Run the block ``body`` once per item of ``over`` (that ``where`` lets through)."""
 
     kind: Literal["foreach"] = "foreach"
-    over: Condition
+    over: Condition = field(metadata=_written_as("foreach"))
     loop_var: str
-    where: Condition | None = None
+    where: Condition | None = field(default=None, metadata=_written_as("where"))
     body: str
-
-    def expressions(self) -> tuple[Written, ...]:
-        where = ((("where",), self.where),) if self.where is not None else ()
-        return (*super().expressions(), (("foreach",), self.over), *where)
 
 
 @dataclass(frozen=True, kw_only=True)

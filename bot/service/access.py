@@ -28,6 +28,7 @@ from bot.org.model import (
     Membership,
     roles_text,
 )
+from bot.service import access_texts as t
 from bot.service.console_bootstrap import (
     CONSOLE,
     DEMO_ORGANISATION,
@@ -35,19 +36,6 @@ from bot.service.console_bootstrap import (
     console_bootstrap,
 )
 from bot.service.member_words import (
-    AUDIT,
-    AUDIT_LINES,
-    INVITE_VALID,
-    INVITED,
-    LINK_CODE,
-    LINK_VALID,
-    MEMBERS,
-    NAME_SET,
-    NAME_SHOW,
-    NAME_WORDS,
-    ONE_ORGANISATION,
-    ONLY_BEHEERDER,
-    UNKNOWN_ROLE,
     Answered,
     deep_link,
     make_invite,
@@ -56,25 +44,6 @@ from bot.service.member_words import (
 from bot.service.people_port import PeopleStore, Redeemed, parked_chat
 from bot.service.ports import ConversationKey, Sender
 
-# ---------------------------------------------------------------- texts (B1 Dutch)
-
-REFUSAL = (
-    "Hallo! Deze bot is alleen voor medewerkers van een aangesloten organisatie. "
-    "Vraag je beheerder om een uitnodigingscode en stuur die code hier als bericht."
-)
-WRONG_CODE = (
-    "Deze code klopt niet, is al gebruikt of is verlopen. "
-    "Kijk de code na, of vraag je beheerder om een nieuwe."
-)
-TOO_MANY_CODES = "Te veel verkeerde codes. Probeer het over een uur opnieuw."
-JOINED = (
-    "Welkom bij {org}! Je doet mee als {roles}. Je naam hier is {name}. "
-    "Een andere naam kiezen? Typ: naam en dan je nieuwe naam."
-)
-LINKED = "Gelukt: deze app hoort nu bij jou ({name})."
-PICK = "Je bent lid van meer organisaties. Voor welke is dit gesprek?"
-PICK_HINT = "(Typ het nummer.)"
-PICKED = "Dit gesprek is voor {org}. Wisselen kan met: organisatie."
 #: Wrong codes allowed per sender per hour; strangers are refused once a day.
 MAX_WRONG_CODES = 5
 CODE_WINDOW = timedelta(hours=1)
@@ -149,7 +118,7 @@ class AccessGate:
     def _refuse(self, sender: Sender, now: datetime) -> Answered:
         counter = "refused:" + sender_hash(sender.channel, sender.external_id)
         if self.people.count(counter, now, REFUSAL_WINDOW) == 1:
-            return Answered([Say(REFUSAL)])
+            return Answered([Say(t.REFUSAL)])
         return Answered([])  # one refusal a day is enough
 
     def _redeem(
@@ -157,21 +126,21 @@ class AccessGate:
     ) -> Answered | Admitted:
         counter = "codes:" + sender_hash(sender.channel, sender.external_id)
         if self.people.count(counter, now, CODE_WINDOW, add=0) >= MAX_WRONG_CODES:
-            return Answered([Say(TOO_MANY_CODES)])
+            return Answered([Say(t.TOO_MANY_CODES)])
         redeemed = self.people.redeem(hash_code(code), sender, key, now)
         if redeemed is None:
             wrong = self.people.count(counter, now, CODE_WINDOW)
-            return Answered([Say(TOO_MANY_CODES if wrong >= MAX_WRONG_CODES else WRONG_CODE)])
+            return Answered([Say(t.TOO_MANY_CODES if wrong >= MAX_WRONG_CODES else t.WRONG_CODE)])
         self.people.reset_count(counter)
         self.people.reset_count("refused:" + sender_hash(sender.channel, sender.external_id))
         if redeemed.kind is CodeKind.LINK:
-            return Answered([Say(LINKED.format(name=redeemed.person.name))])
+            return Answered([Say(t.LINKED.format(name=redeemed.person.name))])
         assert redeemed.org is not None
         membership = next(
             m for m in self.people.memberships(redeemed.person.id) if m.org.id == redeemed.org.id
         )
         self.people.claim_conversation(key, membership.org.id, membership.person.id)
-        welcome = JOINED.format(
+        welcome = t.JOINED.format(
             org=membership.org.name,
             roles=roles_text(membership.roles),
             name=membership.person.name,
@@ -193,39 +162,22 @@ class AccessGate:
                 if wanted in (str(number), m.org.name.lower()):
                     self.people.set_active_org(sender.channel, sender.external_id, m.org.id)
                     self.people.claim_conversation(key, m.org.id, m.person.id)
-                    return Admitted(m, TextIn("start"), [Say(PICKED.format(org=m.org.name))])
-        lines = [PICK, *(f"  {n}. {m.org.name}" for n, m in enumerate(memberships, 1)), PICK_HINT]
+                    return Admitted(m, TextIn("start"), [Say(t.PICKED.format(org=m.org.name))])
+        lines = [
+            t.PICK,
+            *(f"  {n}. {m.org.name}" for n, m in enumerate(memberships, 1)),
+            t.PICK_HINT,
+        ]
         return Answered([Say("\n".join(lines))])
 
 
 __all__ = [
-    "AUDIT",
-    "AUDIT_LINES",
     "CODE_WINDOW",
     "CONSOLE",
     "DEMO_ORGANISATION",
-    "INVITED",
-    "INVITE_VALID",
-    "JOINED",
-    "LINKED",
-    "LINK_CODE",
-    "LINK_VALID",
     "MAX_WRONG_CODES",
-    "MEMBERS",
     "MIGRATED_ORGANISATION",
-    "NAME_SET",
-    "NAME_SHOW",
-    "NAME_WORDS",
-    "ONE_ORGANISATION",
-    "ONLY_BEHEERDER",
-    "PICK",
-    "PICKED",
-    "PICK_HINT",
-    "REFUSAL",
     "REFUSAL_WINDOW",
-    "TOO_MANY_CODES",
-    "UNKNOWN_ROLE",
-    "WRONG_CODE",
     "AccessGate",
     "Admitted",
     "Answered",

@@ -16,31 +16,12 @@ from datetime import datetime, timedelta
 from bot.engine.messages import Reply, Say
 from bot.org.codes import Code, CodeKind, hash_code, new_code
 from bot.org.model import Membership, Organisation, Role, parse_role, roles_text
+from bot.service import access_texts as t
 from bot.service.people_port import PeopleStore
 from bot.service.privacy import privacy_word
 
-# ---------------------------------------------------------------- texts (B1 Dutch)
-
-NAME_SET = "Je naam is nu {name}."
 NAME_WORDS = 4  # "naam" and more words than this is an answer, not a new name
-ONE_ORGANISATION = "Je bent lid van {org}."
-NAME_SHOW = "Je naam is {name}. Een andere naam? Typ: naam en dan je nieuwe naam."
-LINK_CODE = (
-    "Je koppelcode: {code}\n"
-    "Stuur deze code binnen 15 minuten als eerste bericht aan de bot in je andere app. "
-    "Dan hoort die app ook bij jou."
-)
-INVITED = (
-    "Uitnodigingscode voor {org} ({role}): {code}\n"
-    "Te gebruiken door {uses} persoon/personen, tot {until}. "
-    "De nieuwe collega stuurt de code als eerste bericht aan de bot.{link}"
-)
-ONLY_BEHEERDER = "Dat kan alleen een beheerder van {org}."
-UNKNOWN_ROLE = "Die rol ken ik niet. Kies uit: professional, teamleider, tcp, beheerder."
-MEMBERS = "Leden van {org}:"
-AUDIT = "Laatste regels van het auditlog van {org} (alles: voorkomen audit):"
 AUDIT_LINES = 10
-
 LINK_VALID = timedelta(minutes=15)
 INVITE_VALID = timedelta(days=7)
 
@@ -119,17 +100,17 @@ def member_word(
     if (said := privacy_word(people, word, rest, member, now)) is not None:
         return Answered(said)
     if word == "organisatie":  # a member of one organisation: nothing to pick
-        return Answered([Say(ONE_ORGANISATION.format(org=member.org.name))])
+        return Answered([Say(t.ONE_ORGANISATION.format(org=member.org.name))])
     if word == "naam" and len(rest.split()) <= NAME_WORDS:
         if not rest:
-            return Answered([Say(NAME_SHOW.format(name=member.person.name))])
+            return Answered([Say(t.NAME_SHOW.format(name=member.person.name))])
         name = people.rename(member.person.id, rest)
-        return Answered([Say(NAME_SET.format(name=name))])
+        return Answered([Say(t.NAME_SET.format(name=name))])
     if word == "koppel":
-        return Answered([Say(LINK_CODE.format(code=_link_code(people, member, now)))])
+        return Answered([Say(t.LINK_CODE.format(code=_link_code(people, member, now)))])
     if word in ("uitnodigen", "leden", "audit"):
         if not member.has(Role.BEHEERDER):
-            return Answered([Say(ONLY_BEHEERDER.format(org=member.org.name))])
+            return Answered([Say(t.ONLY_BEHEERDER.format(org=member.org.name))])
         if word == "leden":
             return Answered([Say(_members_text(people, member.org))])
         if word == "audit":
@@ -150,10 +131,10 @@ def _invite(
     """``uitnodigen [rol]``: an invitation code for the beheerder's organisation."""
     role = parse_role(rest) if rest else Role.PROFESSIONAL
     if role is None:
-        return Answered([Say(UNKNOWN_ROLE)])
+        return Answered([Say(t.UNKNOWN_ROLE)])
     code = make_invite(people, member.org, role, now=now, actor=member.person.id)
     link = deep_link(telegram_bot, code)
-    text = INVITED.format(
+    text = t.INVITED.format(
         org=member.org.name,
         role=role.value,
         code=code,
@@ -167,7 +148,7 @@ def _invite(
 def _audit_text(people: PeopleStore, org: Organisation) -> str:
     """The last lines of the organisation's own audit log (never another's)."""
     entries = people.audit(org.id)[-AUDIT_LINES:]
-    lines = [AUDIT.format(org=org.name)]
+    lines = [t.AUDIT.format(org=org.name)]
     lines += [
         f"{e.at.strftime('%d-%m %H:%M')} #{e.actor or '-'} {e.action.value} {e.subject or ''}"
         for e in entries
@@ -177,7 +158,7 @@ def _audit_text(people: PeopleStore, org: Organisation) -> str:
 
 def _members_text(people: PeopleStore, org: Organisation) -> str:
     members = people.members(org.id)
-    lines = [MEMBERS.format(org=org.name)]
+    lines = [t.MEMBERS.format(org=org.name)]
     lines += [f"• {m.person.name} (#{m.person.id}): {roles_text(m.roles)}" for m in members]
     text = "\n".join(lines)
     return text if len(text) <= 600 else text[:590] + "\n…"

@@ -32,8 +32,8 @@ LONG = Escalation(
 def test_every_notice_is_at_most_600_characters_and_free_text_only_where_allowed() -> None:
     for free in (True, False):
         notices = [
-            t.tcp_notice(LONG, "Annemarie", LABELS, free),
-            t.request_notice(LONG, "Annemarie", LABELS, free),
+            t.asking_notice(t.TCP_CALL, LONG, "Annemarie", LABELS, free),
+            t.asking_notice(t.LEAD_REQUEST, LONG, "Annemarie", LABELS, free),
             t.outcome_notice(LONG, "Annemarie", free),
         ]
         for notice in notices:
@@ -43,4 +43,7 @@ def test_every_notice_is_at_most_600_characters_and_free_text_only_where_allowed
     assert len(reminder_notice(LONG).text) <= 600
     assert len(t.status_text(LONG, ["Cas"] * 60, ["Dee"] * 60, [])) <= 600
     silent = Escalation(1, 1, "open", LONG.created_at, case_code="T-1")
-    assert f"Vraag voor het team: {NO_QUESTION}" in t.tcp_notice(silent, "Tom", {}, False).text
+    assert (
+        f"Vraag voor het team: {NO_QUESTION}"
+        in t.asking_notice(t.TCP_CALL, silent, "Tom", {}, False).text
+    )

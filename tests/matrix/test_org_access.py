@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import App
 from bot.org.model import Role
-from bot.service import access
+from bot.service import access_texts
 from bot.service.access import make_invite
 from tests.matrix.conftest import MakeUser, RunBot
 
@@ -35,7 +35,7 @@ async def test_join_refuse_isolate_and_remove_on_matrix(
     anna = await make_user("anna")
     room_a = await anna.create_dm(bot.user_id, encrypted=False)
     (refused,) = await anna.expect(room_a, bot.user_id)
-    assert refused.body == access.REFUSAL
+    assert refused.body == access_texts.REFUSAL
     await anna.send(room_a, make_invite(people, a, Role.PROFESSIONAL, now=NOW).lower())
     joined = await anna.settle(room_a, bot.user_id, at_least=2)  # welcome, then the menu
     assert joined[0].body.startswith("Welkom bij Jeugdzorg Noord! Je doet mee als professional.")
@@ -56,7 +56,7 @@ async def test_join_refuse_isolate_and_remove_on_matrix(
     eva = await make_user("eva")
     room_e = await eva.create_dm(bot.user_id, encrypted=False)
     (told,) = await eva.expect(room_e, bot.user_id)
-    assert told.body == access.REFUSAL
+    assert told.body == access_texts.REFUSAL
     await eva.send(room_e, "leden")
     await eva.send_content(room_e, {"msgtype": "m.notice", "body": "1"})
     await eva.send_content(
@@ -70,14 +70,14 @@ async def test_join_refuse_isolate_and_remove_on_matrix(
     await eva.send(room_e, "klaar")
     later = await eva.settle(room_e, bot.user_id, quiet=2.0, at_least=0)
     assert all("Jeugdzorg" not in m.body and "Leden" not in m.body for m in later)
-    assert all(m.body != access.REFUSAL for m in later)  # told once
+    assert all(m.body != access_texts.REFUSAL for m in later)  # told once
 
     # Anna is removed: her very next message is refused; Bo carries on.
     (anna_member,) = people.members(a.id)
     people.remove_member(a.id, anna_member.person.id, now=NOW)
     await anna.send(room_a, "verder")
     (cut,) = await anna.expect(room_a, bot.user_id)
-    assert cut.body == access.REFUSAL
+    assert cut.body == access_texts.REFUSAL
     await bo.send(room_b, "naam Bo")
     (named,) = await bo.expect(room_b, bot.user_id)
-    assert named.body == access.NAME_SET.format(name="Bo")
+    assert named.body == access_texts.NAME_SET.format(name="Bo")

@@ -16,7 +16,7 @@ from bot.engine.messages import Ask, ChannelTraits, ChoiceIn, DoneIn, Incoming, 
 from bot.knowledge.base import KnowledgeBase
 from bot.org.model import ALL_ROLES, AuditAction, Organisation, Role
 from bot.render.documents import JinjaRenderer
-from bot.service import access
+from bot.service import access, access_texts
 from bot.service.access import AccessGate, make_invite
 from bot.service.conversation import ConversationService
 from bot.service.people_port import Enrolment
@@ -86,8 +86,8 @@ def test_a_stranger_gets_one_polite_refusal_and_nothing_else_is_kept(stores: Sto
     service = service_on(stores)
     org(stores, "A")
     stranger = Chat(service, "telegram", "666")
-    assert stranger.send("start") == [Say(access.REFUSAL)]
-    assert "beheerder" in access.REFUSAL and "uitnodigingscode" in access.REFUSAL
+    assert stranger.send("start") == [Say(access_texts.REFUSAL)]
+    assert "beheerder" in access_texts.REFUSAL and "uitnodigingscode" in access_texts.REFUSAL
     assert stranger.send("C-1") == []
     assert stranger.send(ChoiceIn("q1", "ja")) == []  # a crafted button press
     assert stranger.send(DoneIn("q1")) == []
@@ -103,7 +103,7 @@ def test_joining_with_a_code_welcomes_and_starts_a_conversation(stores: Stores) 
     kim.send(f"start {code.lower()}")  # the deep link: /start CODE
     welcome = kim.last[0]
     assert isinstance(welcome, Say)
-    assert welcome.text == access.JOINED.format(
+    assert welcome.text == access_texts.JOINED.format(
         org="Jeugdzorg Noord", roles="teamleider", name="Kim"
     )
     assert isinstance(kim.last[-1], Ask)  # and the conversation starts
@@ -112,7 +112,7 @@ def test_joining_with_a_code_welcomes_and_starts_a_conversation(stores: Stores) 
     assert [m.person.name for m in stores.people.members(a.id, Role.TEAMLEIDER)] == ["Kim"]
     # The code was for one person only.
     other = Chat(service, "telegram", "lot")
-    assert other.send(code) == [Say(access.WRONG_CODE)]
+    assert other.send(code) == [Say(access_texts.WRONG_CODE)]
 
 
 def test_wrong_codes_are_rate_limited_per_sender_durably(stores: Stores) -> None:
@@ -120,11 +120,11 @@ def test_wrong_codes_are_rate_limited_per_sender_durably(stores: Stores) -> None
     a = org(stores, "A")
     guesser = Chat(service, "telegram", "999")
     for _ in range(access.MAX_WRONG_CODES - 1):
-        assert guesser.send("AAAA-BBBB-CCCC-DDDD") == [Say(access.WRONG_CODE)]
-    assert guesser.send("AAAA-BBBB-CCCC-DDDD") == [Say(access.TOO_MANY_CODES)]
+        assert guesser.send("AAAA-BBBB-CCCC-DDDD") == [Say(access_texts.WRONG_CODE)]
+    assert guesser.send("AAAA-BBBB-CCCC-DDDD") == [Say(access_texts.TOO_MANY_CODES)]
     good = make_invite(stores.people, a, Role.PROFESSIONAL, now=NOW)
     restarted = Chat(service_on(stores), "telegram", "999")  # a new process, same database
-    assert restarted.send(good) == [Say(access.TOO_MANY_CODES)]
+    assert restarted.send(good) == [Say(access_texts.TOO_MANY_CODES)]
     assert stores.people.identity("telegram", "999") is None
     # Another sender is not held up by this one; once in, a stranger's counts are gone.
     assert isinstance(Chat(service, "telegram", "1000").send(good)[0], Say)
@@ -142,13 +142,13 @@ def test_a_removed_member_is_cut_off_at_once_on_every_channel(stores: Stores) ->
     anna.send("koppel")
     link = anna.text.split("koppelcode: ")[1].split()[0]
     matrix = Chat(service, "matrix", "@anna:x", "!dm:x")
-    assert matrix.send(link) == [Say(access.LINKED.format(name="Anna"))]
+    assert matrix.send(link) == [Say(access_texts.LINKED.format(name="Anna"))]
     matrix.begin()
     assert matrix.ask.text == "Wat is je casuscode?"
     (who,) = stores.people.members(a.id)
     stores.people.remove_member(a.id, who.person.id, now=NOW)
-    assert anna.send("1") == [Say(access.REFUSAL)]
-    assert matrix.send("C-10") == [Say(access.REFUSAL)]
+    assert anna.send("1") == [Say(access_texts.REFUSAL)]
+    assert matrix.send("C-10") == [Say(access_texts.REFUSAL)]
     assert anna.send(ChoiceIn(question, "ingrijpen")) == []  # a stale button
     # What was kept stays with the organisation; nothing moved on.
     assert stores.conversations.load(anna.key) is not None
@@ -223,14 +223,14 @@ def test_a_beheerder_invites_and_lists_only_their_own_organisation(stores: Store
     newcomer.send(code)
     assert "Welkom bij A!" in newcomer.text
     boss.send("uitnodigen baas")
-    assert boss.last == [Say(access.UNKNOWN_ROLE)]
+    assert boss.last == [Say(access_texts.UNKNOWN_ROLE)]
     boss.send("audit")
     assert boss.text.startswith("Laatste regels van het auditlog van A")
     assert "member.joined" in boss.text
     assert f"#{stores.people.members(b.id)[0].person.id} " not in boss.text  # nothing of B
     anna = Chat(service, "telegram", "anna")
     for word in ("leden", "uitnodigen", "audit"):
-        assert anna.send(word) == [Say(access.ONLY_BEHEERDER.format(org="A"))]
+        assert anna.send(word) == [Say(access_texts.ONLY_BEHEERDER.format(org="A"))]
     assert AuditAction.MEMBER_JOINED in [e.action for e in stores.people.audit(a.id)]
 
 
@@ -244,15 +244,15 @@ def test_a_member_of_two_organisations_picks_which_one_a_conversation_is_for(
     stores.people.set_active_org("console", "sam", None)
     sam = Chat(service, "console", "sam")
     sam.send("start")
-    assert access.PICK in sam.text and "1. A" in sam.text and "2. B" in sam.text
+    assert access_texts.PICK in sam.text and "1. A" in sam.text and "2. B" in sam.text
     sam.send("2")
-    assert sam.last[0] == Say(access.PICKED.format(org="B"))
+    assert sam.last[0] == Say(access_texts.PICKED.format(org="B"))
     sam.begin()
     assert sam.ask.text == "Wat is je casuscode?"
     sam.send("C-B")
     sam.send("organisatie")
     sam.send("A")
-    assert sam.last[0] == Say(access.PICKED.format(org="A"))
+    assert sam.last[0] == Say(access_texts.PICKED.format(org="A"))
     assert "C-B" not in sam.text
     sam.send("organisatie")
     sam.send("B")
@@ -269,10 +269,10 @@ def anna_org(stores: Stores) -> int:
 def test_naam_changes_the_display_name_never_to_a_phone_number(stores: Stores) -> None:
     service = service_on(stores)
     anna = member(stores, service, org(stores, "A"), "anna")
-    assert anna.send("naam") == [Say(access.NAME_SHOW.format(name="Anna"))]
-    assert anna.send("naam Anna B.") == [Say(access.NAME_SET.format(name="Anna B."))]
-    assert anna.send("naam 06 12345678") == [Say(access.NAME_SET.format(name="collega"))]
-    assert anna.send("organisatie") == [Say(access.ONE_ORGANISATION.format(org="A"))]
+    assert anna.send("naam") == [Say(access_texts.NAME_SHOW.format(name="Anna"))]
+    assert anna.send("naam Anna B.") == [Say(access_texts.NAME_SET.format(name="Anna B."))]
+    assert anna.send("naam 06 12345678") == [Say(access_texts.NAME_SET.format(name="collega"))]
+    assert anna.send("organisatie") == [Say(access_texts.ONE_ORGANISATION.format(org="A"))]
     anna.begin()
     anna.send("naam van de school is nog niet bekend")  # an answer, not a new name
     assert "Je naam is" not in anna.text and anna.ask.text == "Wat is je casuscode?"
@@ -284,19 +284,19 @@ def test_the_async_entry_point_passes_the_sender_to_the_gate(stores: Stores) -> 
     org(stores, "A")
     key = ConversationKey("telegram", "77")
     replies = asyncio.run(service.handle(key, TextIn("hallo"), TRAITS, Sender("telegram", "77")))
-    assert replies == [Say(access.REFUSAL)]
+    assert replies == [Say(access_texts.REFUSAL)]
 
 
 def test_a_stranger_who_joined_and_was_removed_is_told_again(stores: Stores) -> None:
     service = service_on(stores)
     a = org(stores, "A")
     kim = Chat(service, "telegram", "kim")
-    assert kim.send("start") == [Say(access.REFUSAL)]
+    assert kim.send("start") == [Say(access_texts.REFUSAL)]
     kim.send(make_invite(stores.people, a, Role.PROFESSIONAL, now=NOW))
     assert "Welkom bij A!" in kim.text
     (m,) = stores.people.members(a.id)
     stores.people.remove_member(a.id, m.person.id, now=NOW)
-    assert kim.send("verder") == [Say(access.REFUSAL)]
+    assert kim.send("verder") == [Say(access_texts.REFUSAL)]
 
 
 OWN_FLOW = """\

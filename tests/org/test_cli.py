@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.service import access
+from bot.service import access_texts
 from tests.support.chat import FIXTURES
 from tests.support.env import bot_env
 
@@ -54,7 +54,7 @@ def test_a_fresh_database_starts_a_conversation_in_a_demo_organisation(tmp_path:
     assert first.returncode == 0, first.stderr
     (line,) = [x for x in first.stderr.splitlines() if "Demo" in x]
     assert line.startswith("Organisatie Demo klaar voor gebruik:")
-    assert access.REFUSAL not in first.stdout
+    assert access_texts.REFUSAL not in first.stdout
     assert "?" in first.stdout  # the bot asks its first question
     again = run(["chat", "--new"], db, "C-1\n")
     assert "Demo" not in again.stderr  # said once
@@ -69,7 +69,7 @@ def test_set_up_invite_join_remove_and_audit(tmp_path: Path) -> None:
     assert run(["org", "create", "Jeugdzorg Noord"], db).returncode == 1
     # An organisation exists: the console is no longer let in by itself.
     outsider = run(["chat", "--as", "eva", "--new"], db, "C-1\n")
-    assert outsider.stdout.strip() == access.REFUSAL
+    assert outsider.stdout.strip() == access_texts.REFUSAL
     invite = run(
         ["invite", "--org", "Jeugdzorg Noord", "--role", "beheerder", "--uses", "2"],
         db,
@@ -83,7 +83,7 @@ def test_set_up_invite_join_remove_and_audit(tmp_path: Path) -> None:
     assert "Wat voor dilemma is het?" in joined.stdout  # the conversation goes on
     run(["chat", "--as", "bram", "--join", code], db)
     wrong = run(["chat", "--as", "cor", "--join", "AAAA-BBBB-CCCC-DDDD"], db)
-    assert wrong.stdout.strip() == access.WRONG_CODE
+    assert wrong.stdout.strip() == access_texts.WRONG_CODE
     members = run(["members", "--org", "Jeugdzorg Noord"], db).stdout
     assert "anna: beheerder" in members and "bram: beheerder" in members
     granted = run(["role", "grant", "bram", "tcp", "--org", "Jeugdzorg Noord"], db)
@@ -93,7 +93,7 @@ def test_set_up_invite_join_remove_and_audit(tmp_path: Path) -> None:
     removed = run(["members", "--org", "Jeugdzorg Noord", "--remove", "anna"], db)
     assert "anna" in removed.stdout and "geen lid meer" in removed.stdout
     cut_off = run(["chat", "--as", "anna"], db, "1\n")
-    assert cut_off.stdout.strip() == access.REFUSAL
+    assert cut_off.stdout.strip() == access_texts.REFUSAL
     audit = run(["audit", "--org", "Jeugdzorg Noord"], db).stdout
     for action in ("member.joined", "role.granted", "role.taken", "member.removed"):
         assert action in audit

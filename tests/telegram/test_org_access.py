@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.org.model import Role
-from bot.service import access
+from bot.service import access_texts
 from bot.service.access import make_invite
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import make_engine
@@ -70,7 +70,7 @@ def test_people_join_with_a_code_and_an_outsider_is_refused_once(
 
     anna.send(f"/start {admin.invite('Jeugdzorg Noord')}")  # the deep link
     joined = anna.expect(MENU)
-    welcome = access.JOINED.format(org="Jeugdzorg Noord", roles="professional", name="Anna")
+    welcome = access_texts.JOINED.format(org="Jeugdzorg Noord", roles="professional", name="Anna")
     assert joined[0].text.startswith(welcome)
     question = anna.expect_question(MENU) if not joined[-1].buttons else joined[-1]
     assert question.buttons
@@ -79,14 +79,14 @@ def test_people_join_with_a_code_and_an_outsider_is_refused_once(
     assert bram.expect(MENU)[0].text.startswith("Welkom bij Jeugdzorg Noord!")
 
     eva.send("/start")
-    refused = eva.expect(access.REFUSAL)
-    assert [m.text for m in refused] == [access.REFUSAL]
+    refused = eva.expect(access_texts.REFUSAL)
+    assert [m.text for m in refused] == [access_texts.REFUSAL]
     # A crafted button press (another chat's callback data) and more messages: silence.
     pressed = eva.press(question, "Testgesprek")
     eva.callback_answer(pressed)
     eva.send("hallo?")
     eva.send("AAAA-BBBB-CCCC-DDDD")  # a wrong code is answered, nothing more
-    eva.expect(access.WRONG_CODE)
+    eva.expect(access_texts.WRONG_CODE)
     assert not [m for m in eva.messages() if "Testgesprek" in m.text or "Welkom" in m.text]
 
 
@@ -103,7 +103,7 @@ def test_a_removed_member_is_cut_off_at_once_while_others_carry_on(
     admin.remove("Wijkteam Zuid", "Carla")
     carla.callback_answer(carla.press(menu, "Testgesprek"))  # a button from before
     carla.send("verder")
-    carla.expect(access.REFUSAL)
+    carla.expect(access_texts.REFUSAL)
     dirk.send("/start")
     dirk.expect(MENU)  # Dirk is still a member
     assert not any("Testgesprek" in m.text for m in carla.new_messages())

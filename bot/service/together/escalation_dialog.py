@@ -139,7 +139,7 @@ class EscalationParts:
             self.queue(
                 member.org.id,
                 m.person.id,
-                t.tcp_notice(started, member.person.name, labels, free),
+                t.asking_notice(t.TCP_CALL, started, member.person.name, labels, free),
                 now,
             )
         self.write_audit(member, AuditAction.ESCALATION_STARTED, started, now)

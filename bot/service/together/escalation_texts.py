@@ -9,6 +9,7 @@ when the caller says the receiving chat may hold free text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -156,50 +157,56 @@ def reason_sentence(e: Escalation) -> str:
     return f" Aanleiding: {REASONS[e.reason]}." if e.reason and e.reason in REASONS else ""
 
 
-def _asking_notice(
-    e: Escalation, free_text: bool, template: str, answers: Sequence[tuple[str, str]]
-) -> Notice:
-    """``template`` with the team's question fitted in ``{part}``; a button per (word, label).
-
-    Each button sends its word and ``e``'s code (``ik doe mee e3``).
-    """
-    return Notice(
-        fit(template, question_part(e, free_text)),
-        tuple(Choice(f"{word} {e.code}", label) for word, label in answers),
-    )
-
-
-def tcp_notice(e: Escalation, lead: str, labels: Mapping[str, Any], free_text: bool) -> Notice:
-    """The call to a member of the team, with "Ik doe mee" / "Kan niet"."""
-    return _asking_notice(
-        e,
-        free_text,
-        f"Opschalen {e.code}: {lead} vraagt het Team complexe problematiek om mee te denken. "
-        f"Casus {e.case_code}. Urgentie: {urgency_text(e.urgency)}. "
-        f"Gevraagd: {label_list(e.disciplines, labels)}.{reason_sentence(e)}\n"
-        f"Vraag voor het team: {{part}}\n{PRINCIPLES}\n"
-        f"Doe je mee? Typ: ik doe mee {e.code}, of: kan niet {e.code}.",
-        (("ik doe mee", "Ik doe mee"), ("kan niet", "Kan niet")),
-    )
-
-
 CALAMITY_SHORT = (
     "Let op: een mogelijke calamiteit wacht nooit op het team. Vertel het vandaag de "
     "verantwoordelijke leidinggevende; een leerreview vervangt nooit de melding bij de Inspectie."
 )
 
 
-def request_notice(e: Escalation, asker: str, labels: Mapping[str, Any], free_text: bool) -> Notice:
-    """A professional's request to a team lead, with accept / decline."""
-    return _asking_notice(
-        e,
-        free_text,
-        f"{asker} vraagt je om op te schalen naar het Team complexe problematiek "
-        f"(code {e.code}). Casus {e.case_code}.{reason_sentence(e)} "
+@dataclass(frozen=True)
+class Asking:
+    """What one kind of asking notice says of its own; the escalation's facts are the same.
+
+    ``opening`` names who asks (``{who}``) and the code (``{code}``); ``guidance`` is what
+    to keep in mind; ``answer`` says what to type; each of ``buttons`` (word, label) sends
+    its word and the code (``ik doe mee e3``).
+    """
+
+    opening: str
+    guidance: str
+    answer: str
+    buttons: tuple[tuple[str, str], ...]
+
+
+TCP_CALL = Asking(
+    "Opschalen {code}: {who} vraagt het Team complexe problematiek om mee te denken.",
+    PRINCIPLES,
+    "Doe je mee? Typ: ik doe mee {code}, of: kan niet {code}.",
+    (("ik doe mee", "Ik doe mee"), ("kan niet", "Kan niet")),
+)
+"""The call to a member of the team, from the team lead."""
+LEAD_REQUEST = Asking(
+    "{who} vraagt je om op te schalen naar het Team complexe problematiek (code {code}).",
+    CALAMITY_SHORT,
+    "Typ: accepteer {code}, of: weiger {code} en je reden.",
+    (("accepteer", "Accepteren"), ("weiger", "Weigeren")),
+)
+"""A professional's request to a team lead."""
+
+
+def asking_notice(
+    asking: Asking, e: Escalation, who: str, labels: Mapping[str, Any], free_text: bool
+) -> Notice:
+    """``e``'s case, reason, urgency, disciplines and question (cut to fit), as ``asking`` asks."""
+    text = (
+        f"{asking.opening.format(who=who, code=e.code)} Casus {e.case_code}.{reason_sentence(e)} "
         f"Urgentie: {urgency_text(e.urgency)}. "
         f"Gevraagd: {label_list(e.disciplines, labels)}.\nVraag voor het team: {{part}}\n"
-        f"{CALAMITY_SHORT}\nTyp: accepteer {e.code}, of: weiger {e.code} en je reden.",
-        (("accepteer", "Accepteren"), ("weiger", "Weigeren")),
+        f"{asking.guidance}\n{asking.answer.format(code=e.code)}"
+    )
+    return Notice(
+        fit(text, question_part(e, free_text)),
+        tuple(Choice(f"{word} {e.code}", label) for word, label in asking.buttons),
     )
 
 

@@ -132,7 +132,7 @@ class EscalationWords(EscalationParts, ChatWords):
         labels = self.labels(member.org.id)
         for lead in leads:
             free = self.free_text_ok(member.org.id, lead.person.id)
-            notice = t.request_notice(e, member.person.name, labels, free)
+            notice = t.asking_notice(t.LEAD_REQUEST, e, member.person.name, labels, free)
             self.queue(member.org.id, lead.person.id, notice, now)
         self.write_audit(member, AuditAction.ESCALATION_REQUESTED, e, now)
         names = ", ".join(m.person.name for m in leads)
