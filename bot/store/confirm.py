@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from bot.service.ports import ConversationKey
 from bot.service.together.confirm import (
@@ -43,19 +43,14 @@ from bot.store.moments import utc, utc_or_none
 from bot.store.reminder_claims import claim_reminder_row
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
+from bot.store.tables import table_of
 
 REMARK_FIELD = "confirmations.remark"
 ANSWERED_STATES = (REMARK, CONFIRMED, NOT_QUITE)
 
 
-def _table(model: type[models.Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_confirmations = _table(ConfirmationRow)
-_records = _table(models.Record)
+_confirmations = table_of(ConfirmationRow)
+_records = table_of(models.Record)
 _c = _confirmations.c
 
 
