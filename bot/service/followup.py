@@ -11,7 +11,7 @@ written in the record's own transaction (``FollowupStore`` writes them).
 
 Reminders: an action is due in the morning of its date in the organisation's
 time zone (:func:`reminder_time`: 09:00, moved past weekends unless urgent).
-One recurring scheduler job (:func:`schedule_reminders`) sends what is due;
+One recurring scheduler job (``REMINDERS``) sends what is due;
 the store's conditional claim makes every reminder go out once, also with two
 bot processes and after a restart.
 
@@ -59,6 +59,7 @@ from bot.service.reminders import (
     MORNING,
     REMINDER_EVERY,
     REMINDER_JOB,
+    REMINDERS,
     URGENT_DELAY,
     WEEKDAYS,
     Sends,
@@ -66,7 +67,6 @@ from bot.service.reminders import (
     month_of,
     reminder_notice,
     reminder_time,
-    schedule_reminders,
     send_due_reminders,
     zone_of,
 )
@@ -154,6 +154,7 @@ __all__ = [
     "ON_TIME",
     "OPEN",
     "REFUSED",
+    "REMINDERS",
     "REMINDER_EVERY",
     "REMINDER_JOB",
     "STEP",
@@ -176,7 +177,6 @@ __all__ = [
     "record_facts",
     "reminder_notice",
     "reminder_time",
-    "schedule_reminders",
     "send_due_reminders",
     "zone_of",
 ]
