@@ -27,13 +27,15 @@ this module plans a new record's rows and keeps every name importable here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
 from bot.service.agreed_steps import agreed_steps, partner_label, record_facts
 from bot.service.carry import carried
 from bot.service.followup_port import (
+    CLOSING,
     DILEMMA,
     DONE,
     DROPPED,
@@ -124,14 +126,41 @@ def followup_audit(
     return audit_for
 
 
-def is_followup_row(entry: object) -> bool:
-    """Is this ``StepWrite.audit`` entry one of ours (not an audit line)?"""
-    return isinstance(entry, RecordIndex | PlannedAction | Fact)
+@dataclass(frozen=True)
+class StepRows:
+    """A step's ``StepWrite.audit`` entries sorted for the follow-up store that
+    wraps the audit writer: its own rows by kind, and the audit lines it passes on."""
+
+    records: list[RecordIndex] = field(default_factory=list)
+    actions: list[PlannedAction] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    audit: list[object] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, entries: Iterable[object]) -> StepRows:
+        rows = cls()
+        for entry in entries:
+            if isinstance(entry, RecordIndex):
+                rows.records.append(entry)
+            elif isinstance(entry, PlannedAction):
+                rows.actions.append(entry)
+            elif isinstance(entry, Fact):
+                rows.facts.append(entry)
+            else:
+                rows.audit.append(entry)
+        return rows
+
+    def check_writer(self, audit_writer: object | None) -> None:
+        """``RuntimeError`` when there are audit lines but no audit writer to keep them."""
+        if self.audit and audit_writer is None:
+            msg = "audit entries given, but no audit writer is wired to this store"
+            raise RuntimeError(msg)
 
 
 __all__ = [
     "ANSWERS",
     "BATCH",
+    "CLOSING",
     "DATE_WAIT",
     "DEFAULT_ZONE",
     "DILEMMA",
@@ -157,10 +186,10 @@ __all__ = [
     "PlannedAction",
     "RecordIndex",
     "Sends",
+    "StepRows",
     "agreed_steps",
     "day_text",
     "followup_audit",
-    "is_followup_row",
     "month_of",
     "partner_label",
     "plan_followup",
