@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.service.together.escalation import (
+    BLANKED,
     ENDED,
     OPEN,
     Escalation,
@@ -274,13 +275,9 @@ def purge_in(conn: Connection, cutoff: datetime) -> int:
     if not ids:
         return 0
     conn.execute(delete(answers_table).where(_n.escalation_id.in_(ids)))
-    blank = {name: None for name in (*SEALED_TEXT, "disciplines", "case_code")}
+    blank = dict.fromkeys(BLANKED)
     return int(
-        conn.execute(
-            update(escalations_table)
-            .where(_e.id.in_(ids))
-            .values(**blank, requested_by=None, lead_id=None, step=None)
-        ).rowcount
+        conn.execute(update(escalations_table).where(_e.id.in_(ids)).values(**blank)).rowcount
     )
 
 
