@@ -239,14 +239,9 @@ def create_app(
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
     REMINDERS.schedule(scheduler, partial(send_due_reminders, followup, notifier))
+    names = partial(display_name, people)
     confirmations.REMINDERS.schedule(
-        scheduler,
-        partial(
-            confirmations.send_due_reminders,
-            confirm,
-            notifier,
-            lambda org_id, pid: display_name(people, org_id, pid),
-        ),
+        scheduler, partial(confirmations.send_due_reminders, confirm, notifier, names)
     )
     deliver_soon.notifier = notifier
     # Escalation to the Team complexe problematiek (issue 10): words, the meeting's reminder.
