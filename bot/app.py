@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from threading import Thread
 from typing import TypeVar
@@ -37,13 +38,14 @@ from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate
 from bot.service.audit import records_audit
 from bot.service.conversation import ConversationService
-from bot.service.followup import CountSource, followup_audit, schedule_reminders
+from bot.service.followup import REMINDERS, CountSource, followup_audit, send_due_reminders
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.ports import ConversationKey, KeyValueStore
 from bot.service.reload import FlowReloader
 from bot.service.scheduler import Scheduler, schedule_retention
-from bot.service.together.confirm import ConfirmCounts, schedule_confirm_reminders
+from bot.service.together import confirm as confirmations
+from bot.service.together.confirm import ConfirmCounts
 from bot.service.together.confirm_words import ConfirmWords, display_name
 from bot.service.together.escalation_jobs import (
     EscalationCounts,
@@ -236,9 +238,10 @@ def create_app(
         load_name_check(service)
     notifier = Notifier(store, PeopleAddresses(people), clock, offload=service.offload)
     scheduler.on_tick(notifier.deliver_waiting)
-    schedule_reminders(scheduler, followup, notifier)
-    schedule_confirm_reminders(
-        scheduler, confirm, notifier, lambda org_id, pid: display_name(people, org_id, pid)
+    REMINDERS.schedule(scheduler, partial(send_due_reminders, followup, notifier))
+    names = partial(display_name, people)
+    confirmations.REMINDERS.schedule(
+        scheduler, partial(confirmations.send_due_reminders, confirm, notifier, names)
     )
     deliver_soon.notifier = notifier
     # Escalation to the Team complexe problematiek (issue 10): words, the meeting's reminder.

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from bot.engine.json_form import JsonForm
+
 JSON = Any  # a JSON-serialisable value
 
 
@@ -38,7 +40,7 @@ class EntryKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Frame:
+class Frame(JsonForm):
     """One level of the position stack.
 
     ``block`` is a compiled block id (a flow id, or ``flow#step`` for the body
@@ -59,32 +61,9 @@ class Frame:
     def at(self, step: str) -> Frame:
         return Frame(self.block, step, self.ns, self.scope, self.items, self.index, self.barrier)
 
-    def to_json(self) -> dict[str, JSON]:
-        return {
-            "block": self.block,
-            "step": self.step,
-            "ns": list(self.ns),
-            "scope": self.scope,
-            "items": list(self.items),
-            "index": self.index,
-            "barrier": self.barrier,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, JSON]) -> Frame:
-        return cls(
-            block=str(data["block"]),
-            step=str(data["step"]),
-            ns=tuple(data.get("ns", ())),
-            scope=dict(data.get("scope", {})),
-            items=tuple(data.get("items", ())),
-            index=int(data.get("index", 0)),
-            barrier=bool(data.get("barrier", True)),
-        )
-
 
 @dataclass(frozen=True)
-class LogEntry:
+class LogEntry(JsonForm):
     """One value in the ordered answer log.
 
     ``path`` is where the value lives in the answer tree (for example
@@ -105,30 +84,9 @@ class LogEntry:
         """True for entries the user gave (now or earlier), not skips or inputs."""
         return self.kind in (EntryKind.ANSWER, EntryKind.KEPT)
 
-    def to_json(self) -> dict[str, JSON]:
-        return {
-            "path": list(self.path),
-            "value": self.value,
-            "kind": self.kind.value,
-            "stack": [f.to_json() for f in self.stack],
-            "at": self.at,
-            "note": self.note,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, JSON]) -> LogEntry:
-        return cls(
-            path=tuple(data["path"]),
-            value=data["value"],
-            kind=EntryKind(data["kind"]),
-            stack=tuple(Frame.from_json(f) for f in data["stack"]),
-            at=str(data["at"]),
-            note=data.get("note"),
-        )
-
 
 @dataclass(frozen=True)
-class Replay:
+class Replay(JsonForm):
     """Answers kept while re-walking the flow after ``wijzig``.
 
     ``pool`` maps an answer path (joined with ``/``) to its earlier value;
@@ -139,16 +97,9 @@ class Replay:
     pool: dict[str, JSON]
     changed: tuple[str, ...]
 
-    def to_json(self) -> dict[str, JSON]:
-        return {"pool": self.pool, "changed": list(self.changed)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, JSON]) -> Replay:
-        return cls(pool=dict(data["pool"]), changed=tuple(data["changed"]))
-
 
 @dataclass(frozen=True)
-class State:
+class State(JsonForm):
     """The whole state of one conversation. Immutable: the engine returns a new one."""
 
     mode: Mode = Mode.IDLE
@@ -179,55 +130,6 @@ class State:
     to use it, or answers anew. The answer as typed is never kept."""
     redacted_for: int = -1
     """The question (``serial``) ``redacted`` answers: ``vervang`` works only there."""
-
-    def to_json(self) -> dict[str, JSON]:
-        return {
-            "mode": self.mode.value,
-            "flow": self.flow,
-            "book": self.book,
-            "stack": [f.to_json() for f in self.stack],
-            "log": [e.to_json() for e in self.log],
-            "serial": self.serial,
-            "replay": self.replay.to_json() if self.replay else None,
-            "resume_mode": self.resume_mode.value if self.resume_mode else None,
-            "confirm": self.confirm,
-            "selection": list(self.selection),
-            "previous": self.previous,
-            "started_at": self.started_at,
-            "ended": self.ended,
-            "section": self.section,
-            "reading": self.reading,
-            "shown_total": self.shown_total,
-            "base_total": self.base_total,
-            "redacted": self.redacted,
-            "redacted_for": self.redacted_for,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, JSON]) -> State:
-        replay = data.get("replay")
-        resume = data.get("resume_mode")
-        return cls(
-            mode=Mode(data["mode"]),
-            flow=data.get("flow"),
-            book=data.get("book"),
-            stack=tuple(Frame.from_json(f) for f in data.get("stack", ())),
-            log=tuple(LogEntry.from_json(e) for e in data.get("log", ())),
-            serial=int(data.get("serial", 0)),
-            replay=Replay.from_json(replay) if replay else None,
-            resume_mode=Mode(resume) if resume else None,
-            confirm=data.get("confirm"),
-            selection=tuple(data.get("selection", ())),
-            previous=dict(data.get("previous") or {}),
-            started_at=data.get("started_at"),
-            ended=bool(data.get("ended", False)),
-            section=int(data.get("section", 0)),
-            reading=data.get("reading"),
-            shown_total=int(data.get("shown_total", 0)),
-            base_total=int(data.get("base_total", 0)),
-            redacted=data.get("redacted"),
-            redacted_for=int(data.get("redacted_for", -1)),
-        )
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(State))

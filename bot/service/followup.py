@@ -11,7 +11,7 @@ written in the record's own transaction (``FollowupStore`` writes them).
 
 Reminders: an action is due in the morning of its date in the organisation's
 time zone (:func:`reminder_time`: 09:00, moved past weekends unless urgent).
-One recurring scheduler job (:func:`schedule_reminders`) sends what is due;
+One recurring scheduler job (``REMINDERS``) sends what is due;
 the store's conditional claim makes every reminder go out once, also with two
 bot processes and after a restart.
 
@@ -27,12 +27,15 @@ this module plans a new record's rows and keeps every name importable here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
 from bot.service.agreed_steps import agreed_steps, partner_label, record_facts
+from bot.service.carry import carried
 from bot.service.followup_port import (
+    CLOSING,
     DILEMMA,
     DONE,
     DROPPED,
@@ -59,6 +62,7 @@ from bot.service.reminders import (
     MORNING,
     REMINDER_EVERY,
     REMINDER_JOB,
+    REMINDERS,
     URGENT_DELAY,
     WEEKDAYS,
     Sends,
@@ -66,7 +70,6 @@ from bot.service.reminders import (
     month_of,
     reminder_notice,
     reminder_time,
-    schedule_reminders,
     send_due_reminders,
     zone_of,
 )
@@ -89,19 +92,8 @@ def plan_followup(
         RecordIndex(record_id, record.org_id, record.person_id, record.key, record.flow_id, made)
     ]
     for s in agreed_steps(record.flow_id, record.answers, made_on, settings):
-        items.append(
-            PlannedAction(
-                org_id=record.org_id,
-                person_id=record.person_id,
-                record_id=record_id,
-                case_code=record.case_code,
-                description=s.description,
-                owner=s.owner,
-                due_on=s.due_on,
-                urgent=s.urgent,
-                remind_at=reminder_time(s.due_on, zone, made, urgent=s.urgent),
-            )
-        )
+        remind_at = reminder_time(s.due_on, zone, made, urgent=s.urgent)
+        items.append(carried(PlannedAction, s, record, record_id=record_id, remind_at=remind_at))
     items += record_facts(
         record.org_id, record.flow_id, record.answers, month_of(made, zone), settings
     )
@@ -134,14 +126,41 @@ def followup_audit(
     return audit_for
 
 
-def is_followup_row(entry: object) -> bool:
-    """Is this ``StepWrite.audit`` entry one of ours (not an audit line)?"""
-    return isinstance(entry, RecordIndex | PlannedAction | Fact)
+@dataclass(frozen=True)
+class StepRows:
+    """A step's ``StepWrite.audit`` entries sorted for the follow-up store that
+    wraps the audit writer: its own rows by kind, and the audit lines it passes on."""
+
+    records: list[RecordIndex] = field(default_factory=list)
+    actions: list[PlannedAction] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    audit: list[object] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, entries: Iterable[object]) -> StepRows:
+        rows = cls()
+        for entry in entries:
+            if isinstance(entry, RecordIndex):
+                rows.records.append(entry)
+            elif isinstance(entry, PlannedAction):
+                rows.actions.append(entry)
+            elif isinstance(entry, Fact):
+                rows.facts.append(entry)
+            else:
+                rows.audit.append(entry)
+        return rows
+
+    def check_writer(self, audit_writer: object | None) -> None:
+        """``RuntimeError`` when there are audit lines but no audit writer to keep them."""
+        if self.audit and audit_writer is None:
+            msg = "audit entries given, but no audit writer is wired to this store"
+            raise RuntimeError(msg)
 
 
 __all__ = [
     "ANSWERS",
     "BATCH",
+    "CLOSING",
     "DATE_WAIT",
     "DEFAULT_ZONE",
     "DILEMMA",
@@ -154,6 +173,7 @@ __all__ = [
     "ON_TIME",
     "OPEN",
     "REFUSED",
+    "REMINDERS",
     "REMINDER_EVERY",
     "REMINDER_JOB",
     "STEP",
@@ -166,17 +186,16 @@ __all__ = [
     "PlannedAction",
     "RecordIndex",
     "Sends",
+    "StepRows",
     "agreed_steps",
     "day_text",
     "followup_audit",
-    "is_followup_row",
     "month_of",
     "partner_label",
     "plan_followup",
     "record_facts",
     "reminder_notice",
     "reminder_time",
-    "schedule_reminders",
     "send_due_reminders",
     "zone_of",
 ]

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.service.carry import carried
 from bot.service.numbered import Numbered
 from bot.service.ports import ConversationKey
 
 OPEN, DONE, DROPPED = "open", "done", "dropped"
+CLOSING = (DONE, DROPPED)
+"""The states ``FollowupStore.close_action`` may set."""
 
 # Metrics of the overview (Dutch: they are shown as they are).
 DILEMMA = "dilemma"
@@ -47,6 +50,19 @@ class PlannedAction(StepFields):
     """An agreed step of a new record, to be kept as an action."""
 
     remind_at: datetime
+
+    def opened(self, action_id: int) -> Action:
+        """This step as a new action: open, not yet reminded, its description and
+        owner cut to what the tables keep (200 and 64 characters)."""
+        return carried(
+            Action,
+            self,
+            id=action_id,
+            description=self.description[:200],
+            owner=self.owner[:64],
+            state=OPEN,
+            reminded=0,
+        )
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,9 @@ Dutch (<= 600 characters) and never hold client names.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.service.ports import (
     AddressBook,
@@ -31,7 +29,7 @@ from bot.service.ports import (
     OutboxStore,
     QueuedMessage,
 )
-from bot.service.scheduler import retry_delay
+from bot.service.scheduler import StoreCaller, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +41,7 @@ BATCH = 50
 MAX_TEXT = 600
 
 
-class Notifier:
+class Notifier(StoreCaller):
     """Sends notices to people, now or (through the outbox) later."""
 
     def __init__(
@@ -55,10 +53,9 @@ class Notifier:
         *,
         offload: bool = False,
     ) -> None:
+        super().__init__(clock, offload=offload)
         self.outbox = outbox
         self.addresses = addresses
-        self.clock = clock
-        self.offload = offload
         self.senders: dict[str, ChannelSender] = {s.channel: s for s in senders}
 
     def add_sender(self, sender: ChannelSender) -> None:
@@ -74,32 +71,32 @@ class Notifier:
         if len(notice.text) > MAX_TEXT:
             msg = f"a notice is at most {MAX_TEXT} characters, got {len(notice.text)}"
             raise ValueError(msg)
-        address = await self._call(self.addresses.last_address, person_id)
+        address = await self.call_store(self.addresses.last_address, person_id)
         if address is not None and await self._try(address, notice):
             return True
-        await self._call(self.outbox.queue_message, org_id, person_id, notice, self.clock())
+        await self.call_store(self.outbox.queue_message, org_id, person_id, notice, self.clock())
         return False
 
     async def deliver_waiting(self, now: datetime | None = None) -> int:
         """Try the outbox's due messages for the channels of this process; how many went."""
         moment = self.clock() if now is None else now
         delivered = 0
-        claimed: list[QueuedMessage] = await self._call(
+        claimed: list[QueuedMessage] = await self.call_store(
             self.outbox.claim_messages, moment, moment + LEASE, BATCH
         )
         for message in claimed:
-            address = await self._call(self.addresses.last_address, message.person_id)
+            address = await self.call_store(self.addresses.last_address, message.person_id)
             if address is None:
                 retry, why = moment + retry_delay(message.attempts), "no address"
             elif address.channel not in self.senders:
                 retry, why = moment + ELSEWHERE, f"no {address.channel} sender here"
             elif await self._try(address, message.notice):
-                await self._call(self.outbox.message_delivered, message.id, moment)
+                await self.call_store(self.outbox.message_delivered, message.id, moment)
                 delivered += 1
                 continue
             else:
                 retry, why = moment + retry_delay(message.attempts), "send failed"
-            await self._call(self.outbox.message_failed, message.id, why, retry)
+            await self.call_store(self.outbox.message_failed, message.id, why, retry)
         return delivered
 
     def take_waiting(self, person_id: str, now: datetime | None = None) -> list[Notice]:
@@ -122,8 +119,3 @@ class Notifier:
             log.warning("could not deliver a notice on %s: %r", address.channel, error)
             return False
         return True
-
-    async def _call(self, call: Callable[..., Any], *args: Any) -> Any:
-        if self.offload:
-            return await asyncio.to_thread(call, *args)
-        return call(*args)

@@ -5,7 +5,9 @@ tests run on both); the access gate, the member words and the command line
 use it. ``Enrolment`` is who ``enrol`` makes a member directly, ``Grant``
 the roles a store adds (and what the audit log says of them); ``Redeemed``
 is what using a code made of the sender; ``parked_chat``
-names where another owner's conversation waits.
+names where another owner's conversation waits. The audit lines of what both
+stores do to organisations and members (``org_created``, ``role_taken``, …)
+and the rule of taking a role (``may_take``) are here once, for both.
 """
 
 from __future__ import annotations
@@ -68,6 +70,39 @@ class Grant:
             for r in new
         ]
         return new, entries
+
+
+def org_created(org_id: int, now: datetime) -> AuditEntry:
+    """The audit line of a new organisation."""
+    return AuditEntry(org_id, AuditAction.ORG_CREATED, now)
+
+
+def role_taken(
+    org_id: int, person_id: int, role: Role, now: datetime, actor: int | None
+) -> AuditEntry:
+    """The audit line of a role taken from a member."""
+    return AuditEntry(org_id, AuditAction.ROLE_TAKEN, now, actor, f"person:{person_id} {role}")
+
+
+def may_take(have: Collection[str], role: Role) -> bool:
+    """May ``role`` be taken from a member with the roles ``have``? Only one they have,
+    and never their last (ending the membership is ``remove_member``)."""
+    return role in have and len(have) > 1
+
+
+def member_removed(org_id: int, person_id: int, now: datetime, actor: int | None) -> AuditEntry:
+    """The audit line of a membership ended."""
+    return AuditEntry(org_id, AuditAction.MEMBER_REMOVED, now, actor, f"person:{person_id}")
+
+
+def channel_linked(org_id: int, person_id: int, channel: str, now: datetime) -> AuditEntry:
+    """The audit line, in each of the person's organisations, of a channel they linked."""
+    return AuditEntry(org_id, AuditAction.CHANNEL_LINKED, now, person_id, channel)
+
+
+def member_erased(org_id: int, person_id: int, now: datetime) -> AuditEntry:
+    """The audit line, in each of their organisations, of a person erased (``vergeet mij``)."""
+    return AuditEntry(org_id, AuditAction.MEMBER_ERASED, now, None, f"person:{person_id}")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 An action is due in the morning of its date in the organisation's time zone
 (:func:`reminder_time`: 09:00, moved past weekends unless urgent, never at
-night). One recurring scheduler job (:func:`schedule_reminders`) sends what
+night). One recurring scheduler job (:data:`REMINDERS`) sends what
 is due through the notifier; the store's conditional claim makes every
 reminder go out once, also with two bot processes and after a restart. The
 reminder asks "Is dit gebeurd?" with three answers whose words carry the
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -138,22 +139,32 @@ async def send_claimed(
             return sent
 
 
-def schedule_every(
-    scheduler: Scheduler,
-    job: str,
-    interval: timedelta,
-    send_due: Callable[[datetime], Awaitable[int]],
-    what: str,
-) -> None:
-    """Run ``send_due`` from a recurring scheduler job (one process at a time); log the count."""
+@dataclass(frozen=True)
+class ReminderJob:
+    """A recurring scheduler job that sends what is due: its name, how often it runs,
+    and what it sends (for the log). Agreed steps and confirmations each have one."""
 
-    async def handler(_job: Job, now: datetime) -> None:
-        count = await send_due(now)
-        if count:
-            log.info("sent %d %s", count, what)
+    name: str
+    every: timedelta
+    what: str
 
-    scheduler.on(job, handler)
-    scheduler.every(job, job, interval)
+    def schedule(
+        self, scheduler: Scheduler, send_due: Callable[[datetime], Awaitable[int]]
+    ) -> None:
+        """Run ``send_due`` from this job (one process at a time); log the count."""
+
+        async def handler(_job: Job, now: datetime) -> None:
+            count = await send_due(now)
+            if count:
+                log.info("sent %d %s", count, self.what)
+
+        scheduler.on(self.name, handler)
+        scheduler.every(self.name, self.name, self.every)
+
+
+REMINDERS = ReminderJob(REMINDER_JOB, REMINDER_EVERY, "reminder(s)")
+"""The agreed steps' reminders: ``REMINDERS.schedule(scheduler, partial(send_due_reminders,
+store, notifier))``."""
 
 
 async def send_due_reminders(store: FollowupStore, notifier: Sends, now: datetime) -> int:
@@ -166,20 +177,4 @@ async def send_due_reminders(store: FollowupStore, notifier: Sends, now: datetim
         lambda size: store.due_actions(now, size),
         lambda action: store.claim_reminder(action.id, action.reminded, now),
         send,
-    )
-
-
-def schedule_reminders(
-    scheduler: Scheduler,
-    store: FollowupStore,
-    notifier: Sends,
-    interval: timedelta = REMINDER_EVERY,
-) -> None:
-    """Send due reminders from a recurring scheduler job (one process at a time)."""
-    schedule_every(
-        scheduler,
-        REMINDER_JOB,
-        interval,
-        lambda now: send_due_reminders(store, notifier, now),
-        "reminder(s)",
     )

@@ -51,7 +51,23 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-class Scheduler:
+class StoreCaller:
+    """Acts at its clock's time and calls the store inline, or in a worker thread when
+    ``offload`` (PostgreSQL, as the service does). The scheduler and the notifier are one."""
+
+    def __init__(self, clock: Callable[[], datetime], *, offload: bool = False) -> None:
+        self.clock = clock
+        self.offload = offload
+        """Call the store in a worker thread (PostgreSQL), as the service does."""
+
+    async def call_store(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``call(*args, **kwargs)``, in a worker thread when offloading."""
+        if self.offload:
+            return await asyncio.to_thread(call, *args, **kwargs)
+        return call(*args, **kwargs)
+
+
+class Scheduler(StoreCaller):
     """Runs the due jobs of a ``JobStore`` with the handlers registered per kind."""
 
     def __init__(
@@ -62,10 +78,8 @@ class Scheduler:
         offload: bool = False,
         lease: timedelta = LEASE,
     ) -> None:
+        super().__init__(clock, offload=offload)
         self.jobs = jobs
-        self.clock = clock
-        self.offload = offload
-        """Call the store in a worker thread (PostgreSQL), as the service does."""
         self.lease = lease
         self._handlers: dict[str, Handler] = {}
         self._ticks: list[Tick] = []
@@ -156,12 +170,6 @@ class Scheduler:
             await self.tick()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=every)
-
-    async def call_store(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``call(*args, **kwargs)``, in a worker thread when offloading."""
-        if self.offload:
-            return await asyncio.to_thread(call, *args, **kwargs)
-        return call(*args, **kwargs)
 
 
 RETENTION_JOB = "retention_purge"

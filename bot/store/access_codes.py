@@ -16,8 +16,8 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.org.codes import Code, CodeKind
-from bot.org.model import AuditAction, AuditEntry, Person, Role
-from bot.service.people_port import Grant, Redeemed
+from bot.org.model import Person, Role
+from bot.service.people_port import Grant, Redeemed, channel_linked
 from bot.service.ports import ConversationKey, Sender
 from bot.store.audit import append_audit_in
 from bot.store.members import SqlMembers, organisation_of
@@ -112,10 +112,7 @@ class SqlAccessCodes(SqlMembers):
         )
         append_audit_in(
             conn,
-            [
-                AuditEntry(o, AuditAction.CHANNEL_LINKED, now, person_id, sender.channel)
-                for o in sorted(org_ids)
-            ],
+            [channel_linked(o, person_id, sender.channel, now) for o in sorted(org_ids)],
         )
         return Redeemed(CodeKind.LINK, Person(row.id, row.name), None, already_member=True)
 

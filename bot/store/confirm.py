@@ -16,25 +16,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from bot.service.ports import ConversationKey
 from bot.service.together.confirm import (
     ASKED,
-    ASKED_COUNT,
     CODE,
-    CONFIRMED,
-    GIVEN_COUNT,
-    METRIC,
-    NOT_QUITE,
-    NOT_QUITE_COUNT,
     OPEN_STATES,
-    REMARK,
-    REPLACED,
     Confirmation,
     Move,
     NewConfirmation,
     with_line,
+)
+from bot.service.together.confirm_rules import (
+    REPLACED_FIELDS,
+    WAITING_FOR_COLLEAGUE,
+    monthly_counts,
+    moved_fields,
 )
 from bot.store import models
 from bot.store.confirm_models import ConfirmationRow
@@ -43,19 +41,13 @@ from bot.store.moments import utc, utc_or_none
 from bot.store.reminder_claims import claim_reminder_row
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
+from bot.store.tables import table_of
 
 REMARK_FIELD = "confirmations.remark"
-ANSWERED_STATES = (REMARK, CONFIRMED, NOT_QUITE)
 
 
-def _table(model: type[models.Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_confirmations = _table(ConfirmationRow)
-_records = _table(models.Record)
+_confirmations = table_of(ConfirmationRow)
+_records = table_of(models.Record)
 _c = _confirmations.c
 
 
@@ -96,7 +88,7 @@ class SqlConfirmStore:
             conn.execute(
                 update(_confirmations)
                 .where(_c.record_id == new.record_id, _c.state.in_(OPEN_STATES))
-                .values(state=REPLACED, remind_at=None)
+                .values(**REPLACED_FIELDS)
             )
             new_id = conn.execute(
                 insert(_confirmations)
@@ -123,16 +115,12 @@ class SqlConfirmStore:
         return self._row(row)
 
     def move(self, change: Move) -> bool:
-        values: dict[str, Any] = {"state": change.state}
-        if change.colleague_id is not None:
-            values["colleague_id"] = change.colleague_id
+        values = moved_fields(change)
+        values["remind_at"] = utc_or_none(values["remind_at"])
+        if "answered_at" in values:
+            values["answered_at"] = utc_or_none(values["answered_at"])
         if change.state == ASKED:
-            values["remind_at"] = utc_or_none(change.remind_at)
             values["code_hash"] = None  # used: it never works again
-        else:
-            values["remind_at"] = None
-        if change.state in ANSWERED_STATES:
-            values["answered_at"] = utc_or_none(change.now)
         with self._engine.begin() as conn:
             if change.remark is not None:
                 org_id = conn.execute(
@@ -187,7 +175,9 @@ class SqlConfirmStore:
 
     def open_for(self, org_id: int, colleague_id: int) -> list[Confirmation]:
         return self._select(
-            _c.org_id == org_id, _c.colleague_id == colleague_id, _c.state.in_((ASKED, REMARK))
+            _c.org_id == org_id,
+            _c.colleague_id == colleague_id,
+            _c.state.in_(WAITING_FOR_COLLEAGUE),
         )
 
     def open_of(self, org_id: int, asker_id: int) -> list[Confirmation]:
@@ -214,16 +204,10 @@ class SqlConfirmStore:
             return [self._row(row) for row in conn.execute(query)]
 
     def monthly_counts(self, org_id: int) -> list[tuple[str, str, str, int]]:
-        counts: dict[tuple[str, str], int] = {}
         query = select(_c.state, _c.asked_at, _c.colleague_id).where(_c.org_id == org_id)
         with self._engine.connect() as conn:
-            for row in conn.execute(query):
-                asked = utc_or_none(row.asked_at)
-                assert asked is not None
-                month = asked.strftime("%Y-%m")
-                for category in categories(row.state, row.colleague_id):
-                    counts[(month, category)] = counts.get((month, category), 0) + 1
-        return [(m, METRIC, c, n) for (m, c), n in sorted(counts.items())]
+            rows = conn.execute(query).all()
+        return monthly_counts((r.state, utc(r.asked_at), r.colleague_id) for r in rows)
 
     # ------------------------------------------------------------ rights and retention
 
@@ -236,18 +220,6 @@ class SqlConfirmStore:
             )
 
         return purge
-
-
-def categories(state: str, colleague_id: int | None) -> list[str]:
-    """What one request counts as: asked (a colleague was asked), and how it ended."""
-    if colleague_id is None:
-        return []
-    found = [ASKED_COUNT]
-    if state == CONFIRMED:
-        found.append(GIVEN_COUNT)
-    elif state == NOT_QUITE:
-        found.append(NOT_QUITE_COUNT)
-    return found
 
 
 def erase_person_in(conn: Connection, person_id: int) -> int:

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.service.together.escalation import (
+    BLANKED,
     ENDED,
     OPEN,
     Escalation,
@@ -31,16 +32,10 @@ from bot.store.escalation_models import EscalationAnswerRow, EscalationRow
 from bot.store.moments import utc_or_none
 from bot.store.sealing import Sealer, org_label, reseal_columns
 from bot.store.sql import PurgeHook
+from bot.store.tables import table_of
 
-
-def _table(model: type[EscalationRow] | type[EscalationAnswerRow]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-escalations_table = _table(EscalationRow)
-answers_table = _table(EscalationAnswerRow)
+escalations_table = table_of(EscalationRow)
+answers_table = table_of(EscalationAnswerRow)
 _e, _n = escalations_table.c, answers_table.c
 
 SEALED_TEXT = ("question", "decline_reason", "outcome_note", "lessons")
@@ -280,13 +275,9 @@ def purge_in(conn: Connection, cutoff: datetime) -> int:
     if not ids:
         return 0
     conn.execute(delete(answers_table).where(_n.escalation_id.in_(ids)))
-    blank = {name: None for name in (*SEALED_TEXT, "disciplines", "case_code")}
+    blank = dict.fromkeys(BLANKED)
     return int(
-        conn.execute(
-            update(escalations_table)
-            .where(_e.id.in_(ids))
-            .values(**blank, requested_by=None, lead_id=None, step=None)
-        ).rowcount
+        conn.execute(update(escalations_table).where(_e.id.in_(ids)).values(**blank)).rowcount
     )
 
 

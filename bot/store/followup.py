@@ -21,16 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from bot.service.followup import (
-    DONE,
-    DROPPED,
-    OPEN,
-    Action,
-    Fact,
-    PlannedAction,
-    RecordIndex,
-    is_followup_row,
-)
+from bot.service.followup import CLOSING, OPEN, Action, Fact, RecordIndex, StepRows
 from bot.service.ports import ConversationKey
 from bot.store.database import reading
 from bot.store.followup_models import FollowupAction, FollowupFact, FollowupRecord
@@ -73,13 +64,10 @@ def _action(row: Any, seal: Sealer) -> Action:
     )
 
 
-def write_rows(conn: Connection, items: Sequence[object], seal: Sealer = PLAIN) -> None:
+def write_rows(conn: Connection, rows: StepRows, seal: Sealer = PLAIN) -> None:
     """Insert planned actions, index rows and facts on ``conn`` (its transaction)."""
     now = datetime.now(UTC)
-    actions = [i for i in items if isinstance(i, PlannedAction)]
-    records = [i for i in items if isinstance(i, RecordIndex)]
-    facts = [i for i in items if isinstance(i, Fact)]
-    if records:
+    if rows.records:
         conn.execute(
             insert(_records),
             [
@@ -92,9 +80,11 @@ def write_rows(conn: Connection, items: Sequence[object], seal: Sealer = PLAIN) 
                     "flow_id": r.flow_id,
                     "created_at": utc_or_none(r.created_at),
                 }
-                for r in records
+                for r in rows.records
             ],
         )
+    # The ids are the database's: 0 only stands in for them.
+    actions = [a.opened(0) for a in rows.actions]
     if actions:
         conn.execute(
             insert(_actions),
@@ -104,26 +94,26 @@ def write_rows(conn: Connection, items: Sequence[object], seal: Sealer = PLAIN) 
                     "person_id": a.person_id,
                     "record_id": a.record_id,
                     "case_code": a.case_code,
-                    "description": seal.text(org_label(a.org_id), DESCRIPTION, a.description[:200]),
-                    "owner": a.owner[:64],
+                    "description": seal.text(org_label(a.org_id), DESCRIPTION, a.description),
+                    "owner": a.owner,
                     "due_on": a.due_on.isoformat(),
                     "urgent": a.urgent,
-                    "state": OPEN,
+                    "state": a.state,
                     "remind_at": utc_or_none(a.remind_at),
-                    "reminded": 0,
-                    "asked_at": None,
-                    "done_on": None,
+                    "reminded": a.reminded,
+                    "asked_at": a.asked_at,
+                    "done_on": a.done_on,
                     "created_at": now,
                 }
                 for a in actions
             ],
         )
-    if facts:
+    if rows.facts:
         conn.execute(
             insert(_facts),
             [
                 {"org_id": f.org_id, "month": f.month, "metric": f.metric, "category": f.category}
-                for f in facts
+                for f in rows.facts
             ],
         )
 
@@ -141,15 +131,11 @@ class SqlFollowupStore:
         """The store's audit writer, also keeping the follow-up rows of a step."""
 
         def write(conn: Connection, entries: Sequence[object]) -> None:
-            ours = [e for e in entries if is_followup_row(e)]
-            rest = [e for e in entries if not is_followup_row(e)]
-            if ours:
-                write_rows(conn, ours, self._seal)
-            if rest:
-                if inner is None:
-                    msg = "audit entries given, but no audit writer is wired to this store"
-                    raise RuntimeError(msg)
-                inner(conn, rest)
+            rows = StepRows.of(entries)
+            rows.check_writer(inner)
+            write_rows(conn, rows, self._seal)
+            if rows.audit and inner is not None:
+                inner(conn, rows.audit)
 
         return write
 
@@ -165,7 +151,7 @@ class SqlFollowupStore:
 
     def write_planned(self, items: Sequence[object]) -> None:
         with self._engine.begin() as conn:
-            write_rows(conn, items, self._seal)
+            write_rows(conn, StepRows.of(items), self._seal)
 
     def claim_reminder(self, action_id: int, reminded: int, now: datetime) -> bool:
         return claim_reminder_row(self._engine, _actions, action_id, OPEN, reminded)
@@ -173,7 +159,7 @@ class SqlFollowupStore:
     def close_action(
         self, action_id: int, state: str, done_on: date, fact: Fact | None, now: datetime
     ) -> bool:
-        assert state in (DONE, DROPPED)
+        assert state in CLOSING
         with self._engine.begin() as conn:
             done = conn.execute(
                 update(_actions)
@@ -183,7 +169,7 @@ class SqlFollowupStore:
             if done.rowcount != 1:
                 return False
             if fact is not None:
-                write_rows(conn, [fact], self._seal)
+                write_rows(conn, StepRows(facts=[fact]), self._seal)
             return True
 
     def postpone(self, action_id: int, due_on: date, remind_at: datetime) -> bool:

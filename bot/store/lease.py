@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Engine, String, Table, insert, or_, select, update
+from sqlalchemy import Engine, String, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, Timestamp
+from bot.store.tables import table_of
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +63,7 @@ class Lease(Base):
     acquired_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
-def _table() -> Table:
-    table = Lease.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_LEASES = _table()
+_LEASES = table_of(Lease)
 
 
 class LeaseHeldError(Exception):

@@ -16,16 +16,16 @@ from typing import Any, Unpack
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.org.model import (
-    AuditAction,
-    AuditEntry,
-    Membership,
-    Organisation,
-    Person,
-    Role,
-    clean_name,
+from bot.org.model import Membership, Organisation, Person, Role, clean_name
+from bot.service.people_port import (
+    Enrolment,
+    Grant,
+    OrgSetup,
+    may_take,
+    member_removed,
+    org_created,
+    role_taken,
 )
-from bot.service.people_port import Enrolment, Grant, OrgSetup
 from bot.service.ports import ConversationKey, Sender
 from bot.store.audit import append_audit_in
 from bot.store.database import reading
@@ -110,7 +110,7 @@ class SqlMembers:
                     .values(name=name, settings=settings, flows_dir=flows_dir, created_at=now)
                     .returning(_orgs.c.id)
                 ).scalar_one()
-                append_audit_in(conn, [AuditEntry(org_id, AuditAction.ORG_CREATED, now)])
+                append_audit_in(conn, [org_created(org_id, now)])
         except IntegrityError as err:
             msg = f"organisation {name!r} exists"
             raise ValueError(msg) from err
@@ -234,7 +234,7 @@ class SqlMembers:
                     )
                 ).scalars()
             )
-            if role.value not in have or len(have) == 1:
+            if not may_take(have, role):
                 return False
             conn.execute(
                 delete(_roles).where(
@@ -243,14 +243,7 @@ class SqlMembers:
                     _roles.c.role == role.value,
                 )
             )
-            append_audit_in(
-                conn,
-                [
-                    AuditEntry(
-                        org_id, AuditAction.ROLE_TAKEN, now, actor, f"person:{person_id} {role}"
-                    )
-                ],
-            )
+            append_audit_in(conn, [role_taken(org_id, person_id, role, now, actor)])
         return True
 
     def remove_member(
@@ -267,10 +260,7 @@ class SqlMembers:
                 .where(_ids.c.person_id == person_id, _ids.c.active_org_id == org_id)
                 .values(active_org_id=None)
             )
-            append_audit_in(
-                conn,
-                [AuditEntry(org_id, AuditAction.MEMBER_REMOVED, now, actor, f"person:{person_id}")],
-            )
+            append_audit_in(conn, [member_removed(org_id, person_id, now, actor)])
         return True
 
     @staticmethod

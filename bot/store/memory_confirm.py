@@ -15,19 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.service.together.confirm import (
-    ASKED,
-    CODE,
-    METRIC,
-    OPEN_STATES,
-    REMARK,
-    REPLACED,
-    Confirmation,
-    Move,
-    NewConfirmation,
-    with_line,
-)
-from bot.store.confirm import ANSWERED_STATES, categories
+from bot.service.together import confirm, confirm_rules
 from bot.store.memory import MemoryStore
 from bot.store.moments import utc, utc_or_none
 from bot.store.reminder_claims import claim_reminder_in
@@ -39,15 +27,15 @@ class MemoryConfirmStore:
     def __init__(self, conversations: MemoryStore) -> None:
         self._conversations = conversations
         self._lock = threading.Lock()
-        self._rows: dict[int, Confirmation] = {}
+        self._rows: dict[int, confirm.Confirmation] = {}
         self._codes: dict[int, str] = {}
         self._last_id = 0
 
-    def add(self, new: NewConfirmation) -> Confirmation:
+    def add(self, new: confirm.NewConfirmation) -> confirm.Confirmation:
         with self._lock:
             for row in list(self._rows.values()):
-                if row.record_id == new.record_id and row.state in OPEN_STATES:
-                    self._rows[row.id] = replace(row, state=REPLACED, remind_at=None)
+                if row.record_id == new.record_id and row.state in confirm.OPEN_STATES:
+                    self._rows[row.id] = replace(row, **confirm_rules.REPLACED_FIELDS)
                     self._codes.pop(row.id, None)
             self._last_id += 1
             row = replace(
@@ -61,45 +49,41 @@ class MemoryConfirmStore:
                 self._codes[row.id] = new.code_hash
             return row
 
-    def get(self, confirmation_id: int) -> Confirmation | None:
+    def get(self, confirmation_id: int) -> confirm.Confirmation | None:
         with self._lock:
             return self._rows.get(confirmation_id)
 
-    def by_code(self, code_hash: str, now: datetime) -> Confirmation | None:
+    def by_code(self, code_hash: str, now: datetime) -> confirm.Confirmation | None:
         with self._lock:
             for row_id, stored in self._codes.items():
                 row = self._rows[row_id]
                 if (
                     stored == code_hash
-                    and row.state == CODE
+                    and row.state == confirm.CODE
                     and row.code_until is not None
                     and row.code_until >= now
                 ):
                     return row
         return None
 
-    def move(self, change: Move) -> bool:
+    def move(self, change: confirm.Move) -> bool:
         with self._lock:
             row = self._rows.get(change.confirmation_id)
             if row is None or row.state not in change.from_states:
                 return False
-            asked, colleague_id = change.state == ASKED, change.colleague_id
-            row = replace(
-                row,
-                state=change.state,
-                colleague_id=row.colleague_id if colleague_id is None else colleague_id,
-                remind_at=utc(change.remind_at) if asked and change.remind_at else None,
-                answered_at=utc(change.now) if change.state in ANSWERED_STATES else row.answered_at,
-                remark=row.remark if change.remark is None else change.remark,
-            )
-            if asked:
+            fields = confirm_rules.moved_fields(change)
+            fields["remind_at"] = utc_or_none(fields["remind_at"])
+            if "answered_at" in fields:
+                fields["answered_at"] = utc(fields["answered_at"])
+            row = replace(row, **fields)
+            if change.state == confirm.ASKED:
                 self._codes.pop(change.confirmation_id, None)
             self._rows[change.confirmation_id] = row
             return True
 
     def claim_reminder(self, confirmation_id: int, reminded: int) -> bool:
         with self._lock:
-            return claim_reminder_in(self._rows, confirmation_id, ASKED, reminded)
+            return claim_reminder_in(self._rows, confirmation_id, confirm.ASKED, reminded)
 
     def add_record_line(self, record_id: str, line: str) -> str | None:
         store = self._conversations
@@ -109,26 +93,28 @@ class MemoryConfirmStore:
                 return None
             key, stored = found
             data = json.loads(stored)
-            data["text"] = with_line(str(data["text"]), line)
+            data["text"] = confirm.with_line(str(data["text"]), line)
             store._records[record_id] = (key, json.dumps(data))
             return str(data["text"])
 
-    def _all(self) -> list[Confirmation]:
+    def _all(self) -> list[confirm.Confirmation]:
         with self._lock:
             return list(self._rows.values())
 
-    def open_for(self, org_id: int, colleague_id: int) -> list[Confirmation]:
+    def open_for(self, org_id: int, colleague_id: int) -> list[confirm.Confirmation]:
         return _newest(
             r
             for r in self._all()
-            if r.org_id == org_id and r.colleague_id == colleague_id and r.state in (ASKED, REMARK)
+            if r.org_id == org_id
+            and r.colleague_id == colleague_id
+            and r.state in confirm_rules.WAITING_FOR_COLLEAGUE
         )
 
-    def open_of(self, org_id: int, asker_id: int) -> list[Confirmation]:
+    def open_of(self, org_id: int, asker_id: int) -> list[confirm.Confirmation]:
         return _newest(
             r
             for r in self._all()
-            if r.org_id == org_id and r.asker_id == asker_id and r.state in OPEN_STATES
+            if r.org_id == org_id and r.asker_id == asker_id and r.state in confirm.OPEN_STATES
         )
 
     def recent_colleagues(self, org_id: int, asker_id: int) -> list[int]:
@@ -138,23 +124,17 @@ class MemoryConfirmStore:
                 found.append(r.colleague_id)
         return found
 
-    def due_reminders(self, now: datetime, limit: int) -> list[Confirmation]:
+    def due_reminders(self, now: datetime, limit: int) -> list[confirm.Confirmation]:
         due = [
             r
             for r in self._all()
-            if r.state == ASKED and r.remind_at is not None and r.remind_at <= now
+            if r.state == confirm.ASKED and r.remind_at is not None and r.remind_at <= now
         ]
         return sorted(due, key=lambda r: (r.remind_at or now, r.id))[:limit]
 
     def monthly_counts(self, org_id: int) -> list[tuple[str, str, str, int]]:
-        counts: dict[tuple[str, str], int] = {}
-        for r in self._all():
-            if r.org_id != org_id:
-                continue
-            month = r.asked_at.strftime("%Y-%m")
-            for category in categories(r.state, r.colleague_id):
-                counts[(month, category)] = counts.get((month, category), 0) + 1
-        return [(m, METRIC, c, n) for (m, c), n in sorted(counts.items())]
+        mine = [r for r in self._all() if r.org_id == org_id]
+        return confirm_rules.monthly_counts((r.state, r.asked_at, r.colleague_id) for r in mine)
 
     # ------------------------------------------------------------ rights and retention
 
@@ -175,5 +155,5 @@ class MemoryConfirmStore:
             return len(gone)
 
 
-def _newest(rows: Iterable[Confirmation]) -> list[Confirmation]:
+def _newest(rows: Iterable[confirm.Confirmation]) -> list[confirm.Confirmation]:
     return sorted(rows, key=lambda r: (r.asked_at, r.id), reverse=True)

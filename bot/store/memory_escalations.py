@@ -15,8 +15,6 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.service.together.escalation import (
-    ENDED,
-    OPEN,
     Escalation,
     Participation,
     checked_fields,
@@ -98,9 +96,7 @@ class MemoryEscalationStore:
     def claim_reminder(self, escalation_id: int, day: date) -> bool:
         with self._lock:
             row = self._rows.get(escalation_id)
-            if row is None or row.state != OPEN or row.meeting_on != day:
-                return False
-            if row.reminded_for == day:
+            if row is None or not row.reminder_due(day):
                 return False
             self._rows[escalation_id] = replace(row, reminded_for=day)
             return True
@@ -115,26 +111,9 @@ class MemoryEscalationStore:
         retention lose text, case code, people and answers; counts stay."""
         moment = utc(cutoff)
         with self._lock:
-            ended = [
-                r
-                for r in self._rows.values()
-                if r.state in ENDED
-                and (r.closed_at or r.created_at) < moment
-                and (r.case_code or r.question or r.lead_id)
-            ]
+            ended = [r for r in self._rows.values() if r.past_retention(moment)]
             for r in ended:
-                self._rows[r.id] = replace(
-                    r,
-                    case_code=None,
-                    question=None,
-                    disciplines=(),
-                    decline_reason=None,
-                    outcome_note=None,
-                    lessons=None,
-                    requested_by=None,
-                    lead_id=None,
-                    step=None,
-                )
+                self._rows[r.id] = r.blanked()
             for k in [k for k in self._answers if k[0] in {r.id for r in ended}]:
                 del self._answers[k]
             return len(ended)

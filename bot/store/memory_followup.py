@@ -14,16 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from bot.service.followup import (
-    DONE,
-    DROPPED,
-    OPEN,
-    Action,
-    Fact,
-    PlannedAction,
-    RecordIndex,
-    is_followup_row,
-)
+from bot.service.followup import CLOSING, OPEN, Action, Fact, RecordIndex, StepRows
 from bot.store.moments import newest_asked, utc
 from bot.store.reminder_claims import claim_reminder_in
 
@@ -45,13 +36,11 @@ class MemoryFollowupStore:
         """``MemoryStore.audit_writer``, also keeping the follow-up rows of a step."""
 
         def write(entries: Sequence[object]) -> None:
-            rest = [e for e in entries if not is_followup_row(e)]
-            if rest:
-                if inner is None:
-                    msg = "audit entries given, but no audit writer is wired to this store"
-                    raise RuntimeError(msg)
-                inner(rest)
-            self.write_planned([e for e in entries if is_followup_row(e)])
+            rows = StepRows.of(entries)
+            rows.check_writer(inner)
+            if rows.audit and inner is not None:
+                inner(rows.audit)
+            self._write(rows)
 
         return write
 
@@ -72,31 +61,19 @@ class MemoryFollowupStore:
             return len(actions)
 
     def write_planned(self, items: Sequence[object]) -> None:
+        self._write(StepRows.of(items))
+
+    def _write(self, rows: StepRows) -> None:
         now = datetime.now(UTC)
         with self._lock:
-            for item in items:
-                if isinstance(item, RecordIndex):
-                    self._records[item.record_id] = replace(item, created_at=utc(item.created_at))
-                elif isinstance(item, Fact):
-                    self._facts.append(item)
-                elif isinstance(item, PlannedAction):
-                    self._last_id += 1
-                    new_id = self._last_id
-                    self._created[new_id] = now
-                    self._actions[new_id] = Action(
-                        id=new_id,
-                        org_id=item.org_id,
-                        person_id=item.person_id,
-                        record_id=item.record_id,
-                        case_code=item.case_code,
-                        description=item.description[:200],
-                        owner=item.owner[:64],
-                        due_on=item.due_on,
-                        urgent=item.urgent,
-                        state=OPEN,
-                        remind_at=utc(item.remind_at),
-                        reminded=0,
-                    )
+            for r in rows.records:
+                self._records[r.record_id] = replace(r, created_at=utc(r.created_at))
+            self._facts += rows.facts
+            for planned in rows.actions:
+                self._last_id += 1
+                self._created[self._last_id] = now
+                action = planned.opened(self._last_id)
+                self._actions[action.id] = replace(action, remind_at=utc(planned.remind_at))
 
     def claim_reminder(self, action_id: int, reminded: int, now: datetime) -> bool:
         with self._lock:
@@ -105,7 +82,7 @@ class MemoryFollowupStore:
     def close_action(
         self, action_id: int, state: str, done_on: date, fact: Fact | None, now: datetime
     ) -> bool:
-        assert state in (DONE, DROPPED)
+        assert state in CLOSING
         with self._lock:
             a = self._actions.get(action_id)
             if a is None or a.state != OPEN:

@@ -14,17 +14,21 @@ from datetime import datetime, timedelta
 from typing import Unpack
 
 from bot.org.codes import Code, CodeKind
-from bot.org.model import (
-    AuditAction,
-    AuditEntry,
-    Membership,
-    Organisation,
-    Person,
-    Role,
-    clean_name,
-)
+from bot.org.model import AuditEntry, Membership, Organisation, Person, Role, clean_name
 from bot.service.audit import audit_entries
-from bot.service.people_port import Enrolment, Grant, OrgSetup, Redeemed, parked_chat
+from bot.service.people_port import (
+    Enrolment,
+    Grant,
+    OrgSetup,
+    Redeemed,
+    channel_linked,
+    may_take,
+    member_erased,
+    member_removed,
+    org_created,
+    parked_chat,
+    role_taken,
+)
 from bot.service.ports import ConversationKey, Sender
 from bot.store.memory import MemoryStore, has_conversation, move_conversation
 
@@ -75,7 +79,7 @@ class MemoryPeopleStore:
             settings = dict(setup.get("settings") or {})
             org = Organisation(len(self._orgs) + 1, name, settings, setup.get("flows_dir"))
             self._orgs[org.id] = org
-            self._audit.append(AuditEntry(org.id, AuditAction.ORG_CREATED, now))
+            self._audit.append(org_created(org.id, now))
             return org
 
     # ------------------------------------------------------------ people
@@ -154,12 +158,10 @@ class MemoryPeopleStore:
     ) -> bool:
         with self._lock:
             have = self._roles.get((org_id, person_id), set())
-            if role not in have or len(have) == 1:
+            if not may_take(have, role):
                 return False
             have.discard(role)
-            self._audit.append(
-                AuditEntry(org_id, AuditAction.ROLE_TAKEN, now, actor, f"person:{person_id} {role}")
-            )
+            self._audit.append(role_taken(org_id, person_id, role, now, actor))
             return True
 
     def remove_member(
@@ -171,9 +173,7 @@ class MemoryPeopleStore:
             for ident in self._ids.values():
                 if ident.person_id == person_id and ident.active_org == org_id:
                     ident.active_org = None
-            self._audit.append(
-                AuditEntry(org_id, AuditAction.MEMBER_REMOVED, now, actor, f"person:{person_id}")
-            )
+            self._audit.append(member_removed(org_id, person_id, now, actor))
             return True
 
     def set_active_org(self, channel: str, external_id: str, org_id: int | None) -> None:
@@ -224,8 +224,7 @@ class MemoryPeopleStore:
                     self._ids[identity] = _Identity(code.person_id, None, key.chat, now)
                 orgs = sorted({o for (o, p), r in self._roles.items() if p == code.person_id and r})
                 self._audit += [
-                    AuditEntry(o, AuditAction.CHANNEL_LINKED, now, code.person_id, sender.channel)
-                    for o in orgs
+                    channel_linked(o, code.person_id, sender.channel, now) for o in orgs
                 ]
                 return Redeemed(CodeKind.LINK, self._people[code.person_id], None, True)
             assert code.org_id is not None and code.role is not None
@@ -284,10 +283,7 @@ class MemoryPeopleStore:
                 h: c for h, c in self._codes.items() if person_id not in (c.person_id, c.created_by)
             }
             self._people.pop(person_id, None)
-            subject = f"person:{person_id}"
-            self._audit.extend(
-                AuditEntry(o, AuditAction.MEMBER_ERASED, now, None, subject) for o in orgs
-            )
+            self._audit.extend(member_erased(o, person_id, now) for o in orgs)
         return {**counts, "identities": len(ids), "memberships": len(orgs)}
 
     # ------------------------------------------------------------ conversations

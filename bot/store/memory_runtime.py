@@ -154,17 +154,24 @@ def _job_order(job: _JobRow) -> tuple[datetime, int]:
     return (job.due_at, job.id)
 
 
+@dataclass(kw_only=True)
+class _Tries:
+    """What a job and an outbox message both keep of being worked on: how often they
+    were claimed, and the last error (None again once a try went well)."""
+
+    attempts: int = 0
+    last_error: str | None = None
+
+
 @dataclass
-class _JobRow:
+class _JobRow(_Tries):
     id: int
     name: str | None
     kind: str
     payload: str
     due_at: datetime
-    attempts: int = 0
     locked_until: datetime | None = None
     done_at: datetime | None = None
-    last_error: str | None = None
 
     def job(self) -> Job:
         return Job(
@@ -173,16 +180,14 @@ class _JobRow:
 
 
 @dataclass
-class _MessageRow:
+class _MessageRow(_Tries):
     id: int
     org_id: str
     person_id: str
     notice: Notice
     next_attempt_at: datetime
     created_at: datetime
-    attempts: int = 0
     delivered_at: datetime | None = None
-    last_error: str | None = None
 
     def message(self) -> QueuedMessage:
         return QueuedMessage(

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, or_, select, update
 
 from bot.org.model import AuditAction, AuditEntry
+from bot.service.people_port import member_erased
 from bot.store import tables
 from bot.store.audit import append_audit_in
 from bot.store.confirm import erase_person_in, erase_records_in, export_person_in
@@ -295,10 +296,7 @@ def erase_member_in(engine: Engine, person_id: int, now: datetime) -> dict[str, 
             )
         )
         conn.execute(delete(_people).where(_people.c.id == person_id))
-        subject = f"person:{person_id}"
-        append_audit_in(
-            conn, [AuditEntry(o, AuditAction.MEMBER_ERASED, now, None, subject) for o in orgs]
-        )
+        append_audit_in(conn, [member_erased(o, person_id, now) for o in orgs])
     scrub(engine)
     return counts
 

@@ -25,12 +25,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from sqlalchemy import Connection, Engine, String, Table, bindparam, delete, select
+from sqlalchemy import Connection, Engine, String, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.service.ports import DeliveryKey, DuplicateDeliveryError
 from bot.store.models import CHANNEL_LEN, Base, Timestamp
+from bot.store.tables import table_of
 
 #: How long a handled update is remembered (Telegram retries for up to a day).
 KEEP = timedelta(days=2)
@@ -48,13 +49,7 @@ class SeenUpdate(Base):
     seen_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
-def _table() -> Table:
-    table = SeenUpdate.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_SEEN = _table()
+_SEEN = table_of(SeenUpdate)
 
 
 def utc_now() -> datetime:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from bot.crypto import MasterKey
 from bot.engine.messages import ChannelTraits, Reply, TextIn
@@ -21,9 +22,10 @@ from bot.service.notifier import Notifier
 from bot.service.people_port import Enrolment
 from bot.service.ports import ConversationKey, Notice, Sender
 from bot.service.together.confirm import (
+    REMINDERS,
     ConfirmCounts,
     ConfirmStore,
-    schedule_confirm_reminders,
+    send_due_reminders,
 )
 from bot.service.together.confirm_words import ConfirmWords, display_name
 from bot.store.confirm import SqlConfirmStore
@@ -106,9 +108,8 @@ class ConfirmWorld(World):
         )
         inboxes = [p.inbox, Inbox("matrix", self.sent)]
         notifier = Notifier(p.conversations, Addresses(p.people), self.clock, inboxes)
-        schedule_confirm_reminders(
-            p.scheduler, confirm, notifier, lambda o, pid: display_name(p.people, o, pid)
-        )
+        names = partial(display_name, p.people)
+        REMINDERS.schedule(p.scheduler, partial(send_due_reminders, confirm, notifier, names))
         self.confirms.append(confirm)
         self.notifiers.append(notifier)
 

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot.render.documents import JinjaRenderer
 from bot.service.access import AccessGate, PeopleStore
 from bot.service.audit import records_audit
 from bot.service.conversation import ConversationService
-from bot.service.followup import FollowupStore, followup_audit, schedule_reminders
+from bot.service.followup import REMINDERS, FollowupStore, followup_audit, send_due_reminders
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.people_port import Enrolment
@@ -145,7 +146,7 @@ class World:
         scheduler = Scheduler(conversations, self.clock)
         inbox = Inbox("telegram", self.sent)
         notifier = Notifier(conversations, Addresses(people), self.clock, [inbox])
-        schedule_reminders(scheduler, followup, notifier)
+        REMINDERS.schedule(scheduler, partial(send_due_reminders, followup, notifier))
         return Process(conversations, people, followup, service, scheduler, inbox)
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ line ("Bevestigd door Bram, 24-11-2026"), so ``mijn vastleggingen`` shows it.
 Nobody answering within the organisation's ``bevestigen_binnen_werkdagen``
 (default 2 working days) reminds the professional once, in the morning of the
 next working day (:func:`remind_time`), through one recurring scheduler job
-(:func:`schedule_confirm_reminders`); the store's conditional claim makes it
+(:data:`REMINDERS`); the store's conditional claim makes it
 go out once across processes.
 
 The chat words are in :mod:`bot.service.together.confirm_words`.
@@ -33,8 +33,7 @@ from bot.org.model import Membership
 from bot.service.followup import MORNING, Sends
 from bot.service.numbered import Numbered
 from bot.service.ports import ConversationKey, Notice, StoredRecord
-from bot.service.reminders import schedule_every, send_claimed
-from bot.service.scheduler import Scheduler
+from bot.service.reminders import ReminderJob, send_claimed
 
 #: The flows whose vastlegging holds a vier-ogen part.
 FLOWS = ("vier-ogen", "dilemma")
@@ -372,18 +371,6 @@ async def send_due_reminders(
     )
 
 
-def schedule_confirm_reminders(
-    scheduler: Scheduler,
-    store: ConfirmStore,
-    notifier: Sends,
-    names: Names,
-    interval: timedelta = REMINDER_EVERY,
-) -> None:
-    """Remind askers whose colleague did not answer, from a recurring job (one at a time)."""
-    schedule_every(
-        scheduler,
-        REMINDER_JOB,
-        interval,
-        lambda now: send_due_reminders(store, notifier, names, now),
-        "confirmation reminder(s)",
-    )
+REMINDERS = ReminderJob(REMINDER_JOB, REMINDER_EVERY, "confirmation reminder(s)")
+"""Reminds askers whose colleague did not answer: ``REMINDERS.schedule(scheduler,
+partial(send_due_reminders, store, notifier, names))``."""

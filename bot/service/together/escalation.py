@@ -19,7 +19,7 @@ when the organisation allows it (``vrije_tekst_zonder_versleuteling``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -38,6 +38,18 @@ CLOSED = "closed"
 CANCELLED = "cancelled"
 ENDED = (CLOSED, DECLINED, CANCELLED)
 """Over: the texts are blanked once retention has passed."""
+BLANKED = (
+    "case_code",
+    "question",
+    "disciplines",
+    "decline_reason",
+    "outcome_note",
+    "lessons",
+    "requested_by",
+    "lead_id",
+    "step",
+)
+"""What an ended escalation loses once retention has passed (what is counted stays)."""
 
 # What the team lead's next message answers (``Escalation.step``).
 STEP_CASE, STEP_QUESTION, STEP_DISCIPLINES, STEP_URGENCY, STEP_SEND = (
@@ -111,6 +123,21 @@ class Escalation(Numbered):
     lessons: str | None = None
     started_at: datetime | None = None
     closed_at: datetime | None = None
+
+    def reminder_due(self, day: date) -> bool:
+        """Is the meeting on ``day`` still to be reminded of (open, not yet for that day)?"""
+        return self.state == OPEN and self.meeting_on == day and self.reminded_for != day
+
+    def past_retention(self, cutoff: datetime) -> bool:
+        """Ended before ``cutoff`` and still holding what retention blanks."""
+        ended_at = self.closed_at or self.created_at
+        held = self.case_code or self.question or self.lead_id
+        return self.state in ENDED and ended_at < cutoff and bool(held)
+
+    def blanked(self) -> Escalation:
+        """This escalation without what retention blanks (``BLANKED``)."""
+        blank: dict[str, Any] = {n: () if n == "disciplines" else None for n in BLANKED}
+        return replace(self, **blank)
 
 
 @dataclass(frozen=True)
