@@ -33,7 +33,6 @@ from datetime import UTC
 from typing import Any
 
 from bot.service.agreed_steps import agreed_steps, partner_label, record_facts
-from bot.service.carry import carried
 from bot.service.followup_port import (
     CLOSING,
     DILEMMA,
@@ -92,8 +91,19 @@ def plan_followup(
         RecordIndex(record_id, record.org_id, record.person_id, record.key, record.flow_id, made)
     ]
     for s in agreed_steps(record.flow_id, record.answers, made_on, settings):
-        remind_at = reminder_time(s.due_on, zone, made, urgent=s.urgent)
-        items.append(carried(PlannedAction, s, record, record_id=record_id, remind_at=remind_at))
+        items.append(
+            PlannedAction(
+                org_id=record.org_id,
+                person_id=record.person_id,
+                record_id=record_id,
+                case_code=record.case_code,
+                description=s.description,
+                owner=s.owner,
+                due_on=s.due_on,
+                urgent=s.urgent,
+                remind_at=reminder_time(s.due_on, zone, made, urgent=s.urgent),
+            )
+        )
     items += record_facts(
         record.org_id, record.flow_id, record.answers, month_of(made, zone), settings
     )

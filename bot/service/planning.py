@@ -22,7 +22,6 @@ from bot.engine.state import Mode, State
 from bot.flowspec.graph import FlowBook
 from bot.org.model import Membership
 from bot.service.books import BookShelf
-from bot.service.carry import carried
 from bot.service.ports import (
     ConversationKey,
     DocumentRenderer,
@@ -111,10 +110,13 @@ class StepPlanner:
                 effect.document, book.sources
             )
             records.append(
-                carried(
-                    NewRecord,
-                    effect,
+                NewRecord(
                     key=key,
+                    flow_id=effect.flow_id,
+                    flow_version=effect.flow_version,
+                    flow_hash=effect.flow_hash,
+                    case_code=effect.case_code,
+                    answers=effect.answers,
                     text=document.text,
                     created_at=ctx.now.astimezone(UTC),
                     step_key=step_key(loaded_step, index),

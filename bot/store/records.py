@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, insert, select
 
 from bot.service.audit import record_created
-from bot.service.carry import carried
 from bot.service.ports import ConversationKey, NewRecord, StoredRecord
 from bot.store.audit import append_audit_in
 from bot.store.database import insert_on_conflict
@@ -59,10 +58,13 @@ class SqlRecords:
                 .order_by(r.created_at, r.id)
             ).all()
         return [
-            carried(
-                StoredRecord,
-                row,
+            StoredRecord(
+                id=row.id,
                 key=key,
+                flow_id=row.flow_id,
+                flow_version=row.flow_version,
+                flow_hash=row.flow_hash,
+                case_code=row.case_code,
                 answers=self._seal.open_json(org_label(row.org_id), "records.answers", row.answers),
                 text=self._seal.open_text(org_label(row.org_id), "records.text", row.text),
                 created_at=utc(row.created_at),
