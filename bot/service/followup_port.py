@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from bot.service.carry import carried
 from bot.service.numbered import Numbered
 from bot.service.ports import ConversationKey
 
@@ -54,13 +53,18 @@ class PlannedAction(StepFields):
     def opened(self, action_id: int) -> Action:
         """This step as a new action: open, not yet reminded, its description and
         owner cut to what the tables keep (200 and 64 characters)."""
-        return carried(
-            Action,
-            self,
+        return Action(
             id=action_id,
+            org_id=self.org_id,
+            person_id=self.person_id,
+            record_id=self.record_id,
+            case_code=self.case_code,
             description=self.description[:200],
             owner=self.owner[:64],
+            due_on=self.due_on,
+            urgent=self.urgent,
             state=OPEN,
+            remind_at=self.remind_at,
             reminded=0,
         )
 
