@@ -21,7 +21,7 @@ from bot.channels.waiting import show_waiting
 from bot.cli.common import build_app
 from bot.engine.messages import Incoming, Reply, TextIn
 from bot.service.access import CONSOLE, console_bootstrap
-from bot.service.ports import Sender
+from bot.service.ports import Arrival, Sender
 
 
 def _default_user() -> str:
@@ -56,7 +56,7 @@ def chat(
     asyncio.run(app.scheduler.tick())  # due jobs (the retention purge), once per start
 
     def handle(incoming: Incoming) -> list[Reply]:
-        return service.handle_now(key, incoming, CONSOLE_TRAITS, sender)
+        return service.handle_now(Arrival(key, incoming, CONSOLE_TRAITS, sender))
 
     try:
         if join_code is None:

@@ -44,6 +44,7 @@ from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
 from bot.service.planning import AuditFor, EngineWork, StepPlanner, step_key
 from bot.service.ports import (
+    Arrival,
     ConversationKey,
     ConversationStore,
     DeliveryKey,
@@ -142,22 +143,14 @@ class ConversationService:
 
     # ------------------------------------------------------------ entry points
 
-    async def handle(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
+    async def handle(self, arrival: Arrival) -> list[Reply]:
         """``handle_now`` under the chat's lock; a store that is away gets its own reply."""
+        key = arrival.key
         started = time.perf_counter()
         failed = True
         try:
             async with self.locks.hold(key):
-                replies = await self._call(
-                    lambda: self.handle_now(key, incoming, traits, sender, delivery)
-                )
+                replies = await self._call(lambda: self.handle_now(arrival))
             failed = False
             return replies
         except StoreUnavailableError:
@@ -183,23 +176,17 @@ class ConversationService:
         except StoreUnavailableError:
             return self._store_away(key)
 
-    def handle_now(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
+    def handle_now(self, arrival: Arrival) -> list[Reply]:
         """:meth:`handle` without the lock, for single-user channels."""
-        if sender is None or self.gate is None:
+        key, traits, delivery = arrival.key, arrival.traits, arrival.delivery
+        if arrival.sender is None or self.gate is None:
             return self._guarded(
                 key,
                 traits,
-                lambda book, state, ctx: step(book, state, incoming, ctx),
+                lambda book, state, ctx: step(book, state, arrival.incoming, ctx),
                 delivery=delivery,
             )
-        admitted = self._admit(key, incoming, sender)
+        admitted = self._admit(key, arrival.incoming, arrival.sender)
         if not isinstance(admitted, Admitted):
             return admitted
         message = admitted.incoming

@@ -22,7 +22,7 @@ from bot.engine.messages import (
     TextIn,
 )
 from bot.flowdiff.compare import compare
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.studio import pages
 from bot.studio.workspace import Snapshot, Workspace
 
@@ -169,7 +169,7 @@ class Studio:
             incoming, shown = TextIn(text), text
         trial.transcript.append(("me", shown))
         replies = await snap.room.service.handle(
-            ConversationKey("studio", session), incoming, TRAITS
+            Arrival(ConversationKey("studio", session), incoming, TRAITS)
         )
         self._note(trial, replies)
         raise web.HTTPSeeOther("/chat")

@@ -19,7 +19,7 @@ from bot.org.model import Organisation, Role
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.people_port import Enrolment
-from bot.service.ports import ConversationKey, Notice, Sender
+from bot.service.ports import Arrival, ConversationKey, Notice, Sender
 from bot.service.together.confirm import (
     ConfirmCounts,
     ConfirmStore,
@@ -162,4 +162,4 @@ class Person(FollowupPerson):
         return self.text
 
     async def _handle(self, line: str) -> list[Reply]:
-        return await self.service.handle(self.key, TextIn(line), self.traits, self.sender)
+        return await self.service.handle(Arrival(self.key, TextIn(line), self.traits, self.sender))

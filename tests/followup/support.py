@@ -28,7 +28,7 @@ from bot.service.followup import FollowupStore, followup_audit, schedule_reminde
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.people_port import Enrolment
-from bot.service.ports import ConversationKey, Notice, Sender
+from bot.service.ports import Arrival, ConversationKey, Notice, Sender
 from bot.service.scheduler import Scheduler
 from bot.store.followup import SqlFollowupStore
 from bot.store.memory import MemoryStore
@@ -189,7 +189,7 @@ class Person:
         return self.text
 
     async def _handle(self, line: str) -> list[Reply]:
-        return await self.service.handle(self.key, TextIn(line), E2E, self.sender)
+        return await self.service.handle(Arrival(self.key, TextIn(line), E2E, self.sender))
 
     @property
     def text(self) -> str:

@@ -17,7 +17,7 @@ from bot.engine.messages import Ask, ChannelTraits, TextIn
 from bot.flowspec.loader import load_book
 from bot.org.model import Membership, Organisation, Person, Role
 from bot.service.conversation import ConversationService
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.service.reload import FlowReloader
 from bot.store.memory import MemoryStore
 from tests.support.chat import FIXTURES
@@ -29,7 +29,7 @@ NEW_TEXT = "Welk soort dilemma?"
 
 
 def _asked(service: ConversationService, key: ConversationKey, line: str) -> str:
-    replies = service.handle_now(key, TextIn(line), PRIVATE)
+    replies = service.handle_now(Arrival(key, TextIn(line), PRIVATE))
     asks = [r for r in replies if isinstance(r, Ask)]
     return asks[-1].text if asks else ""
 
@@ -67,7 +67,7 @@ def test_a_reload_with_a_conversation_in_progress(flows: Path) -> None:
     # The conversation in progress goes on, and ends, on the version it started with.
     assert service.books.get(old.hash) is old  # kept compiled, not rebuilt
     for line in ["1", "ja", "1", "ja", "ja", "klaar"]:
-        service.handle_now(busy, TextIn(line), PRIVATE)
+        service.handle_now(Arrival(busy, TextIn(line), PRIVATE))
     (record,) = store.records(busy)
     assert record.flow_hash == old.hash
     # A new conversation gets the new version.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.engine import texts
 from bot.engine.messages import Ask, ChannelTraits, Document, Say, TextIn
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.store.memory import MemoryStore
 from tests.support.chat import FIXTURES
 from tests.support.service import make_service
@@ -25,7 +25,7 @@ def asks(replies: list[object]) -> list[Ask]:
 def play(service, lines: list[str], traits: ChannelTraits = PRIVATE, key: ConversationKey = KEY):  # type: ignore[no-untyped-def]
     replies: list[object] = []
     for line in lines:
-        replies = service.handle_now(key, TextIn(line), traits)
+        replies = service.handle_now(Arrival(key, TextIn(line), traits))
     return replies
 
 
@@ -35,15 +35,15 @@ def test_a_state_saved_by_one_service_is_resumed_by_the_next() -> None:
     first.start_now(KEY, PRIVATE)
     play(first, ["C-9", "2"])
     second = make_service(store=store)  # a restart: new process, same database
-    replies = second.handle_now(KEY, TextIn("verder"), PRIVATE)
+    replies = second.handle_now(Arrival(KEY, TextIn("verder"), PRIVATE))
     assert asks(replies)[-1].step == "besproken"
 
 
 def test_the_first_contact_on_an_unencrypted_channel_gets_the_privacy_notice() -> None:
     service = make_service()
-    replies = service.handle_now(KEY, TextIn("start"), OPEN)
+    replies = service.handle_now(Arrival(KEY, TextIn("start"), OPEN))
     assert isinstance(replies[0], Say) and replies[0].text == texts.NOTICE_NOT_ENCRYPTED
-    again = service.handle_now(KEY, TextIn("start"), OPEN)
+    again = service.handle_now(Arrival(KEY, TextIn("start"), OPEN))
     assert texts.NOTICE_NOT_ENCRYPTED not in [r.text for r in again if isinstance(r, Say)]
 
 
@@ -99,7 +99,7 @@ def test_a_lost_flow_version_restarts_politely() -> None:
     from dataclasses import replace
 
     store.save(KEY, replace(state, book="0000000000000000"))
-    replies = service.handle_now(KEY, TextIn("verder"), PRIVATE)
+    replies = service.handle_now(Arrival(KEY, TextIn("verder"), PRIVATE))
     assert any(isinstance(r, Say) and r.text == texts.FLOW_CHANGED for r in replies)
 
 
@@ -128,7 +128,7 @@ def test_messages_of_one_chat_are_handled_one_at_a_time_and_locks_are_freed() ->
     async def scenario() -> list[list[object]]:
         await service.start(KEY, PRIVATE)
         results = await asyncio.gather(
-            *(service.handle(KEY, TextIn(t), PRIVATE) for t in ["C-1", "1", "ja"])
+            *(service.handle(Arrival(KEY, TextIn(t), PRIVATE)) for t in ["C-1", "1", "ja"])
         )
         return list(results)
 
