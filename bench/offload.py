@@ -38,7 +38,7 @@ async def _conversations(service: ConversationService, n: int, tag: str) -> floa
     start = time.perf_counter()
     for i in range(n):
         key = ConversationKey("bench", f"{tag}-{i}")
-        await service.start(key, TRAITS, "demo")
+        await service.start(Arrival.starting(key, TRAITS), "demo")
         for answer in ANSWERS:
             await service.handle(Arrival(key, TextIn(answer), TRAITS))
         messages += 1 + len(ANSWERS)

@@ -83,7 +83,7 @@ class StoredDatabase:
         )
         app = create_app(settings)
         template = ConversationKey(CHANNEL, "template")
-        replies = await app.service.start(template, TRAITS, flow_id)
+        replies = await app.service.start(Arrival.starting(template, TRAITS), flow_id)
         for _ in range(HALFWAY):
             replies = await app.service.handle(
                 Arrival(template, answer_for(last_ask(replies)), TRAITS)

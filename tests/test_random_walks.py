@@ -62,7 +62,7 @@ def test_random_walks_always_reach_the_vastlegging(
 ) -> None:
     service = make_service(folder, main_flow=flow_id)
     key = ConversationKey("walk", flow_id)
-    replies: list[Reply] = service.start_now(key, TRAITS, flow_id)
+    replies: list[Reply] = service.start_now(Arrival.starting(key, TRAITS), flow_id)
     backs = changes = 0
     for _ in range(MAX_MESSAGES):
         assert Say(texts.INTERNAL_ERROR) not in replies

@@ -69,7 +69,7 @@ def chat(
         if join_code is not None:
             channel.show(handle(TextIn(join_code)))
         elif new or flow_id:
-            channel.show(service.start_now(key, CONSOLE_TRAITS, flow_id, sender))
+            channel.show(service.start_now(Arrival.starting(key, CONSOLE_TRAITS, sender), flow_id))
         else:
             channel.show(handle(TextIn("start")))
         channel.run(stdin_lines(), handle, prompt=interactive)

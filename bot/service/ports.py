@@ -20,6 +20,7 @@ from bot.engine.messages import (
     DocumentRequest,
     Incoming,
     Reply,
+    TextIn,
 )
 from bot.engine.state import State
 
@@ -253,6 +254,14 @@ class Arrival:
     traits: ChannelTraits
     sender: Sender | None = None
     delivery: DeliveryKey | None = None
+
+    @classmethod
+    def starting(
+        cls, key: ConversationKey, traits: ChannelTraits, sender: Sender | None = None
+    ) -> Arrival:
+        """A request to start a flow afresh (``ConversationService.start``): to
+        the access gate it is the word ``start``."""
+        return cls(key, TextIn("start"), traits, sender)
 
 
 class ConversationHandler(Protocol):

@@ -135,7 +135,9 @@ class Studio:
         session = self._session(request)
         trial = Trial(flow_id, snap.hash)
         self.trials[session] = trial
-        replies = await snap.room.service.start(ConversationKey("studio", session), TRAITS, flow_id)
+        replies = await snap.room.service.start(
+            Arrival.starting(ConversationKey("studio", session), TRAITS), flow_id
+        )
         self._note(trial, replies)
         response = web.HTTPSeeOther("/chat")
         response.set_cookie(COOKIE, session, httponly=True, samesite="Strict")

@@ -244,7 +244,7 @@ def test_odd_input_at_every_question_is_explained_and_changes_nothing(
     store = MemoryStore()
     service = make_service(SHIPPED, store=store, main_flow=flow_id)
     key = ConversationKey(channel, f"odd-{flow_id}")
-    replies = service.start_now(key, traits, flow_id)
+    replies = service.start_now(Arrival.starting(key, traits), flow_id)
     questions = 0
     for _ in range(200):
         finals = [r for r in replies if isinstance(r, Document) and r.final]

@@ -158,7 +158,9 @@ class Person(FollowupPerson):
         self.last = []
 
     def start(self, flow: str) -> str:
-        self.last = self.service.start_now(self.key, self.traits, flow, self.sender)
+        self.last = self.service.start_now(
+            Arrival.starting(self.key, self.traits, self.sender), flow
+        )
         return self.text
 
     async def _handle(self, line: str) -> list[Reply]:

@@ -70,7 +70,7 @@ def _run(tmp_path: Path) -> tuple[str, list[Document], object]:
     try:
         key = console_key("voorbeeld")
         out: list[str] = []
-        documents = _show(app.service.start_now(key, CONSOLE_TRAITS), out)
+        documents = _show(app.service.start_now(Arrival.starting(key, CONSOLE_TRAITS)), out)
         for line in example.lines:
             out.append(f"> {line}")
             out.append("")

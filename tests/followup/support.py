@@ -180,7 +180,7 @@ class Person:
         return self.world.processes[-1].service
 
     def start(self, flow: str) -> str:
-        self.last = self.service.start_now(self.key, E2E, flow, self.sender)
+        self.last = self.service.start_now(Arrival.starting(self.key, E2E, self.sender), flow)
         return self.text
 
     def say(self, *lines: str) -> str:

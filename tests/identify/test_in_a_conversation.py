@@ -27,7 +27,7 @@ def test_the_app_loads_the_names_in_the_background_and_then_uses_them(
     load_name_check(service, make_detector=lambda: detector).join(timeout=120)
     assert isinstance(service.identifiers, Detector)
 
-    service.start_now(KEY, TRAITS)
+    service.start_now(Arrival.starting(KEY, TRAITS))
     replies = service.handle_now(Arrival(KEY, TextIn("Daan Jansen"), TRAITS))
     ask = next(r for r in replies if isinstance(r, Ask))
     assert "«Daan Jansen» lijkt een naam." in ask.error

@@ -50,7 +50,7 @@ async def test_the_ops_listener_reports_health_and_counts_updates(tmp_path: Path
     key = ConversationKey("console", "ops-test")
 
     async def main() -> tuple[dict[str, object], str]:
-        await app.service.start(key, TRAITS)
+        await app.service.start(Arrival.starting(key, TRAITS))
         await app.service.handle(Arrival(key, TextIn("1"), TRAITS))
         async with aiohttp.ClientSession() as http:
             for _ in range(100):  # the listener starts beside main: wait for it, bounded

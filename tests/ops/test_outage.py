@@ -89,7 +89,7 @@ def test_a_locked_sqlite_file_is_an_outage_not_a_crash(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{path}?timeout=0.2")  # do not wait long for the lock
     service = make_service(store=store)
     key = ConversationKey("console", "locked")
-    service.start_now(key, TRAITS)
+    service.start_now(Arrival.starting(key, TRAITS))
     service.handle_now(Arrival(key, TextIn("C-5"), TRAITS))
 
     holder = sqlite3.connect(path, isolation_level=None)

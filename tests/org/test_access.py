@@ -46,7 +46,7 @@ class Chat:
 
     def begin(self) -> list[Reply]:
         """Start the main flow afresh (``voorkomen chat --new``)."""
-        self.last = self.service.start_now(self.key, TRAITS, None, self.sender)
+        self.last = self.service.start_now(Arrival.starting(self.key, TRAITS, self.sender))
         return self.last
 
     @property

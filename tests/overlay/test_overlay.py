@@ -294,7 +294,7 @@ def test_a_member_reads_the_organisations_own_article_in_the_running_bot(tmp_pat
                 now=now,
             )
             key, sender = ConversationKey("telegram", user), Sender("telegram", user, user)
-            app.service.start_now(key, traits, None, sender)
+            app.service.start_now(Arrival.starting(key, traits, sender))
             app.service.handle_now(Arrival(key, TextIn("C-1"), traits, sender))
             replies = app.service.handle_now(Arrival(key, TextIn("uitleg"), traits, sender))
             said[user] = " ".join(r.text for r in replies if isinstance(r, Say))

@@ -55,7 +55,7 @@ def test_a_reload_with_a_conversation_in_progress(flows: Path) -> None:
     service = make_service(flows, store=store)
     reloader = _reloader(service, flows)
     busy, fresh = ConversationKey("test", "busy"), ConversationKey("test", "fresh")
-    service.start_now(busy, PRIVATE)
+    service.start_now(Arrival.starting(busy, PRIVATE))
     assert _asked(service, busy, "C-1") == OLD_TEXT
     old = service.books.current
     _reword(flows)
@@ -71,7 +71,7 @@ def test_a_reload_with_a_conversation_in_progress(flows: Path) -> None:
     (record,) = store.records(busy)
     assert record.flow_hash == old.hash
     # A new conversation gets the new version.
-    service.start_now(fresh, PRIVATE)
+    service.start_now(Arrival.starting(fresh, PRIVATE))
     assert _asked(service, fresh, "C-2") == NEW_TEXT
     # Nothing changed since: a second reload changes nothing.
     assert reloader.reload("again").loaded == ()
@@ -98,7 +98,7 @@ def test_a_broken_change_is_refused_logged_and_the_last_good_version_serves(
     assert f"demo.yaml:{number}:5: unknown key 'tekst'" in logged
     assert f"still serving version {good.hash}" in logged
     key = ConversationKey("test", "new")
-    service.start_now(key, PRIVATE)
+    service.start_now(Arrival.starting(key, PRIVATE))
     assert _asked(service, key, "C-3") == OLD_TEXT
 
 

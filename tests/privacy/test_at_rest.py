@@ -47,7 +47,7 @@ def test_answers_positions_records_and_outbox_are_sealed(sql_backend: Backend) -
     store = sql_backend.open()
     assert isinstance(store, SqlStore)
     service = make_service(store=store)
-    service.start_now(KEY, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
     for line in BEFORE:
         service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     mid = raw(store)
@@ -90,7 +90,7 @@ def test_rotation_while_a_conversation_goes_on(sql_backend: Backend) -> None:
     cli = SqlStore(url, master=MASTER)
     try:
         service = make_service(store=bot)
-        service.start_now(KEY, PRIVATE)
+        service.start_now(Arrival.starting(KEY, PRIVATE))
         for line in BEFORE:
             service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
         assert "enc1.1." in raw(bot) and "enc1.2." not in raw(bot)
@@ -126,7 +126,7 @@ def test_a_bot_that_still_seals_with_the_old_key_is_caught_by_the_second_pass(
     cli = SqlStore(url, master=MASTER)
     try:
         service = make_service(store=bot)
-        service.start_now(KEY, PRIVATE)
+        service.start_now(Arrival.starting(KEY, PRIVATE))
         service.handle_now(Arrival(KEY, TextIn(BEFORE[0]), PRIVATE))
 
         def meanwhile(_seconds: float) -> None:  # the bots go on while the command waits

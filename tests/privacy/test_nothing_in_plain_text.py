@@ -62,7 +62,7 @@ def test_nothing_identifying_is_kept_in_plain_text(
         said.extend(reply_text(r) for r in replies)
         return replies
 
-    service.start_now(KEY, TRAITS)
+    service.start_now(Arrival.starting(KEY, TRAITS))
     send("C-9")
     send("3")  # "Iets anders": a free-text toelichting
     send(f"{NAME} belde van {PHONE} over zijn zorgen")

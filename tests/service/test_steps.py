@@ -65,7 +65,7 @@ def test_a_message_is_handled_again_when_another_process_saved_meanwhile(
     two_processes: tuple[ConversationService, ConversationService],
 ) -> None:
     a, b = two_processes
-    a.start_now(KEY, PRIVATE)
+    a.start_now(Arrival.starting(KEY, PRIVATE))
     assert isinstance(a.store, MeddledStore)
     # b answers the case code while a is handling "verder" on the state before it.
     a.store.meanwhile = lambda: b.handle_now(Arrival(KEY, TextIn("C-9"), PRIVATE)) and None
@@ -80,7 +80,7 @@ def test_one_klaar_handled_by_two_processes_makes_one_record(
     two_processes: tuple[ConversationService, ConversationService],
 ) -> None:
     a, b = two_processes
-    a.start_now(KEY, PRIVATE)
+    a.start_now(Arrival.starting(KEY, PRIVATE))
     for line in TO_KLAAR:
         a.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     assert isinstance(a.store, MeddledStore)
@@ -105,7 +105,7 @@ def test_a_crash_while_writing_klaar_keeps_nothing_and_klaar_again_works() -> No
     store.audit_writer = audit_writer
     service = make_service(store=store)
     service.audit_for = audit_for
-    service.start_now(KEY, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
     for line in TO_KLAAR:
         service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     before = store.load_step(KEY)
@@ -122,7 +122,7 @@ def test_the_flow_snapshot_is_written_with_the_first_step() -> None:
     service = make_service(store=store)
     book = service.books.current
     assert store.get_flow_snapshot(book.hash) is None
-    service.start_now(KEY, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
     assert store.get_flow_snapshot(book.hash) == dict(book.sources)
     assert service.books.is_saved(book)
 
@@ -133,7 +133,7 @@ def test_steps_run_in_worker_threads_when_offloaded(sqlite_url: str) -> None:
     service.offload = True
 
     async def scenario() -> list[object]:
-        await service.start(KEY, PRIVATE)
+        await service.start(Arrival.starting(KEY, PRIVATE))
         return await service.handle(Arrival(KEY, TextIn("C-9"), PRIVATE))
 
     try:
@@ -171,8 +171,8 @@ def test_a_slow_query_for_one_chat_does_not_hold_up_another(
     store = SlowForOneChat(url)
     service = make_service(store=store)
     service.offload = True
-    service.start_now(KEY, PRIVATE)
-    service.start_now(OTHER, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
+    service.start_now(Arrival.starting(OTHER, PRIVATE))
     store.slow_key = KEY
     finished: list[tuple[str, float]] = []
 
