@@ -23,7 +23,7 @@ from bot.engine.messages import ChannelTraits, TextIn
 from bot.flowspec.loader import load_book
 from bot.render.documents import JinjaRenderer
 from bot.service.conversation import ConversationService
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.store.migrate import upgrade
 from bot.store.sql import SqlStore
 
@@ -38,9 +38,9 @@ async def _conversations(service: ConversationService, n: int, tag: str) -> floa
     start = time.perf_counter()
     for i in range(n):
         key = ConversationKey("bench", f"{tag}-{i}")
-        await service.start(key, TRAITS, "demo")
+        await service.start(Arrival.starting(key, TRAITS), "demo")
         for answer in ANSWERS:
-            await service.handle(key, TextIn(answer), TRAITS)
+            await service.handle(Arrival(key, TextIn(answer), TRAITS))
         messages += 1 + len(ANSWERS)
     return (time.perf_counter() - start) / messages
 

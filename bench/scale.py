@@ -23,7 +23,7 @@ from bench.engine import TRAITS, StepTimer, answer_for
 from bot.app import App, create_app
 from bot.engine.messages import Ask, Document, Reply
 from bot.service.conversation import ConversationService
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.settings import Settings
 from bot.store.models import Answer, Conversation
 
@@ -53,7 +53,7 @@ async def finish(
     for _ in range(MAX_STEPS):
         incoming = answer_for(ask)
         start = time.perf_counter()
-        replies = await service.handle(key, incoming, TRAITS)
+        replies = await service.handle(Arrival(key, incoming, TRAITS))
         timer.seconds += time.perf_counter() - start
         timer.steps += 1
         if finished(replies):
@@ -83,9 +83,11 @@ class StoredDatabase:
         )
         app = create_app(settings)
         template = ConversationKey(CHANNEL, "template")
-        replies = await app.service.start(template, TRAITS, flow_id)
+        replies = await app.service.start(Arrival.starting(template, TRAITS), flow_id)
         for _ in range(HALFWAY):
-            replies = await app.service.handle(template, answer_for(last_ask(replies)), TRAITS)
+            replies = await app.service.handle(
+                Arrival(template, answer_for(last_ask(replies)), TRAITS)
+            )
         ask = last_ask(replies)
         _copy(app, template, count)
         unused = list(range(count))

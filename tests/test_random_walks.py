@@ -19,7 +19,7 @@ from bot.engine import texts
 from bot.engine.messages import Ask, ChannelTraits, Document, QuestionKind, Reply, Say, TextIn
 from bot.engine.runner import REVIEW_STEP
 from bot.flowspec.loader import load_book
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from tests.support.chat import FIXTURES
 from tests.support.service import make_service
 
@@ -62,7 +62,7 @@ def test_random_walks_always_reach_the_vastlegging(
 ) -> None:
     service = make_service(folder, main_flow=flow_id)
     key = ConversationKey("walk", flow_id)
-    replies: list[Reply] = service.start_now(key, TRAITS, flow_id)
+    replies: list[Reply] = service.start_now(Arrival.starting(key, TRAITS), flow_id)
     backs = changes = 0
     for _ in range(MAX_MESSAGES):
         assert Say(texts.INTERNAL_ERROR) not in replies
@@ -89,5 +89,5 @@ def test_random_walks_always_reach_the_vastlegging(
             line = "terug"
         else:
             line = _answer(data, ask)
-        replies = service.handle_now(key, TextIn(line), TRAITS)
+        replies = service.handle_now(Arrival(key, TextIn(line), TRAITS))
     pytest.fail(f"{flow_id}: no vastlegging after {MAX_MESSAGES} messages")

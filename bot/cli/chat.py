@@ -21,7 +21,7 @@ from bot.channels.waiting import show_waiting
 from bot.cli.common import build_app
 from bot.engine.messages import Incoming, Reply, TextIn
 from bot.service.access import CONSOLE, console_bootstrap
-from bot.service.ports import Sender
+from bot.service.ports import Arrival, Sender
 
 
 def _default_user() -> str:
@@ -56,7 +56,7 @@ def chat(
     asyncio.run(app.scheduler.tick())  # due jobs (the retention purge), once per start
 
     def handle(incoming: Incoming) -> list[Reply]:
-        return service.handle_now(key, incoming, CONSOLE_TRAITS, sender)
+        return service.handle_now(Arrival(key, incoming, CONSOLE_TRAITS, sender))
 
     try:
         if join_code is None:
@@ -69,7 +69,7 @@ def chat(
         if join_code is not None:
             channel.show(handle(TextIn(join_code)))
         elif new or flow_id:
-            channel.show(service.start_now(key, CONSOLE_TRAITS, flow_id, sender))
+            channel.show(service.start_now(Arrival.starting(key, CONSOLE_TRAITS, sender), flow_id))
         else:
             channel.show(handle(TextIn("start")))
         channel.run(stdin_lines(), handle, prompt=interactive)

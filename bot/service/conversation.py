@@ -32,7 +32,6 @@ from bot.engine.messages import (
     Incoming,
     Reply,
     Say,
-    TextIn,
 )
 from bot.engine.runner import begin, step
 from bot.flowspec.graph import FlowBook
@@ -44,6 +43,7 @@ from bot.service.books import BookShelf
 from bot.service.locks import KeyedLocks
 from bot.service.planning import AuditFor, EngineWork, StepPlanner, step_key
 from bot.service.ports import (
+    Arrival,
     ConversationKey,
     ConversationStore,
     DeliveryKey,
@@ -142,22 +142,14 @@ class ConversationService:
 
     # ------------------------------------------------------------ entry points
 
-    async def handle(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
+    async def handle(self, arrival: Arrival) -> list[Reply]:
         """``handle_now`` under the chat's lock; a store that is away gets its own reply."""
+        key = arrival.key
         started = time.perf_counter()
         failed = True
         try:
             async with self.locks.hold(key):
-                replies = await self._call(
-                    lambda: self.handle_now(key, incoming, traits, sender, delivery)
-                )
+                replies = await self._call(lambda: self.handle_now(arrival))
             failed = False
             return replies
         except StoreUnavailableError:
@@ -169,71 +161,51 @@ class ConversationService:
             if self.observer is not None:
                 self.observer.update_handled(key.channel, time.perf_counter() - started, failed)
 
-    async def start(
-        self,
-        key: ConversationKey,
-        traits: ChannelTraits,
-        flow_id: str | None = None,
-        sender: Sender | None = None,
-    ) -> list[Reply]:
-        """Start a flow afresh (the main flow by default)."""
+    async def start(self, arrival: Arrival, flow_id: str | None = None) -> list[Reply]:
+        """Start a flow afresh (the main flow by default); ``arrival`` is who asks
+        where (``Arrival.starting``)."""
         try:
-            async with self.locks.hold(key):
-                return await self._call(lambda: self.start_now(key, traits, flow_id, sender))
+            async with self.locks.hold(arrival.key):
+                return await self._call(lambda: self.start_now(arrival, flow_id))
         except StoreUnavailableError:
-            return self._store_away(key)
+            return self._store_away(arrival.key)
 
-    def handle_now(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
+    def handle_now(self, arrival: Arrival) -> list[Reply]:
         """:meth:`handle` without the lock, for single-user channels."""
-        if sender is None or self.gate is None:
-            return self._guarded(
-                key,
-                traits,
-                lambda book, state, ctx: step(book, state, incoming, ctx),
-                delivery=delivery,
-            )
-        admitted = self._admit(key, incoming, sender)
-        if not isinstance(admitted, Admitted):
-            return admitted
-        message = admitted.incoming
-        replies = self._guarded(
-            key,
-            traits,
-            lambda book, state, ctx: step(book, state, message, ctx),
-            owner=admitted.membership,
-            delivery=delivery,
+        return self._past_gate(
+            arrival, lambda message: lambda book, state, ctx: step(book, state, message, ctx)
         )
-        return [*admitted.prefix, *replies]
 
-    def start_now(
-        self,
-        key: ConversationKey,
-        traits: ChannelTraits,
-        flow_id: str | None = None,
-        sender: Sender | None = None,
-    ) -> list[Reply]:
+    def start_now(self, arrival: Arrival, flow_id: str | None = None) -> list[Reply]:
         """:meth:`start` without the lock."""
         wanted = flow_id or self.main_flow
-        owner = None
+        return self._past_gate(
+            arrival,
+            lambda _message: lambda book, state, ctx: begin(book, state, wanted, ctx),
+            fresh=True,
+        )
+
+    def _past_gate(
+        self, arrival: Arrival, work: Callable[[Incoming], EngineWork], *, fresh: bool = False
+    ) -> list[Reply]:
+        """The access gate first (for a sender, when there is a gate), then
+        ``work`` on the message as the gate let it through, in one step for the
+        member's organisation; the gate's own replies go first."""
+        owner: Membership | None = None
         prefix: list[Reply] = []
-        if sender is not None and self.gate is not None:
-            admitted = self._admit(key, TextIn("start"), sender)
+        message = arrival.incoming
+        if arrival.sender is not None and self.gate is not None:
+            admitted = self._admit(arrival.key, arrival.incoming, arrival.sender)
             if not isinstance(admitted, Admitted):
                 return admitted
-            owner, prefix = admitted.membership, admitted.prefix
+            owner, prefix, message = admitted.membership, admitted.prefix, admitted.incoming
         replies = self._guarded(
-            key,
-            traits,
-            lambda book, state, ctx: begin(book, state, wanted, ctx),
-            fresh=True,
+            arrival.key,
+            arrival.traits,
+            work(message),
+            fresh=fresh,
             owner=owner,
+            delivery=arrival.delivery,
         )
         return [*prefix, *replies]
 

@@ -20,6 +20,7 @@ from bot.engine.messages import (
     DocumentRequest,
     Incoming,
     Reply,
+    TextIn,
 )
 from bot.engine.state import State
 
@@ -236,24 +237,41 @@ class DocumentRenderer(Protocol):
         """Render ``request.template`` found in ``sources`` (the flow book's files)."""
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One message that arrived, as a channel hands it to the service: in which
+    chat (``key``), what it says (``incoming``), what that chat can show
+    (``traits``), who wrote it (``sender``) and the channel's name for this
+    delivery (``delivery``).
+
+    Channels pass the ``sender``: only members of an organisation get further
+    than the access gate (``bot.service.access``); without a sender the caller
+    is trusted (tests, bench). With ``delivery``, the step records it in its
+    transaction, so a delivery handled twice makes one step."""
+
+    key: ConversationKey
+    incoming: Incoming
+    traits: ChannelTraits
+    sender: Sender | None = None
+    delivery: DeliveryKey | None = None
+
+    @classmethod
+    def starting(
+        cls, key: ConversationKey, traits: ChannelTraits, sender: Sender | None = None
+    ) -> Arrival:
+        """A request to start a flow afresh (``ConversationService.start``): to
+        the access gate it is the word ``start``."""
+        return cls(key, TextIn("start"), traits, sender)
+
+
 class ConversationHandler(Protocol):
     """What a channel needs from the service (``ConversationService`` fits)."""
 
-    async def handle(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
-        """Handle one incoming message of one conversation; the replies, in order.
+    async def handle(self, arrival: Arrival) -> list[Reply]:
+        """Handle one message of one conversation; the replies, in order.
 
-        Never raises for the user's input. Channels pass the ``sender``: only members
-        of an organisation get further than the access gate (``bot.service.access``);
-        without a sender the caller is trusted (tests, bench). With ``delivery``,
-        the step records it in its transaction; ``DuplicateDeliveryError`` when it
-        was recorded already (then nothing is to be sent)."""
+        Never raises for the user's input. ``DuplicateDeliveryError`` when the
+        arrival's ``delivery`` was recorded already (then nothing is to be sent)."""
 
 
 # ------------------------------------------------------------------ outbound messages and time

@@ -22,7 +22,7 @@ from bot.engine.messages import (
     TextIn,
 )
 from bot.flowdiff.compare import compare
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.studio import pages
 from bot.studio.workspace import Snapshot, Workspace
 
@@ -135,7 +135,9 @@ class Studio:
         session = self._session(request)
         trial = Trial(flow_id, snap.hash)
         self.trials[session] = trial
-        replies = await snap.room.service.start(ConversationKey("studio", session), TRAITS, flow_id)
+        replies = await snap.room.service.start(
+            Arrival.starting(ConversationKey("studio", session), TRAITS), flow_id
+        )
         self._note(trial, replies)
         response = web.HTTPSeeOther("/chat")
         response.set_cookie(COOKIE, session, httponly=True, samesite="Strict")
@@ -169,7 +171,7 @@ class Studio:
             incoming, shown = TextIn(text), text
         trial.transcript.append(("me", shown))
         replies = await snap.room.service.handle(
-            ConversationKey("studio", session), incoming, TRAITS
+            Arrival(ConversationKey("studio", session), incoming, TRAITS)
         )
         self._note(trial, replies)
         raise web.HTTPSeeOther("/chat")

@@ -53,7 +53,7 @@ from bot.engine.messages import (
 )
 from bot.engine.runner import REVIEW_STEP
 from bot.service.conversation import ConversationService
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.store.memory import MemoryStore
 from tests.support.service import make_service
 
@@ -216,7 +216,9 @@ def check_odd_input(
 ) -> None:
     before = saved_answers(service, key)
     replies = explained(
-        incoming, service.handle_now(key, incoming, traits), encrypted=traits.end_to_end_encrypted
+        incoming,
+        service.handle_now(Arrival(key, incoming, traits)),
+        encrypted=traits.end_to_end_encrypted,
     )
     where = f"{channel}, {kind}, at {open_ask.step}"
     said = "\n".join(r.text for r in replies if isinstance(r, Say))
@@ -242,7 +244,7 @@ def test_odd_input_at_every_question_is_explained_and_changes_nothing(
     store = MemoryStore()
     service = make_service(SHIPPED, store=store, main_flow=flow_id)
     key = ConversationKey(channel, f"odd-{flow_id}")
-    replies = service.start_now(key, traits, flow_id)
+    replies = service.start_now(Arrival.starting(key, traits), flow_id)
     questions = 0
     for _ in range(200):
         finals = [r for r in replies if isinstance(r, Document) and r.final]
@@ -254,7 +256,7 @@ def test_odd_input_at_every_question_is_explained_and_changes_nothing(
             maker = makers[column]
             if maker is not None:
                 check_odd_input(service, key, traits, channel, kind, maker(), ask)
-        replies = service.handle_now(key, TextIn(answer(ask)), traits)
+        replies = service.handle_now(Arrival(key, TextIn(answer(ask)), traits))
     else:
         pytest.fail(f"{flow_id} on {channel}: no vastlegging")
     assert questions >= 5

@@ -20,7 +20,7 @@ from bot.org.model import Organisation, Role
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.people_port import Enrolment
-from bot.service.ports import ConversationKey, Notice, Sender
+from bot.service.ports import Arrival, ConversationKey, Notice, Sender
 from bot.service.together.confirm import (
     REMINDERS,
     ConfirmCounts,
@@ -159,8 +159,10 @@ class Person(FollowupPerson):
         self.last = []
 
     def start(self, flow: str) -> str:
-        self.last = self.service.start_now(self.key, self.traits, flow, self.sender)
+        self.last = self.service.start_now(
+            Arrival.starting(self.key, self.traits, self.sender), flow
+        )
         return self.text
 
     async def _handle(self, line: str) -> list[Reply]:
-        return await self.service.handle(self.key, TextIn(line), self.traits, self.sender)
+        return await self.service.handle(Arrival(self.key, TextIn(line), self.traits, self.sender))

@@ -20,6 +20,7 @@ from bot.app import create_app
 from bot.channels.console import CONSOLE_TRAITS, console_key
 from bot.channels.text import reply_text
 from bot.engine.messages import Document, Reply, TextIn
+from bot.service.ports import Arrival
 from bot.settings import Settings
 from tests.content.support import EXAMPLES, FLOWS, KNOWLEDGE, ROOT, flatten, load_example
 
@@ -69,11 +70,13 @@ def _run(tmp_path: Path) -> tuple[str, list[Document], object]:
     try:
         key = console_key("voorbeeld")
         out: list[str] = []
-        documents = _show(app.service.start_now(key, CONSOLE_TRAITS), out)
+        documents = _show(app.service.start_now(Arrival.starting(key, CONSOLE_TRAITS)), out)
         for line in example.lines:
             out.append(f"> {line}")
             out.append("")
-            documents += _show(app.service.handle_now(key, TextIn(line), CONSOLE_TRAITS), out)
+            documents += _show(
+                app.service.handle_now(Arrival(key, TextIn(line), CONSOLE_TRAITS)), out
+            )
         records = app.store.records(key)
     finally:
         app.close()

@@ -29,7 +29,7 @@ from bot.service.followup import REMINDERS, FollowupStore, followup_audit, send_
 from bot.service.followup_words import FollowupWords
 from bot.service.notifier import Notifier
 from bot.service.people_port import Enrolment
-from bot.service.ports import ConversationKey, Notice, Sender
+from bot.service.ports import Arrival, ConversationKey, Notice, Sender
 from bot.service.scheduler import Scheduler
 from bot.store.followup import SqlFollowupStore
 from bot.store.memory import MemoryStore
@@ -181,7 +181,7 @@ class Person:
         return self.world.processes[-1].service
 
     def start(self, flow: str) -> str:
-        self.last = self.service.start_now(self.key, E2E, flow, self.sender)
+        self.last = self.service.start_now(Arrival.starting(self.key, E2E, self.sender), flow)
         return self.text
 
     def say(self, *lines: str) -> str:
@@ -190,7 +190,7 @@ class Person:
         return self.text
 
     async def _handle(self, line: str) -> list[Reply]:
-        return await self.service.handle(self.key, TextIn(line), E2E, self.sender)
+        return await self.service.handle(Arrival(self.key, TextIn(line), E2E, self.sender))
 
     @property
     def text(self) -> str:

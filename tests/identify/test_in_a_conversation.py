@@ -8,7 +8,7 @@ import json
 from bot.app import load_name_check
 from bot.engine.messages import Ask, ChannelTraits, TextIn
 from bot.identify import Detector, PatternDetector
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.settings import Settings
 from bot.store.memory import MemoryStore
 from tests.support.service import make_service
@@ -27,14 +27,14 @@ def test_the_app_loads_the_names_in_the_background_and_then_uses_them(
     load_name_check(service, make_detector=lambda: detector).join(timeout=120)
     assert isinstance(service.identifiers, Detector)
 
-    service.start_now(KEY, TRAITS)
-    replies = service.handle_now(KEY, TextIn("Daan Jansen"), TRAITS)
+    service.start_now(Arrival.starting(KEY, TRAITS))
+    replies = service.handle_now(Arrival(KEY, TextIn("Daan Jansen"), TRAITS))
     ask = next(r for r in replies if isinstance(r, Ask))
     assert "«Daan Jansen» lijkt een naam." in ask.error
     state = store.load(KEY)
     assert state is not None and "Daan" not in json.dumps(state.to_json())
 
-    service.handle_now(KEY, TextIn("vervang"), TRAITS)
+    service.handle_now(Arrival(KEY, TextIn("vervang"), TRAITS))
     state = store.load(KEY)
     assert state is not None
     assert [e.value for e in state.log if e.path == ("code",)] == ["[naam]"]

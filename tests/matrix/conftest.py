@@ -23,7 +23,7 @@ import pytest
 from bot.app import TIMEZONE, App, create_app
 from bot.channels.matrix import MatrixChannel, MatrixConfig, RetryPolicy
 from bot.engine.messages import ChannelTraits, Incoming, Reply, Say, TextIn
-from bot.service.ports import ConversationKey, DeliveryKey, KeyValueStore, Sender
+from bot.service.ports import Arrival, ConversationKey, KeyValueStore
 from bot.settings import PROJECT_ROOT, Settings
 from tests.peers.synapse import Account, MatrixUser, SynapseServer, synapse_server
 
@@ -61,15 +61,9 @@ class EchoService:
     calls: list[tuple[ConversationKey, Incoming, ChannelTraits]] = field(default_factory=list)
     delay: float = 0.0
 
-    async def handle(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
-        self.calls.append((key, incoming, traits))
+    async def handle(self, arrival: Arrival) -> list[Reply]:
+        incoming = arrival.incoming
+        self.calls.append((arrival.key, incoming, arrival.traits))
         if self.delay:
             await asyncio.sleep(self.delay)
         text = incoming.text if isinstance(incoming, TextIn) else repr(incoming)

@@ -47,7 +47,7 @@ from bot.engine.messages import (
     Unsupported,
 )
 from bot.engine.runner import MENU_STEP, REVIEW_STEP
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.settings import PROJECT_ROOT
 from tests.matrix.conftest import MakeUser, RunBot, RunningBot
 from tests.org.support import enrol
@@ -115,7 +115,7 @@ class Walk:
 
     async def expect_like(self, text: str, *, send: bool = True) -> list[Reply]:
         key = ConversationKey("matrix", "reference")
-        replies = await self.reference.service.handle(key, TextIn(text), self.traits)
+        replies = await self.reference.service.handle(Arrival(key, TextIn(text), self.traits))
         if send:
             await self.pro.send(self.room, text)
         bodies, self.shown = expected_bodies(replies, self.shown)
@@ -143,7 +143,7 @@ class Walk:
         target = event_id or self.question_event
         assert target is not None
         key = ConversationKey("matrix", "reference")
-        replies = await self.reference.service.handle(key, TextIn(word), self.traits)
+        replies = await self.reference.service.handle(Arrival(key, TextIn(word), self.traits))
         content: dict[str, object] = {
             "m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": emoji}
         }
@@ -170,7 +170,7 @@ class Walk:
         """Edit the professional's last message: advice, then the open question again."""
         key = ConversationKey("matrix", "reference")
         replies = await self.reference.service.handle(
-            key, Unsupported("bewerkt bericht"), self.traits
+            Arrival(key, Unsupported("bewerkt bericht"), self.traits)
         )
         expected: list[Reply] = [Say(EDITED_TEXT), *[r for r in replies if isinstance(r, Ask)][-1:]]
         original = self.pro.from_user(self.room, self.pro.user_id)[-1].event_id

@@ -29,8 +29,8 @@ from nio import ShareGroupSessionResponse
 from bot.app import App
 from bot.channels.matrix.texts import EDITED_TEXT, UNDECRYPTABLE_TEXT
 from bot.channels.oddities import MAX_TYPED, OLD_REPLY, explanation
-from bot.engine.messages import Incoming, Reply, TextIn
-from bot.service.ports import ConversationKey, DeliveryKey, Sender
+from bot.engine.messages import Reply, TextIn
+from bot.service.ports import Arrival, ConversationKey
 from tests.matrix.conftest import DictValues, EchoService, MakeUser, RunBot, RunningBot, until
 from tests.matrix.test_conversation import MakeApp
 from tests.org.support import enrol
@@ -219,17 +219,10 @@ async def test_a_key_that_never_comes_asks_to_send_it_again(
 class StuckOnStart(EchoService):
     """A service that never finishes the greeting (the process dies there)."""
 
-    async def handle(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: Any,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
-        if incoming == TextIn("start"):
+    async def handle(self, arrival: Arrival) -> list[Reply]:
+        if arrival.incoming == TextIn("start"):
             await asyncio.Event().wait()
-        return await super().handle(key, incoming, traits, sender)
+        return await super().handle(arrival)
 
 
 async def test_killed_after_joining_and_before_greeting_greets_once_after_restart(

@@ -20,7 +20,7 @@ from bot.app import create_app
 from bot.engine.messages import ChannelTraits, TextIn
 from bot.ops.health import HealthCheck
 from bot.ops.web import HEALTH_PATH, METRICS_PATH
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.settings import Settings
 from bot.store import stats
 from tests.peers.common import free_port
@@ -50,8 +50,8 @@ async def test_the_ops_listener_reports_health_and_counts_updates(tmp_path: Path
     key = ConversationKey("console", "ops-test")
 
     async def main() -> tuple[dict[str, object], str]:
-        await app.service.start(key, TRAITS)
-        await app.service.handle(key, TextIn("1"), TRAITS)
+        await app.service.start(Arrival.starting(key, TRAITS))
+        await app.service.handle(Arrival(key, TextIn("1"), TRAITS))
         async with aiohttp.ClientSession() as http:
             for _ in range(100):  # the listener starts beside main: wait for it, bounded
                 try:

@@ -18,7 +18,7 @@ import pytest
 from bot.crypto import MasterKey
 from bot.engine import texts
 from bot.engine.messages import Ask, ChannelTraits, Say, TextIn
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.store.migrate import upgrade
 from bot.store.sql import SqlStore
 from tests.peers.common import peer_unavailable
@@ -89,19 +89,19 @@ def test_a_locked_sqlite_file_is_an_outage_not_a_crash(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{path}?timeout=0.2")  # do not wait long for the lock
     service = make_service(store=store)
     key = ConversationKey("console", "locked")
-    service.start_now(key, TRAITS)
-    service.handle_now(key, TextIn("C-5"), TRAITS)
+    service.start_now(Arrival.starting(key, TRAITS))
+    service.handle_now(Arrival(key, TextIn("C-5"), TRAITS))
 
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process writes a long time
     try:
-        replies = asyncio.run(service.handle(key, TextIn("1"), TRAITS))
+        replies = asyncio.run(service.handle(Arrival(key, TextIn("1"), TRAITS)))
         assert replies == [Say(texts.STORE_AWAY)]
     finally:
         holder.execute("ROLLBACK")
         holder.close()
 
-    replies = asyncio.run(service.handle(key, TextIn("1"), TRAITS))
+    replies = asyncio.run(service.handle(Arrival(key, TextIn("1"), TRAITS)))
     asks = [r for r in replies if isinstance(r, Ask)]
     assert asks and asks[-1].step != "soort"  # the answer went through now
     state = store.load(key)

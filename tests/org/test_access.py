@@ -20,7 +20,7 @@ from bot.service import access, access_texts
 from bot.service.access import AccessGate, make_invite
 from bot.service.conversation import ConversationService
 from bot.service.people_port import Enrolment
-from bot.service.ports import ConversationKey, Sender
+from bot.service.ports import Arrival, ConversationKey, Sender
 from bot.settings import Settings
 from tests.org.conftest import Stores
 from tests.support.chat import FIXTURES, fixture_book
@@ -41,12 +41,12 @@ class Chat:
 
     def send(self, message: Incoming | str) -> list[Reply]:
         incoming = TextIn(message) if isinstance(message, str) else message
-        self.last = self.service.handle_now(self.key, incoming, TRAITS, self.sender)
+        self.last = self.service.handle_now(Arrival(self.key, incoming, TRAITS, self.sender))
         return self.last
 
     def begin(self) -> list[Reply]:
         """Start the main flow afresh (``voorkomen chat --new``)."""
-        self.last = self.service.start_now(self.key, TRAITS, None, self.sender)
+        self.last = self.service.start_now(Arrival.starting(self.key, TRAITS, self.sender))
         return self.last
 
     @property
@@ -283,7 +283,9 @@ def test_the_async_entry_point_passes_the_sender_to_the_gate(stores: Stores) -> 
     service = service_on(stores)
     org(stores, "A")
     key = ConversationKey("telegram", "77")
-    replies = asyncio.run(service.handle(key, TextIn("hallo"), TRAITS, Sender("telegram", "77")))
+    replies = asyncio.run(
+        service.handle(Arrival(key, TextIn("hallo"), TRAITS, Sender("telegram", "77")))
+    )
     assert replies == [Say(access_texts.REFUSAL)]
 
 

@@ -17,6 +17,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.org import with_org_articles
 from bot.org.model import Organisation
 from bot.service.people_port import Enrolment
+from bot.service.ports import Arrival
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -293,9 +294,9 @@ def test_a_member_reads_the_organisations_own_article_in_the_running_bot(tmp_pat
                 now=now,
             )
             key, sender = ConversationKey("telegram", user), Sender("telegram", user, user)
-            app.service.start_now(key, traits, None, sender)
-            app.service.handle_now(key, TextIn("C-1"), traits, sender)
-            replies = app.service.handle_now(key, TextIn("uitleg"), traits, sender)
+            app.service.start_now(Arrival.starting(key, traits, sender))
+            app.service.handle_now(Arrival(key, TextIn("C-1"), traits, sender))
+            replies = app.service.handle_now(Arrival(key, TextIn("uitleg"), traits, sender))
             said[user] = " ".join(r.text for r in replies if isinstance(r, Say))
         assert "samen met je teamleider" in said["anna"]
         assert "samen met je teamleider" not in said["bo"]

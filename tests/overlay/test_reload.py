@@ -17,7 +17,7 @@ from bot.engine.messages import Ask, ChannelTraits, TextIn
 from bot.flowspec.loader import load_book
 from bot.org.model import Membership, Organisation, Person, Role
 from bot.service.conversation import ConversationService
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.service.reload import FlowReloader
 from bot.store.memory import MemoryStore
 from tests.support.chat import FIXTURES
@@ -29,7 +29,7 @@ NEW_TEXT = "Welk soort dilemma?"
 
 
 def _asked(service: ConversationService, key: ConversationKey, line: str) -> str:
-    replies = service.handle_now(key, TextIn(line), PRIVATE)
+    replies = service.handle_now(Arrival(key, TextIn(line), PRIVATE))
     asks = [r for r in replies if isinstance(r, Ask)]
     return asks[-1].text if asks else ""
 
@@ -55,7 +55,7 @@ def test_a_reload_with_a_conversation_in_progress(flows: Path) -> None:
     service = make_service(flows, store=store)
     reloader = _reloader(service, flows)
     busy, fresh = ConversationKey("test", "busy"), ConversationKey("test", "fresh")
-    service.start_now(busy, PRIVATE)
+    service.start_now(Arrival.starting(busy, PRIVATE))
     assert _asked(service, busy, "C-1") == OLD_TEXT
     old = service.books.current
     _reword(flows)
@@ -67,11 +67,11 @@ def test_a_reload_with_a_conversation_in_progress(flows: Path) -> None:
     # The conversation in progress goes on, and ends, on the version it started with.
     assert service.books.get(old.hash) is old  # kept compiled, not rebuilt
     for line in ["1", "ja", "1", "ja", "ja", "klaar"]:
-        service.handle_now(busy, TextIn(line), PRIVATE)
+        service.handle_now(Arrival(busy, TextIn(line), PRIVATE))
     (record,) = store.records(busy)
     assert record.flow_hash == old.hash
     # A new conversation gets the new version.
-    service.start_now(fresh, PRIVATE)
+    service.start_now(Arrival.starting(fresh, PRIVATE))
     assert _asked(service, fresh, "C-2") == NEW_TEXT
     # Nothing changed since: a second reload changes nothing.
     assert reloader.reload("again").loaded == ()
@@ -98,7 +98,7 @@ def test_a_broken_change_is_refused_logged_and_the_last_good_version_serves(
     assert f"demo.yaml:{number}:5: unknown key 'tekst'" in logged
     assert f"still serving version {good.hash}" in logged
     key = ConversationKey("test", "new")
-    service.start_now(key, PRIVATE)
+    service.start_now(Arrival.starting(key, PRIVATE))
     assert _asked(service, key, "C-3") == OLD_TEXT
 
 

@@ -17,7 +17,7 @@ from bot.cli import main
 from bot.crypto import MasterKey, SealError
 from bot.engine.messages import ChannelTraits, TextIn
 from bot.service.followup import PlannedAction
-from bot.service.ports import ConversationKey, Notice, StepWrite
+from bot.service.ports import Arrival, ConversationKey, Notice, StepWrite
 from bot.store import rekey
 from bot.store.followup import SqlFollowupStore
 from bot.store.sql import SqlStore
@@ -47,16 +47,16 @@ def test_answers_positions_records_and_outbox_are_sealed(sql_backend: Backend) -
     store = sql_backend.open()
     assert isinstance(store, SqlStore)
     service = make_service(store=store)
-    service.start_now(KEY, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
     for line in BEFORE:
-        service.handle_now(KEY, TextIn(line), PRIVATE)
+        service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     mid = raw(store)
     assert SECRET not in mid and "enc1." in mid
     # The service reads it back as typed.
     state = store.load(KEY)
     assert state is not None and SECRET in [e.value for e in state.log]
     for line in AFTER:
-        service.handle_now(KEY, TextIn(line), PRIVATE)
+        service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     [record] = store.records(KEY)
     assert record.answers["toelichting"] == SECRET
     store.queue_message("0", "5", Notice(f"Bericht: {SECRET}"), datetime.now(UTC))
@@ -90,21 +90,21 @@ def test_rotation_while_a_conversation_goes_on(sql_backend: Backend) -> None:
     cli = SqlStore(url, master=MASTER)
     try:
         service = make_service(store=bot)
-        service.start_now(KEY, PRIVATE)
+        service.start_now(Arrival.starting(KEY, PRIVATE))
         for line in BEFORE:
-            service.handle_now(KEY, TextIn(line), PRIVATE)
+            service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
         assert "enc1.1." in raw(bot) and "enc1.2." not in raw(bot)
         done: dict[str, rekey.Resealed] = {}
         # `voorkomen keys rotate` runs while the bot is in the middle of a step.
         bot.meanwhile = lambda: done.update(rekey.rotate(cli, settle=0))
-        service.handle_now(KEY, TextIn(AFTER[0]), PRIVATE)
+        service.handle_now(Arrival(KEY, TextIn(AFTER[0]), PRIVATE))
         assert done["0"].counts["conversations"] == 1 and done["0"].busy == 0
         stored = raw(bot)
         assert "enc1.1." not in stored and "enc1.2." in stored
         state = bot.load(KEY)
         assert state is not None and SECRET in [e.value for e in state.log]
         for line in AFTER[1:]:
-            service.handle_now(KEY, TextIn(line), PRIVATE)
+            service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
         [record] = bot.records(KEY)
         assert record.answers["toelichting"] == SECRET
         # And once more, with the record there: it is re-sealed with version 3.
@@ -126,12 +126,12 @@ def test_a_bot_that_still_seals_with_the_old_key_is_caught_by_the_second_pass(
     cli = SqlStore(url, master=MASTER)
     try:
         service = make_service(store=bot)
-        service.start_now(KEY, PRIVATE)
-        service.handle_now(KEY, TextIn(BEFORE[0]), PRIVATE)
+        service.start_now(Arrival.starting(KEY, PRIVATE))
+        service.handle_now(Arrival(KEY, TextIn(BEFORE[0]), PRIVATE))
 
         def meanwhile(_seconds: float) -> None:  # the bots go on while the command waits
             for line in BEFORE[1:]:
-                service.handle_now(KEY, TextIn(line), PRIVATE)
+                service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
             assert "enc1.1." in raw(bot)  # written with the key it still knows
 
         rekey.rotate(cli, settle=1, sleep=meanwhile)

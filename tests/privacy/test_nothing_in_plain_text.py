@@ -17,7 +17,7 @@ from bot.channels.text import reply_text
 from bot.engine.messages import ChannelTraits, Reply, TextIn
 from bot.identify import PatternDetector
 from bot.identify.findings import Finding, Kind, merge
-from bot.service.ports import ConversationKey
+from bot.service.ports import Arrival, ConversationKey
 from bot.store.sql import SqlStore
 from tests.privacy.bytescan import database_files, found_in, wal_files
 from tests.store.conftest import Backend
@@ -58,11 +58,11 @@ def test_nothing_identifying_is_kept_in_plain_text(
     said: list[str] = []
 
     def send(line: str) -> list[Reply]:
-        replies = service.handle_now(KEY, TextIn(line), TRAITS)
+        replies = service.handle_now(Arrival(KEY, TextIn(line), TRAITS))
         said.extend(reply_text(r) for r in replies)
         return replies
 
-    service.start_now(KEY, TRAITS)
+    service.start_now(Arrival.starting(KEY, TRAITS))
     send("C-9")
     send("3")  # "Iets anders": a free-text toelichting
     send(f"{NAME} belde van {PHONE} over zijn zorgen")

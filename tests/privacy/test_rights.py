@@ -19,7 +19,7 @@ from bot.service import privacy
 from bot.service.access import AccessGate
 from bot.service.conversation import ConversationService
 from bot.service.people_port import Enrolment
-from bot.service.ports import ConversationKey, Notice, Sender
+from bot.service.ports import Arrival, ConversationKey, Notice, Sender
 from bot.store.followup_models import FollowupAction
 from bot.store.people import SqlPeopleStore
 from bot.store.rights import SqlRights
@@ -55,9 +55,8 @@ def setup(store: SqlStore) -> tuple[ConversationService, SqlPeopleStore, int, in
 
 
 def send(service: ConversationService, line: str, user: str = "anna") -> list[Reply]:
-    return service.handle_now(
-        ConversationKey("telegram", user), TextIn(line), TRAITS, Sender("telegram", user, user)
-    )
+    key, sender = ConversationKey("telegram", user), Sender("telegram", user, user)
+    return service.handle_now(Arrival(key, TextIn(line), TRAITS, sender))
 
 
 def texts(replies: list[Reply]) -> str:

@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from bot.engine.messages import Ask, ChannelTraits, TextIn
-from bot.service.ports import ConversationKey, DeliveryKey, DuplicateDeliveryError
+from bot.service.ports import Arrival, ConversationKey, DeliveryKey, DuplicateDeliveryError
 from bot.store.memory import MemoryStore
 from tests.support.service import make_service
 
@@ -24,13 +24,15 @@ TRAITS = ChannelTraits("test", end_to_end_encrypted=True)
 async def test_the_same_delivery_to_two_workers_makes_one_step() -> None:
     store = MemoryStore()
     workers = [make_service(store=store), make_service(store=store)]
-    first = await workers[0].handle(KEY, TextIn("start"), TRAITS, None, DeliveryKey("t", "1"))
+    first = await workers[0].handle(
+        Arrival(KEY, TextIn("start"), TRAITS, delivery=DeliveryKey("t", "1"))
+    )
     assert any(isinstance(r, Ask) for r in first)
     revision = store.load_step(KEY).revision
 
     update = DeliveryKey("t", "2")
     outcomes = await asyncio.gather(
-        *(worker.handle(KEY, TextIn("1"), TRAITS, None, update) for worker in workers),
+        *(worker.handle(Arrival(KEY, TextIn("1"), TRAITS, delivery=update)) for worker in workers),
         return_exceptions=True,
     )
     refused = [o for o in outcomes if isinstance(o, DuplicateDeliveryError)]
@@ -40,7 +42,9 @@ async def test_the_same_delivery_to_two_workers_makes_one_step() -> None:
     assert store.load_step(KEY).revision == (revision or 0) + 1  # the answer applied once
 
     with pytest.raises(DuplicateDeliveryError):  # redelivered later: still refused
-        await workers[1].handle(KEY, TextIn("1"), TRAITS, None, update)
+        await workers[1].handle(Arrival(KEY, TextIn("1"), TRAITS, delivery=update))
     assert store.load_step(KEY).revision == (revision or 0) + 1
-    again = await workers[1].handle(KEY, TextIn("terug"), TRAITS, None, DeliveryKey("t", "3"))
+    again = await workers[1].handle(
+        Arrival(KEY, TextIn("terug"), TRAITS, delivery=DeliveryKey("t", "3"))
+    )
     assert again and DeliveryKey("t", "3") in store.deliveries  # a new delivery: handled

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from bot.engine import texts
 from bot.engine.messages import Ask, ChannelTraits, Say, TextIn
 from bot.service.conversation import ConversationService
-from bot.service.ports import ConversationKey, LoadedStep, NewRecord, StepWrite
+from bot.service.ports import Arrival, ConversationKey, LoadedStep, NewRecord, StepWrite
 from bot.store.memory import MemoryStore
 from bot.store.migrate import upgrade
 from bot.store.sql import SqlStore
@@ -65,11 +65,11 @@ def test_a_message_is_handled_again_when_another_process_saved_meanwhile(
     two_processes: tuple[ConversationService, ConversationService],
 ) -> None:
     a, b = two_processes
-    a.start_now(KEY, PRIVATE)
+    a.start_now(Arrival.starting(KEY, PRIVATE))
     assert isinstance(a.store, MeddledStore)
     # b answers the case code while a is handling "verder" on the state before it.
-    a.store.meanwhile = lambda: b.handle_now(KEY, TextIn("C-9"), PRIVATE) and None
-    replies = a.handle_now(KEY, TextIn("verder"), PRIVATE)
+    a.store.meanwhile = lambda: b.handle_now(Arrival(KEY, TextIn("C-9"), PRIVATE)) and None
+    replies = a.handle_now(Arrival(KEY, TextIn("verder"), PRIVATE))
     # a's reply is for the fresh state: the question after the case code.
     assert last_ask(replies).step == "soort"
     state = b.store.load(KEY)
@@ -80,12 +80,12 @@ def test_one_klaar_handled_by_two_processes_makes_one_record(
     two_processes: tuple[ConversationService, ConversationService],
 ) -> None:
     a, b = two_processes
-    a.start_now(KEY, PRIVATE)
+    a.start_now(Arrival.starting(KEY, PRIVATE))
     for line in TO_KLAAR:
-        a.handle_now(KEY, TextIn(line), PRIVATE)
+        a.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     assert isinstance(a.store, MeddledStore)
-    a.store.meanwhile = lambda: b.handle_now(KEY, TextIn("klaar"), PRIVATE) and None
-    a.handle_now(KEY, TextIn("klaar"), PRIVATE)
+    a.store.meanwhile = lambda: b.handle_now(Arrival(KEY, TextIn("klaar"), PRIVATE)) and None
+    a.handle_now(Arrival(KEY, TextIn("klaar"), PRIVATE))
     assert len(b.store.records(KEY)) == 1
 
 
@@ -105,14 +105,14 @@ def test_a_crash_while_writing_klaar_keeps_nothing_and_klaar_again_works() -> No
     store.audit_writer = audit_writer
     service = make_service(store=store)
     service.audit_for = audit_for
-    service.start_now(KEY, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
     for line in TO_KLAAR:
-        service.handle_now(KEY, TextIn(line), PRIVATE)
+        service.handle_now(Arrival(KEY, TextIn(line), PRIVATE))
     before = store.load_step(KEY)
-    assert service.handle_now(KEY, TextIn("klaar"), PRIVATE) == [Say(texts.INTERNAL_ERROR)]
+    assert service.handle_now(Arrival(KEY, TextIn("klaar"), PRIVATE)) == [Say(texts.INTERNAL_ERROR)]
     assert store.load_step(KEY) == before and store.records(KEY) == []
     fail[0] = False
-    service.handle_now(KEY, TextIn("klaar"), PRIVATE)
+    service.handle_now(Arrival(KEY, TextIn("klaar"), PRIVATE))
     (record,) = store.records(KEY)
     assert written == [("record_created", record.id)]
 
@@ -122,7 +122,7 @@ def test_the_flow_snapshot_is_written_with_the_first_step() -> None:
     service = make_service(store=store)
     book = service.books.current
     assert store.get_flow_snapshot(book.hash) is None
-    service.start_now(KEY, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
     assert store.get_flow_snapshot(book.hash) == dict(book.sources)
     assert service.books.is_saved(book)
 
@@ -133,8 +133,8 @@ def test_steps_run_in_worker_threads_when_offloaded(sqlite_url: str) -> None:
     service.offload = True
 
     async def scenario() -> list[object]:
-        await service.start(KEY, PRIVATE)
-        return await service.handle(KEY, TextIn("C-9"), PRIVATE)
+        await service.start(Arrival.starting(KEY, PRIVATE))
+        return await service.handle(Arrival(KEY, TextIn("C-9"), PRIVATE))
 
     try:
         assert last_ask(asyncio.run(scenario())).step == "soort"
@@ -171,13 +171,13 @@ def test_a_slow_query_for_one_chat_does_not_hold_up_another(
     store = SlowForOneChat(url)
     service = make_service(store=store)
     service.offload = True
-    service.start_now(KEY, PRIVATE)
-    service.start_now(OTHER, PRIVATE)
+    service.start_now(Arrival.starting(KEY, PRIVATE))
+    service.start_now(Arrival.starting(OTHER, PRIVATE))
     store.slow_key = KEY
     finished: list[tuple[str, float]] = []
 
     async def timed(name: str, key: ConversationKey) -> None:
-        await service.handle(key, TextIn("C-1"), PRIVATE)
+        await service.handle(Arrival(key, TextIn("C-1"), PRIVATE))
         finished.append((name, time.monotonic()))
 
     async def scenario() -> float:

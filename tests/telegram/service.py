@@ -27,11 +27,10 @@ from bot.render.documents import JinjaRenderer
 from bot.service.conversation import ConversationService
 from bot.service.locks import KeyedLocks
 from bot.service.ports import (
+    Arrival,
     ConversationKey,
-    DeliveryKey,
     DuplicateDeliveryError,
     LoadedStep,
-    Sender,
     StepWrite,
 )
 from bot.store.memory import MemoryStore
@@ -79,15 +78,8 @@ class SpiedService:
     def locks(self) -> KeyedLocks:
         return self.real.locks
 
-    async def handle(
-        self,
-        key: ConversationKey,
-        incoming: Incoming,
-        traits: ChannelTraits,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
-    ) -> list[Reply]:
-        self.calls.append((key, incoming, traits))
+    async def handle(self, arrival: Arrival) -> list[Reply]:
+        self.calls.append((arrival.key, arrival.incoming, arrival.traits))
         if self.crash_next:
             self.crash_next = False
             msg = "a bug in the service"
@@ -95,7 +87,7 @@ class SpiedService:
         if self.delay:
             await asyncio.sleep(self.delay)
         try:
-            replies = await self.real.handle(key, incoming, traits, sender, delivery)
+            replies = await self.real.handle(arrival)
         except DuplicateDeliveryError:
             self.duplicates += 1
             raise

@@ -47,7 +47,7 @@ from bot.channels.matrix.parse import (
 )
 from bot.channels.matrix.ratelimit import retry_rate_limited
 from bot.channels.matrix.render import render_say
-from bot.channels.matrix.rooms import answer_invite, others
+from bot.channels.matrix.rooms import answer_invite, others, sender_in
 from bot.channels.matrix.sending import RoomWriter, forbidden
 from bot.channels.matrix.syncing import Syncer
 from bot.channels.matrix.texts import (
@@ -60,12 +60,12 @@ from bot.channels.matrix.texts import (
 from bot.channels.oddities import EDITED, OLD_REPLY, explained
 from bot.engine.messages import Ask, ChannelTraits, Incoming, Say, TextIn, Unsupported
 from bot.service.ports import (
+    Arrival,
     ConversationHandler,
     ConversationKey,
     DeliveryLedger,
     DuplicateDeliveryError,
     KeyValueStore,
-    Sender,
 )
 
 log = logging.getLogger(__name__)
@@ -344,26 +344,21 @@ class MatrixChannel:
                 parsed = Unsupported(OLD_REPLY)  # it must not answer the open question
             await self._converse(room, parsed, event_id, sender)
 
-    def _sender(self, room: MatrixRoom, user_id: str | None) -> Sender:
-        """Who wrote (the other person of a direct chat when no event says so);
-        an unknown sender is a stranger to the access gate, never trusted."""
-        if user_id is None:
-            members = sorted(others(room, self._client.user_id))
-            user_id = members[0] if len(members) == 1 else None
-        if user_id is None:
-            return Sender(CHANNEL, "")
-        name = room.user_name(user_id)
-        return Sender(CHANNEL, user_id, name or user_id.partition(":")[0].lstrip("@"))
+    def _arrival(
+        self, room: MatrixRoom, incoming: Incoming, event_id: str | None, user_id: str | None
+    ) -> Arrival:
+        """What the service is handed for ``incoming``, the event ``event_id`` in ``room``."""
+        key, delivery = ConversationKey(CHANNEL, room.room_id), self._handled.delivery(event_id)
+        sender = sender_in(room, self._client.user_id, user_id)
+        return Arrival(key, incoming, self._traits(room), sender, delivery)
 
     async def _answer_edit(
         self, room: MatrixRoom, event_id: str | None, user_id: str | None
     ) -> None:
         """An edited answer changes nothing: say so, and ask the open question again."""
-        key, delivery = ConversationKey(CHANNEL, room.room_id), self._handled.delivery(event_id)
         try:
-            sender = self._sender(room, user_id)
-            edited = Unsupported(EDITED)
-            replies = await self.service.handle(key, edited, self._traits(room), sender, delivery)
+            arrival = self._arrival(room, Unsupported(EDITED), event_id, user_id)
+            replies = await self.service.handle(arrival)
         except DuplicateDeliveryError:
             self._handled.mark(room.room_id, event_id)
             return
@@ -382,10 +377,8 @@ class MatrixChannel:
         user_id: str | None = None,
     ) -> None:
         """Hand one message to the service and send its replies."""
-        key, delivery = ConversationKey(CHANNEL, room.room_id), self._handled.delivery(event_id)
         try:
-            sender = self._sender(room, user_id)
-            replies = await self.service.handle(key, incoming, self._traits(room), sender, delivery)
+            replies = await self.service.handle(self._arrival(room, incoming, event_id, user_id))
             replies = explained(incoming, replies, encrypted=bool(room.encrypted))
         except DuplicateDeliveryError:
             log.info("%s in %s was handled before; nothing sent", event_id, room.room_id)

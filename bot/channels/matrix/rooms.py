@@ -7,6 +7,8 @@ known (a group is told why and left). A direct chat is recognised by the
 count: a room the invite did not mark as direct (a team room with only the
 bot in it so far) is a group, because whoever joins it later would read the
 case. What the invite said is kept (:class:`bot.channels.matrix.handled.Handled`).
+Who wrote a message is the other person of the direct chat when the event
+does not say (:func:`sender_in`).
 Whether a room may carry case content at all (encrypted, or the configuration
 does not require it) is :func:`bot.channels.matrix.sending.forbidden`.
 """
@@ -19,7 +21,9 @@ from collections.abc import Sequence
 from nio import AsyncClient, ErrorResponse, Event, InviteMemberEvent, MatrixRoom
 
 from bot.channels.matrix.config import MatrixConfig
+from bot.channels.matrix.login import CHANNEL
 from bot.channels.matrix.ratelimit import retry_rate_limited
+from bot.service.ports import Sender
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,18 @@ log = logging.getLogger(__name__)
 def others(room: MatrixRoom, own_user_id: str) -> set[str]:
     """The members of the room besides the bot."""
     return {user for user in room.users if user != own_user_id}
+
+
+def sender_in(room: MatrixRoom, own_user_id: str, user_id: str | None) -> Sender:
+    """Who wrote (the other person of a direct chat when no event says so);
+    an unknown sender is a stranger to the access gate, never trusted."""
+    if user_id is None:
+        members = sorted(others(room, own_user_id))
+        user_id = members[0] if len(members) == 1 else None
+    if user_id is None:
+        return Sender(CHANNEL, "")
+    name = room.user_name(user_id)
+    return Sender(CHANNEL, user_id, name or user_id.partition(":")[0].lstrip("@"))
 
 
 def inviter_of(invite_state: Sequence[Event], own_user_id: str) -> tuple[str | None, bool]:

@@ -33,7 +33,7 @@ from aiogram.methods import (
     SendMessage,
 )
 from aiogram.methods.base import Response
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 
 from bot.channels.oddities import EDITED, OLD_REPLY
 from bot.channels.telegram import rendering
@@ -63,12 +63,12 @@ from bot.engine.messages import (
 )
 from bot.service.locks import KeyedLocks
 from bot.service.ports import (
+    Arrival,
     ConversationHandler,
     ConversationKey,
     DeliveryKey,
     DuplicateDeliveryError,
     KeyValueStore,
-    Sender,
 )
 
 __all__ = ["CHANNEL", "TELEGRAM_TRAITS", "TelegramChannel", "command_text", "typed_answer"]
@@ -174,18 +174,15 @@ class TelegramChannel:
         incoming = start_code(message) or to_incoming(message, username)
         if self._delivery.replies_to_an_old_question(message):
             incoming = Unsupported(OLD_REPLY)
-        sender = sender_of(message.from_user)
-        await self._turn(bot, message.chat.id, incoming, sender=sender, delivery=delivery_key)
+        await self._turn(bot, self._arrival(message, incoming, message.from_user, delivery_key))
 
     async def on_edited_message(
         self, message: Message, bot: Bot, delivery_key: DeliveryKey | None = None
     ) -> None:
         """An edited message cannot change an answer already given."""
-        if message.chat.type != ChatType.PRIVATE:
-            return
-        edited = Unsupported(EDITED)
-        sender = sender_of(message.from_user)
-        await self._turn(bot, message.chat.id, edited, sender=sender, delivery=delivery_key)
+        if message.chat.type == ChatType.PRIVATE:
+            edited = Unsupported(EDITED)
+            await self._turn(bot, self._arrival(message, edited, message.from_user, delivery_key))
 
     async def on_callback_query(
         self, query: CallbackQuery, bot: Bot, delivery_key: DeliveryKey | None = None
@@ -229,15 +226,8 @@ class TelegramChannel:
                 if isinstance(press, DonePress)
                 else TextIn(press.key)
             )
-            await self._turn(
-                bot,
-                message.chat.id,
-                incoming,
-                Pressed(message, press, query.data),
-                answer,
-                sender=sender_of(query.from_user),
-                delivery=delivery_key,
-            )
+            arrival = self._arrival(message, incoming, query.from_user, delivery_key)
+            await self._turn(bot, arrival, Pressed(message, press, query.data), answer)
         except DuplicateDeliveryError:
             answered = True  # the worker that handled the press answers it
             raise
@@ -246,33 +236,32 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ one turn
 
+    def _arrival(
+        self, message: Message, incoming: Incoming, user: User | None, delivery: DeliveryKey | None
+    ) -> Arrival:
+        """What the service is handed for ``incoming`` in ``message``'s private
+        chat, written (or pressed) by ``user``."""
+        key = self.key(message.chat.id)
+        return Arrival(key, incoming, self._traits, sender_of(user), delivery)
+
     async def _turn(
         self,
         bot: Bot,
-        chat_id: int,
-        incoming: Incoming,
+        arrival: Arrival,
         pressed: Pressed | None = None,
         answer: _Answer | None = None,
-        *,
-        sender: Sender | None = None,
-        delivery: DeliveryKey | None = None,
     ) -> None:
         """Ask the service and deliver its replies; never raise for one update.
 
         For a button press (``answer`` given) a ``Stale`` reply becomes the
         toast and nothing else on screen changes for it.
         """
+        chat_id, incoming = int(arrival.key.chat), arrival.incoming
         # The service's lock for this chat, held over handling *and* delivering
         # (the service's own hold inside is reentrant): one place orders a chat.
-        async with self._service.locks.hold(self.key(chat_id)):
+        async with self._service.locks.hold(arrival.key):
             try:
-                key = self.key(chat_id)
-                if delivery is None:
-                    replies = await self._service.handle(key, incoming, self._traits, sender)
-                else:
-                    replies = await self._service.handle(
-                        key, incoming, self._traits, sender, delivery
-                    )
+                replies = await self._service.handle(arrival)
                 if answer is not None:
                     toast, replies, pressed = self._toast(replies, pressed)
                     await answer(toast)
