@@ -38,6 +38,7 @@ from bot.channels.matrix import MatrixChannel, MatrixConfig
 from bot.org.model import Role
 from bot.service.people_port import Enrolment
 from bot.settings import Settings
+from tests.peers.synapse import SyncingClient
 
 KEYS = ("voorkomen plain", "echo plain", "voorkomen e2e", "echo e2e")
 """What is measured: the bot, and whether the direct chat is encrypted."""
@@ -57,31 +58,14 @@ class MatrixResults:
     """Timed messages per key per round."""
 
 
-class EchoBot:
+class EchoBot(SyncingClient):
     """A bare matrix-nio echo bot: join on invite, answer each text with itself."""
-
-    def __init__(self, homeserver: str, account: Any, store: Path) -> None:
-        from nio import AsyncClient, AsyncClientConfig
-
-        store.mkdir(parents=True, exist_ok=True)
-        self.client = AsyncClient(
-            homeserver,
-            account.user_id,
-            device_id=account.device_id,
-            store_path=str(store),
-            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
-        )
-        self.client.restore_login(account.user_id, account.device_id, account.access_token)
-        self.user_id: str = account.user_id
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         from nio import InviteMemberEvent, RoomMessageText
 
-        self.client.add_event_callback(self._on_invite, InviteMemberEvent)
-        self.client.add_event_callback(self._on_text, RoomMessageText)
-        await self.client.keys_upload()
-        self._task = asyncio.create_task(self.client.sync_forever(timeout=30_000))
+        callbacks = [(self._on_invite, InviteMemberEvent), (self._on_text, RoomMessageText)]
+        await self.start_syncing(callbacks, timeout=30_000)
 
     async def _on_invite(self, room: Any, event: Any) -> None:
         if event.state_key == self.user_id and event.membership == "invite":
@@ -96,13 +80,6 @@ class EchoBot:
             {"msgtype": "m.text", "body": event.body},
             ignore_unverified_devices=True,
         )
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        await self.client.close()
 
 
 @dataclass

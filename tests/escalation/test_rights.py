@@ -9,19 +9,25 @@ from datetime import UTC, datetime
 
 from bot.store.memory_escalations import MemoryEscalationStore
 from bot.store.rights import SqlRights
-from tests.escalation.support import World
+from tests.escalation.support import Person, World
 from tests.escalation.test_escalation import QUESTION, ask_for_escalation, team
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
-def test_export_forget_and_case_erase_cover_escalations(world: World) -> None:
+def answered_escalation(world: World) -> tuple[Person, Person, Person, Person]:
+    """Ann asks, Tom (team lead) accepts e1, Cas joins it and Dee cannot."""
     ann, tom, cas, dee = team(world)
     ask_for_escalation(ann)
     ann.say("opschalen vragen")
     tom.say("accepteer e1")
     cas.say("ik doe mee e1")
     dee.say("kan niet e1")
+    return ann, tom, cas, dee
+
+
+def test_export_forget_and_case_erase_cover_escalations(world: World) -> None:
+    ann, tom, cas, dee = answered_escalation(world)
     store = world.processes[-1].escalations
     assert world.org is not None
     if isinstance(store, MemoryEscalationStore):
@@ -111,12 +117,7 @@ ERASED_COUNTS = {"conversations", "records", "outbox", "actions", "identities", 
 def test_the_people_store_unlinks_a_forgotten_member_from_escalations(world: World) -> None:
     """``PeopleStore.erase_member`` (what ``vergeet mij`` runs) unlinks the person from
     escalations on every backend: the memory twin as ``bot.store.rights`` does in SQL."""
-    ann, tom, cas, dee = team(world)
-    ask_for_escalation(ann)
-    ann.say("opschalen vragen")
-    tom.say("accepteer e1")
-    cas.say("ik doe mee e1")
-    dee.say("kan niet e1")
+    ann, tom, cas, dee = answered_escalation(world)
     process = world.processes[-1]
     assert set(process.people.erase_member(cas.id, NOW)) == ERASED_COUNTS  # the twins' counts
     process.people.erase_member(ann.id, NOW)

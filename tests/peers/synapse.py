@@ -440,7 +440,46 @@ class Received:
         return str(self.content.get("body", ""))
 
 
-class MatrixUser:
+class SyncingClient:
+    """A matrix-nio client with its own end-to-end store, syncing in the background
+    once started: the test user below, and the bare echo bot ``bench/matrix.py``
+    measures the bot against."""
+
+    def __init__(self, homeserver: str, account: Account, store_dir: Path) -> None:
+        from nio import AsyncClient, AsyncClientConfig
+
+        store_dir.mkdir(parents=True, exist_ok=True)
+        self.account = account
+        self.client = AsyncClient(
+            homeserver,
+            account.user_id,
+            device_id=account.device_id,
+            store_path=str(store_dir),
+            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        )
+        self.client.restore_login(account.user_id, account.device_id, account.access_token)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.account.user_id
+
+    async def start_syncing(self, callbacks: list[tuple[Any, Any]], **sync: Any) -> None:
+        """Add the event ``callbacks`` (callback, event types), upload keys, then sync."""
+        for callback, kinds in callbacks:
+            self.client.add_event_callback(callback, kinds)
+        await self.client.keys_upload()
+        self._task = asyncio.create_task(self.client.sync_forever(**sync))
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await self.client.close()
+
+
+class MatrixUser(SyncingClient):
     """A second matrix-nio client: the professional talking to the bot.
 
     It syncs in the background (like Element), keeps its own E2E store and
@@ -449,42 +488,18 @@ class MatrixUser:
     """
 
     def __init__(self, server: SynapseServer, account: Account, store_dir: Path) -> None:
-        from nio import AsyncClient, AsyncClientConfig
-
-        store_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(server.url, account, store_dir)
         self.server = server
-        self.account = account
-        self.client = AsyncClient(
-            server.url,
-            account.user_id,
-            device_id=account.device_id,
-            store_path=str(store_dir),
-            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
-        )
-        self.client.restore_login(account.user_id, account.device_id, account.access_token)
         self.messages: dict[str, list[Received]] = {}
         self._seen: dict[str, int] = {}
         self._changed = asyncio.Condition()
-        self._task: asyncio.Task[None] | None = None
         self.undecryptable = 0
-
-    @property
-    def user_id(self) -> str:
-        return self.account.user_id
 
     async def start(self) -> None:
         from nio import MegolmEvent, RoomMessage
 
-        self.client.add_event_callback(self._on_message, (RoomMessage, MegolmEvent))
-        await self.client.keys_upload()
-        self._task = asyncio.create_task(self.client.sync_forever(timeout=1000, full_state=True))
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        await self.client.close()
+        callbacks = [(self._on_message, (RoomMessage, MegolmEvent))]
+        await self.start_syncing(callbacks, timeout=1000, full_state=True)
 
     async def _on_message(self, room: Any, event: Any) -> None:
         from nio import MegolmEvent

@@ -19,7 +19,6 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -28,11 +27,11 @@ from aiogram.methods import SetWebhook
 
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
 from tests.peers.postgres import PostgresServer
-from tests.peers.telegram.fixture import BotProcess, BotProcesses, TelegramUser, _stop
+from tests.peers.telegram.fixture import BotProcess, BotProcesses, _stop
 from tests.telegram.botapi import TEST_TOKEN, RecordingSession
 from tests.telegram.conftest import flow_set
 from tests.telegram.service import SpiedService
-from tests.telegram.test_workers import check_walks, free_port, walk
+from tests.telegram.test_workers import check_walks, free_port, walk_three
 
 HANDLED = re.compile(r"Update id=(\d+) is handled")
 
@@ -75,14 +74,7 @@ def test_two_workers_on_one_port_handle_each_update_once_and_in_order(
     workers_on_one_port: tuple[BotProcess, BotProcess],
 ) -> None:
     first, second = workers_on_one_port
-    users = [TelegramUser(first, first_name=f"Prof{n}") for n in range(3)]
-    with ThreadPoolExecutor(len(users)) as pool:
-        walks = [
-            pool.submit(walk, user, number, tap_at_once=number == 0)
-            for number, user in enumerate(users)
-        ]
-        for done in walks:
-            done.result(timeout=240)
+    users = walk_three(first, timeout=240)
 
     check_walks(users)
 

@@ -182,6 +182,19 @@ def walk(user: TelegramUser, number: int, *, tap_at_once: bool) -> None:
     user.wait_until(lambda new: any(m.document for m in new), "the vastlegging file")
 
 
+def walk_three(bot: BotProcess, *, timeout: float) -> list[TelegramUser]:
+    """Three professionals walk at once (:func:`walk`), the first tapping at once."""
+    users = [TelegramUser(bot, first_name=f"Prof{n}") for n in range(3)]
+    with ThreadPoolExecutor(len(users)) as pool:
+        walks = [
+            pool.submit(walk, user, number, tap_at_once=number == 0)
+            for number, user in enumerate(users)
+        ]
+        for done in walks:
+            done.result(timeout=timeout)
+    return users
+
+
 def check_walks(users: list[TelegramUser]) -> None:
     """Each user of :func:`walk` saw every question once and in order, and got one
     vastlegging with their own answers."""
@@ -207,14 +220,7 @@ def test_two_workers_handle_each_update_once_and_in_order(
     two_workers: tuple[BotProcess, BotProcess, FanOutProxy],
 ) -> None:
     first, second, proxy = two_workers
-    users = [TelegramUser(first, first_name=f"Prof{n}") for n in range(3)]
-    with ThreadPoolExecutor(len(users)) as pool:
-        walks = [
-            pool.submit(walk, user, number, tap_at_once=number == 0)
-            for number, user in enumerate(users)
-        ]
-        for done in walks:
-            done.result(timeout=180)
+    users = walk_three(first, timeout=180)
 
     assert not proxy.failures
     check_walks(users)
