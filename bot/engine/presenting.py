@@ -98,7 +98,7 @@ class Presenter(Scope):
         elif state.replay and path in state.replay.pool:
             previous = display(kind, state.replay.pool[path][0], choices)
         return Ask(
-            question_id=str(state.serial),
+            question_id=state.question_id,
             step=step.id,
             kind=kind,
             text=step.text.render(variables),
@@ -126,7 +126,7 @@ class Presenter(Scope):
     def menu(self, state: State, error: str = "") -> Ask:
         choices = tuple(Choice(f.id, f.title) for f in self.book.menu())
         return Ask(
-            str(state.serial),
+            state.question_id,
             MENU_STEP,
             QuestionKind.SINGLE,
             texts.MENU_QUESTION,
@@ -141,7 +141,7 @@ class Presenter(Scope):
 
     def paused_ask(self, state: State) -> Ask:
         return Ask(
-            str(state.serial),
+            state.question_id,
             PAUSED_STEP,
             QuestionKind.SINGLE,
             texts.PAUSED_REMINDER.format(flow=self.flow_title(state)),
@@ -151,7 +151,7 @@ class Presenter(Scope):
 
     def confirm_ask(self, state: State) -> Ask:
         return Ask(
-            str(state.serial),
+            state.question_id,
             CONFIRM_STEP,
             QuestionKind.YESNO,
             texts.CONFIRM_RESTART,

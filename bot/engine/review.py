@@ -70,7 +70,7 @@ class Reviewer(Presenter):
             Choice(f"deel-{n}", _label(part.title)) for n, part in enumerate(parts, start=1)
         ]
         return Ask(
-            str(state.serial),
+            state.question_id,
             REVIEW_STEP,
             QuestionKind.SINGLE,
             texts.REVIEW_QUESTION,
@@ -94,7 +94,7 @@ class Reviewer(Presenter):
         choices.append(Choice(BACK_KEY, texts.REVIEW_BACK_LABEL))
         title = texts.SECTION_QUESTION.format(title=part.title.rsplit(" (", 1)[0])
         return Ask(
-            str(state.serial),
+            state.question_id,
             SECTION_STEP,
             QuestionKind.SINGLE,
             "\n".join([title, "", *lines]),

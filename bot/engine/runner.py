@@ -50,7 +50,7 @@ def _dispatch(run: Walker, state: State, incoming: Incoming) -> State:
         run.replies.append(run.prompt(state))
         return state
     if isinstance(incoming, ChoiceIn | DoneIn):
-        if incoming.question_id != str(state.serial):
+        if incoming.question_id != state.question_id:
             run.replies.append(Stale())
             return state
         return button(run, state, incoming)

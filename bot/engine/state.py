@@ -131,6 +131,12 @@ class State(JsonForm):
     redacted_for: int = -1
     """The question (``serial``) ``redacted`` answers: ``vervang`` works only there."""
 
+    @property
+    def question_id(self) -> str:
+        """The id of the open question (``Ask.question_id``): a button carries it,
+        so a press on an older question's keyboard is known to be stale."""
+        return str(self.serial)
+
 
 _STATE_FIELDS = frozenset(f.name for f in fields(State))
 

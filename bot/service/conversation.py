@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from bot.engine import texts
 from bot.engine.context import FindsIdentifiers, KnowledgeLike, NoKnowledge
@@ -34,6 +35,7 @@ from bot.engine.messages import (
     Say,
 )
 from bot.engine.runner import begin, step
+from bot.engine.state import Mode
 from bot.flowspec.graph import FlowBook
 from bot.identify import PatternDetector
 from bot.org.model import Membership, Organisation
@@ -50,6 +52,7 @@ from bot.service.ports import (
     DocumentRenderer,
     DuplicateDeliveryError,
     LoadedStep,
+    OpenSelection,
     RevisionConflictError,
     Sender,
     StepWrite,
@@ -58,6 +61,8 @@ from bot.service.ports import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: How often one message is handled in all when the conversation keeps moving
 #: on underneath it (another process saved in between); then it is an error.
@@ -133,7 +138,7 @@ class ConversationService:
             self._executor.shutdown(wait=True)
             self._executor = None
 
-    async def _call(self, work: Callable[[], list[Reply]]) -> list[Reply]:
+    async def _call(self, work: Callable[[], T]) -> T:
         if not self.offload:
             return work()
         if self._executor is None:
@@ -169,6 +174,15 @@ class ConversationService:
                 return await self._call(lambda: self.start_now(arrival, flow_id))
         except StoreUnavailableError:
             return self._store_away(arrival.key)
+
+    async def open_selection(self, key: ConversationKey) -> OpenSelection | None:
+        """The question open in ``key``'s conversation and what is ticked at it, as
+        saved; None when no question is open (``SelectionReader``). A read, no step:
+        the caller was let through the gate with the message it just handled."""
+        state = await self._call(lambda: self.store.load(key))
+        if state is None or state.mode is not Mode.ASKING:
+            return None
+        return OpenSelection(state.question_id, state.selection)
 
     def handle_now(self, arrival: Arrival) -> list[Reply]:
         """:meth:`handle` without the lock, for single-user channels."""

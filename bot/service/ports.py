@@ -274,6 +274,26 @@ class ConversationHandler(Protocol):
         arrival's ``delivery`` was recorded already (then nothing is to be sent)."""
 
 
+@dataclass(frozen=True)
+class OpenSelection:
+    """The question open in a conversation (``Ask.question_id``) and the options
+    ticked at it so far, as saved (for a multiple choice; empty otherwise)."""
+
+    question_id: str
+    selected: tuple[str, ...]
+
+
+class SelectionReader(Protocol):
+    """Reads what is ticked now, without a step (``ConversationService`` fits):
+    a channel that edits a keyboard in place checks it after its edit
+    (``bot.channels.telegram.settling``)."""
+
+    async def open_selection(self, key: ConversationKey) -> OpenSelection | None:
+        """The open question and its ticks; None when no question is open.
+
+        Raises ``StoreUnavailableError`` when the database cannot be reached."""
+
+
 # ------------------------------------------------------------------ outbound messages and time
 
 

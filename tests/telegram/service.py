@@ -31,6 +31,7 @@ from bot.service.ports import (
     ConversationKey,
     DuplicateDeliveryError,
     LoadedStep,
+    OpenSelection,
     StepWrite,
 )
 from bot.store.memory import MemoryStore
@@ -56,18 +57,24 @@ class FailingStore(MemoryStore):
         return super().run_step(key, plan)
 
 
+def adapter_service(store: MemoryStore) -> ConversationService:
+    """The real service on the adapter's test flow, over ``store`` (two of them
+    over one store are two workers over one database)."""
+    return ConversationService(
+        book=load_book(ADAPTER_FLOWS),
+        store=store,
+        renderer=JinjaRenderer(),
+        clock=lambda: NOW,
+        main_flow="test",
+    )
+
+
 class SpiedService:
     """The real service, with a record of the calls and room for extra replies."""
 
     def __init__(self, *, delay: float = 0.0) -> None:
         self.store = FailingStore()
-        self.real = ConversationService(
-            book=load_book(ADAPTER_FLOWS),
-            store=self.store,
-            renderer=JinjaRenderer(),
-            clock=lambda: NOW,
-            main_flow="test",
-        )
+        self.real = adapter_service(self.store)
         self.calls: list[tuple[ConversationKey, Incoming, ChannelTraits]] = []
         self.extra: list[Reply] = []  # replies appended to the next turn (then cleared)
         self.delay = delay
@@ -77,6 +84,9 @@ class SpiedService:
     @property
     def locks(self) -> KeyedLocks:
         return self.real.locks
+
+    async def open_selection(self, key: ConversationKey) -> OpenSelection | None:
+        return await self.real.open_selection(key)
 
     async def handle(self, arrival: Arrival) -> list[Reply]:
         self.calls.append((arrival.key, arrival.incoming, arrival.traits))

@@ -227,6 +227,20 @@ async def test_multi_toggles_in_place_then_klaar(h: Harness, chat: Chat) -> None
     assert len(h.answers()) == 5  # one answer per press
 
 
+async def test_klaar_from_a_keyboard_a_tick_behind_shows_the_saved_answer(
+    h: Harness, chat: Chat
+) -> None:
+    question = await start(h, chat)
+    await h.feed(chat.press_label(question, "Ingrijpen"))
+    multi = h.last_keyboard_message()
+    await h.feed(chat.press_label(multi, "Huisarts"))
+    # "Klaar" pressed on the keyboard as it was before the tick reached the phone
+    await h.feed(chat.press_label(multi, "Klaar"))
+    final = h.session.of(EditMessageText)[-1]
+    assert final.message_id == multi.message_id
+    assert visible_text(final.text or "").endswith("✔️ Huisarts")
+
+
 async def test_klaar_without_choice_is_a_toast(h: Harness, chat: Chat) -> None:
     question = await start(h, chat)
     await h.feed(chat.press_label(question, "Ingrijpen"))

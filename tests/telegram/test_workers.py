@@ -171,7 +171,11 @@ def walk(user: TelegramUser, number: int, *, tap_at_once: bool) -> None:
         user.callback_answer(tap)
     wanted = [f"✅ {label}" if label in labels else label for label in ("Huisarts", "School")]
     wanted += ["✅ Veilig Thuis" if "Veilig Thuis" in labels else "Veilig Thuis", "Klaar"]
-    user.wait_until(lambda _new: _buttons(user, wie.message_id) == wanted, "the ticks")
+    try:
+        user.wait_until(lambda _new: _buttons(user, wie.message_id) == wanted, "the ticks")
+    except AssertionError as error:
+        shown = _buttons(user, wie.message_id)
+        raise AssertionError(f"the keyboard shows {shown}, not {wanted}\n{error}") from None
     user.callback_answer(user.press(user.message(wie.message_id), "Klaar"))
     besproken = user.expect_question(QUESTIONS[4])
     user.callback_answer(user.press(besproken, "Ja"))

@@ -7,7 +7,9 @@ delivered (:mod:`.delivery`). No filters and no sync handlers (aiogram runs
 those in a thread), no FSM (the engine owns the state).
 
 A turn holds the service's lock for the chat over handling and delivering,
-so the replies of one chat go out in the order of its updates. Every
+so the replies of one chat go out in the order of its updates (across
+workers, a tick's keyboard is checked against what was saved:
+:mod:`.settling`). Every
 callback query is answered exactly once ("Klaar" with nothing ticked and a
 stale button are only a toast), group chats get one explanation and then
 silence, and an unexpected error in one update becomes a short Dutch
@@ -20,6 +22,7 @@ to the service with the message; a step that finds it handled already
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Protocol
 
 from aiogram import Bot, Dispatcher
@@ -40,6 +43,7 @@ from bot.channels.telegram import rendering
 from bot.channels.telegram.bounded import BoundedMap
 from bot.channels.telegram.callbacks import ActionPress, CallbackCodec, DonePress, OptionPress
 from bot.channels.telegram.delivery import Delivery, Pressed
+from bot.channels.telegram.settling import settle
 from bot.channels.telegram.updates import (
     CHANNEL,
     TELEGRAM_TRAITS,
@@ -69,6 +73,7 @@ from bot.service.ports import (
     DeliveryKey,
     DuplicateDeliveryError,
     KeyValueStore,
+    SelectionReader,
 )
 
 __all__ = ["CHANNEL", "TELEGRAM_TRAITS", "TelegramChannel", "command_text", "typed_answer"]
@@ -98,10 +103,12 @@ CHATS_REMEMBERED = 2_048
 """Chats whose screen the adapter remembers (see ``TelegramChannel``)."""
 
 
-class OrderedHandler(ConversationHandler, Protocol):
+class OrderedHandler(ConversationHandler, SelectionReader, Protocol):
     """The service, with the per-conversation locks it orders messages by
     (``ConversationService`` fits): the channel holds the same lock over a
-    whole turn, so the replies of one chat go out in the order of its updates."""
+    whole turn, so the replies of one chat go out in the order of its updates.
+    Across workers a tick's keyboard edit is checked against what is saved
+    (``.settling``)."""
 
     locks: KeyedLocks
 
@@ -261,11 +268,15 @@ class TelegramChannel:
         # (the service's own hold inside is reentrant): one place orders a chat.
         async with self._service.locks.hold(arrival.key):
             try:
+                if pressed is not None and isinstance(pressed.press, DonePress):
+                    pressed = await self._with_saved_ticks(arrival.key, pressed, pressed.press)
                 replies = await self._service.handle(arrival)
                 if answer is not None:
                     toast, replies, pressed = self._toast(replies, pressed)
                     await answer(toast)
-                await self._delivery.deliver(bot, chat_id, replies, pressed, incoming)
+                toggled = await self._delivery.deliver(bot, chat_id, replies, pressed, incoming)
+                if toggled is not None and pressed is not None:
+                    await self._settle(bot, arrival.key, pressed, toggled)
             except DuplicateDeliveryError:
                 raise  # handled already, by another worker: nothing is sent (see .once)
             except Exception:
@@ -274,6 +285,34 @@ class TelegramChannel:
                 if answer is not None:
                     await answer(rendering.ERROR_TOAST)
                 await self._send_quietly(bot, chat_id, rendering.ERROR_TEXT)
+
+    async def _with_saved_ticks(
+        self, key: ConversationKey, pressed: Pressed, done: DonePress
+    ) -> Pressed:
+        """ "Klaar" with the ticks as saved, for the "✔️ answer" line: the keyboard
+        the press came from can be a tick behind (a tap just before, whose edit
+        had not reached the phone yet, or another worker's)."""
+        try:
+            now = await self._service.open_selection(key)
+        except Exception as error:  # the step itself will say the database is away
+            log.info("telegram: could not read the saved ticks: %s", error)
+            return pressed
+        if now is None or now.question_id != done.question_id:
+            return pressed
+        return replace(pressed, ticked=now.selected)
+
+    async def _settle(self, bot: Bot, key: ConversationKey, pressed: Pressed, toggled: Ask) -> None:
+        """Another worker may have edited the same keyboard meanwhile: make sure
+        it ends on the saved ticks (``.settling``). The tick itself was handled;
+        a failed check only leaves the keyboard as the edit left it."""
+        try:
+            await settle(
+                toggled,
+                lambda: self._service.open_selection(key),
+                lambda ask: self._delivery.reshow(bot, pressed, ask),
+            )
+        except Exception as error:  # the database away for a moment: the next tick shows it
+            log.warning("telegram: could not check a keyboard against the saved ticks: %s", error)
 
     @staticmethod
     def _toast(

@@ -38,6 +38,7 @@ from bot.channels.telegram.keyboards import (
     actions_keyboard,
     ask_keyboard,
     button_label,
+    labels_of,
     selected_labels,
 )
 from bot.channels.telegram.updates import first_word, typed_answer
@@ -69,11 +70,14 @@ class Shown:
 
 @dataclass(frozen=True, slots=True)
 class Pressed:
-    """The message whose button was pressed, and what was pressed."""
+    """The message whose button was pressed, and what was pressed. For "Klaar":
+    ``ticked``, the options ticked as saved just before (the keyboard the press
+    came from may be a tick behind); None when that is not known."""
 
     message: Message
     press: Press
     data: str
+    ticked: tuple[str, ...] | None = None
 
 
 class Delivery:
@@ -114,8 +118,11 @@ class Delivery:
         replies: Sequence[Reply],
         pressed: Pressed | None,
         incoming: Incoming | None = None,
-    ) -> None:
+    ) -> Ask | None:
+        """Show ``replies`` in the chat; the multiple-choice question whose
+        keyboard was edited in place for ``pressed`` (a tick), if any."""
         pending = list(replies)
+        toggled: Ask | None = None
         if incoming is not None:
             # Say what was sent instead of text (and, for a photo or file, how to
             # delete it: Telegram keeps it on its servers).
@@ -131,12 +138,7 @@ class Delivery:
             if toggled is not None:
                 pending.remove(toggled)
                 asks.remove(toggled)
-                await self._edit_keyboard(
-                    bot, pressed.message, ask_keyboard(toggled, self._codec, chat_id)
-                )
-                shown = self._shown.get(chat_id)
-                if shown is not None and shown.message_id == pressed_id:
-                    self._shown.put(chat_id, Shown(pressed_id, shown.html, toggled))
+                await self.reshow(bot, pressed, toggled)
             elif isinstance(pressed.press, ActionPress):
                 await self._edit_keyboard(bot, pressed.message, None)
             elif asks or any(isinstance(r, Document) for r in pending):
@@ -188,6 +190,22 @@ class Delivery:
             lead = []
         for say in lead:
             await self._render(bot, chat_id, say)
+        return toggled
+
+    async def reshow(self, bot: Bot, pressed: Pressed, ask: Ask | None) -> None:
+        """Edit the pressed message's keyboard to show ``ask``'s ticks (None: take
+        the keyboard away), and remember it as the open question's."""
+        chat_id, pressed_id = pressed.message.chat.id, pressed.message.message_id
+        keyboard = None if ask is None else ask_keyboard(ask, self._codec, chat_id)
+        await self._edit_keyboard(bot, pressed.message, keyboard)
+        if ask is None and self._keyboards.get(chat_id) == pressed_id:
+            self._keyboards.drop(chat_id)
+        shown = self._shown.get(chat_id)
+        if shown is not None and shown.message_id == pressed_id:
+            if ask is None:
+                self._shown.drop(chat_id)
+            else:
+                self._shown.put(chat_id, Shown(pressed_id, shown.html, ask))
 
     @staticmethod
     def _toggle_reply(pressed: Pressed, asks: Sequence[Ask]) -> Ask | None:
@@ -273,7 +291,11 @@ class Delivery:
         """Show the answer under the question and take its keyboard away."""
         message = pressed.message
         if isinstance(pressed.press, DonePress):
-            labels = selected_labels(message.reply_markup)
+            chat_id = message.chat.id
+            saved = None
+            if pressed.ticked is not None:
+                saved = labels_of(message.reply_markup, pressed.ticked, self._codec, chat_id)
+            labels = selected_labels(message.reply_markup) if saved is None else saved
             answer = ", ".join(labels) if labels else "geen"
         else:
             answer = button_label(message.reply_markup, pressed.data) or ""

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.channels.telegram.callbacks import CallbackCodec
+from bot.channels.telegram.callbacks import CallbackCodec, OptionPress
 from bot.engine.messages import Ask, QuestionKind
 
 SELECTED_MARK = "✅ "
@@ -101,6 +101,22 @@ def selected_labels(markup: InlineKeyboardMarkup | None) -> list[str]:
         for button in row
         if button.text.startswith(SELECTED_MARK)
     ]
+
+
+def labels_of(
+    markup: InlineKeyboardMarkup | None, keys: tuple[str, ...], codec: CallbackCodec, chat_id: int
+) -> list[str] | None:
+    """The labels of the options ``keys`` in a keyboard that was sent, in its
+    order; None when one of them is not on it (or its button data is forgotten)."""
+    if markup is None:
+        return None
+    found: dict[str, str] = {}
+    for row in markup.inline_keyboard:
+        for button in row:
+            press = codec.decode(chat_id, button.callback_data)
+            if isinstance(press, OptionPress) and press.key in keys:
+                found[press.key] = _bare(str(button.text))
+    return list(found.values()) if len(found) == len(set(keys)) else None
 
 
 def button_label(markup: InlineKeyboardMarkup | None, callback_data: str | None) -> str | None:
