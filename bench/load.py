@@ -45,13 +45,12 @@ from bot.service.people_port import Enrolment
 from bot.store.migrate import upgrade
 from bot.store.people import SqlPeopleStore
 from bot.store.sql import make_engine
-from tests.peers.common import free_port
+from tests.peers.common import free_port, stop_process
 from tests.peers.postgres import PostgresServer
 from tests.peers.telegram.fixture import (
     PROJECT,
     BotProcesses,
     Emulator,
-    _stop,
     start_emulator,
 )
 from tests.telegram.conftest import shipped_menu_flows
@@ -170,7 +169,7 @@ def proxy_process(port: int, workers: list[str], log_path: Path) -> Iterator[Non
             raise RuntimeError(msg)
         yield
     finally:
-        _stop(process, "proxy")
+        stop_process(process, "proxy")
         if process.stdout is not None:
             process.stdout.close()
 
@@ -334,7 +333,7 @@ async def run_load(
                 results.skipped = str(err)
                 log(f"load: {results.skipped}")
                 return results
-            exits.callback(_stop, emulator.process, "emulator")
+            exits.callback(stop_process, emulator.process, "emulator")
         pg = server
         names = itertools.count(1)
         stack = Stack(

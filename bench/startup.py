@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -119,14 +118,10 @@ def telegram_to_ready(database: Path, api_url: str, timeout: float = 180) -> flo
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:
-    """Stop a bot this module started, by its PID: SIGTERM, then SIGKILL."""
-    if child.poll() is None:
-        os.kill(child.pid, signal.SIGTERM)
-        try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait(timeout=5)
+    """Stop a bot this module started (``stop_process``) and close its output pipe."""
+    from tests.peers.common import stop_process
+
+    stop_process(child, "bot")
     if child.stdout is not None:
         child.stdout.close()
 

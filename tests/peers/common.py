@@ -1,4 +1,4 @@
-"""What every test peer shares: loopback only, a free port, and the CI rule.
+"""What every test peer shares: loopback only, a free port, stopping, and the CI rule.
 
 Peers (PostgreSQL, Synapse, the Telegram Bot API emulator) run on 127.0.0.1
 and nowhere else. Under ``CI=true`` a peer that cannot be started is a broken
@@ -8,10 +8,11 @@ build; on a developer's machine the tests that need it skip with the reason.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -24,6 +25,19 @@ def free_port() -> int:
         s.bind((HOST, 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def stop_process(process: subprocess.Popen[Any], name: str) -> None:
+    """Stop a process we started, by its PID: SIGTERM, then SIGKILL."""
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+        sys.stderr.write(f"{name} (pid {process.pid}) did not stop on SIGTERM; killed\n")
 
 
 def peer_unavailable(peer: str, reason: str) -> NoReturn:

@@ -12,7 +12,6 @@ refused and that worker sends nothing.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +24,7 @@ from bot.channels.telegram.webhook_secret import derived_webhook_secret
 from bot.engine.messages import TextIn
 from bot.service.ports import DeliveryKey
 from bot.store.memory import MemoryDeliveryLedger
+from tests.peers.common import free_port
 from tests.telegram.botapi import TEST_TOKEN, Chat, RecordingSession
 from tests.telegram.service import SpiedService
 
@@ -39,12 +39,6 @@ class BrokenLedger:
 
     def record(self, delivery: DeliveryKey) -> None:
         raise ConnectionError("the database is down")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @asynccontextmanager

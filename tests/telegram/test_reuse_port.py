@@ -26,12 +26,13 @@ import pytest
 from aiogram.methods import SetWebhook
 
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
+from tests.peers.common import free_port, stop_process
 from tests.peers.postgres import PostgresServer
-from tests.peers.telegram.fixture import BotProcess, BotProcesses, _stop
+from tests.peers.telegram.fixture import BotProcess, BotProcesses
 from tests.telegram.botapi import TEST_TOKEN, RecordingSession
 from tests.telegram.conftest import flow_set
 from tests.telegram.service import SpiedService
-from tests.telegram.test_workers import check_walks, free_port, walk_three
+from tests.telegram.test_workers import check_walks, walk_three
 
 HANDLED = re.compile(r"Update id=(\d+) is handled")
 
@@ -64,7 +65,7 @@ def workers_on_one_port(
         yield started[0], started[1]
     finally:
         for bot in started:
-            _stop(bot.process, "webhook worker")
+            stop_process(bot.process, "webhook worker")
         postgres_server.drop_database(database.rsplit("/", 1)[1])
 
 

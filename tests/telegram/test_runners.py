@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import aiohttp
 import pytest
@@ -13,14 +12,9 @@ from aiogram.methods import SendMessage, SetMyCommands, SetMyDescription, SetWeb
 from bot.channels.telegram import COMMANDS, TelegramChannel, WebhookConfig, make_bot, run_webhook
 from bot.channels.telegram.runners import introduce
 from bot.engine.messages import TextIn
+from tests.peers.common import free_port
 from tests.telegram.botapi import TEST_TOKEN, Chat, RecordingSession
 from tests.telegram.service import SpiedService
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_introduce_registers_the_dutch_menu_and_description() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +19,7 @@ from aiogram.methods import SetWebhook
 
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
 from bot.channels.telegram.webhook_secret import derived_webhook_secret
+from tests.peers.common import free_port
 from tests.telegram.botapi import TEST_TOKEN, Chat, RecordingSession
 from tests.telegram.service import SpiedService
 
@@ -37,12 +37,6 @@ def test_the_derived_secret_is_stable_per_token_and_within_telegrams_rules() -> 
     assert TELEGRAM_SECRET.fullmatch(other)
     for part in TEST_TOKEN.split(":"):
         assert part not in secret
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @asynccontextmanager

@@ -17,7 +17,6 @@ questions in order, and each record holds exactly the answers given.
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import urllib.error
 import urllib.request
@@ -28,8 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.peers.common import free_port, stop_process
 from tests.peers.postgres import PostgresServer
-from tests.peers.telegram.fixture import BotProcess, BotProcesses, TelegramUser, _stop
+from tests.peers.telegram.fixture import BotProcess, BotProcesses, TelegramUser
 from tests.telegram.conftest import flow_set
 
 pytestmark = pytest.mark.peer
@@ -44,12 +44,6 @@ QUESTIONS = [
     "Vertel kort wat er speelt.",
     "Klopt alles?",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -145,7 +139,7 @@ def two_workers(
         yield started[0], started[1], proxy
     finally:
         for bot in started:
-            _stop(bot.process, "webhook worker")
+            stop_process(bot.process, "webhook worker")
         server.shutdown()
         server.server_close()
         postgres_server.drop_database(database.rsplit("/", 1)[1])

@@ -289,7 +289,7 @@ class TelegramChannel:
     async def _with_saved_ticks(
         self, key: ConversationKey, pressed: Pressed, done: DonePress
     ) -> Pressed:
-        """ "Klaar" with the ticks as saved, for the "✔️ answer" line: the keyboard
+        """The press of "Klaar" with the ticks as saved, for the "✔️ answer" line: the keyboard
         the press came from can be a tick behind (a tap just before, whose edit
         had not reached the phone yet, or another worker's)."""
         try:

@@ -22,7 +22,6 @@ import json
 import os
 import select
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -35,7 +34,7 @@ from typing import Any, NoReturn
 import pytest
 
 from tests.org.support import enrol
-from tests.peers.common import peer_unavailable
+from tests.peers.common import peer_unavailable, stop_process
 from tests.support.env import bot_env
 from tests.telegram.botapi import parse_html
 
@@ -51,19 +50,6 @@ READY_MARK = "is ready ("
 def missing_peer(reason: str) -> NoReturn:
     """Skip with the reason; under CI a missing peer is a failure."""
     peer_unavailable("Telegram Bot API emulator", reason)
-
-
-def _stop(process: subprocess.Popen[Any], name: str) -> None:
-    """Stop a process we started, by its PID: SIGTERM, then SIGKILL."""
-    if process.poll() is not None:
-        return
-    os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-        sys.stderr.write(f"{name} (pid {process.pid}) did not stop on SIGTERM; killed\n")
 
 
 # ---------------------------------------------------------------- the emulator
@@ -118,16 +104,16 @@ def start_emulator(log: Path) -> Emulator:
         left = deadline - time.monotonic()
         ready, _, _ = select.select([process.stdout], [], [], max(left, 0))
         if not ready or process.poll() is not None:
-            _stop(process, "emulator")
+            stop_process(process, "emulator")
             pytest.fail(f"the Telegram emulator did not start:\n{log.read_text()}")
         chunk = os.read(process.stdout.fileno(), 1)
         if not chunk:
-            _stop(process, "emulator")
+            stop_process(process, "emulator")
             pytest.fail(f"the Telegram emulator exited:\n{log.read_text()}")
         line += chunk
     word, _, url = line.decode().strip().partition(" ")
     if word != "READY" or not url.startswith("http://127.0.0.1:"):
-        _stop(process, "emulator")
+        stop_process(process, "emulator")
         pytest.fail(f"unexpected first line from the emulator: {line!r}")
     return Emulator(url, process, log)
 
@@ -138,7 +124,7 @@ def telegram_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emul
     try:
         yield emulator
     finally:
-        _stop(emulator.process, "emulator")
+        stop_process(emulator.process, "emulator")
         if emulator.process.stdout is not None:
             emulator.process.stdout.close()
 
@@ -229,7 +215,7 @@ class BotProcesses:
 
     def stop_all(self) -> None:
         for bot in self.running:
-            _stop(bot.process, f"bot {bot.token.split(':')[0]}")
+            stop_process(bot.process, f"bot {bot.token.split(':')[0]}")
 
 
 @pytest.fixture(scope="session")
