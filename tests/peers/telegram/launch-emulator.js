@@ -15,7 +15,10 @@
 // (10) a webhook delivery that failed was lost, not delivered again; (11) a load
 // test of many chats could only poll the whole history of the bot (every message
 // of every chat) to see a reply, so waiting for replies cost more than the bot;
-// (12) idle connections were closed after 5 s, before the bot's client let go of them.
+// (12) idle connections were closed after 5 s, before the bot's client let go of them;
+// (13) webhook posts went over Node's kept-alive connections, so two workers sharing
+// one port (SO_REUSEPORT: the kernel picks a worker per connection) could get every
+// update on one of them.
 // Our own routes are installed *before* the emulator's
 // (express matches in order), so nothing in node_modules is edited.
 //
@@ -546,6 +549,11 @@ TelegramServer.formatUpdate = function formatWithChatInstance(update) {
 // failing webhook is logged instead of crashing the emulator (unhandled rejection),
 // and its update delivered again (10).
 const axios = require('axios');
+const http = require('http');
+
+// (13) Each delivery on a connection of its own, so the kernel spreads them over the
+// workers listening on one port as it spreads Telegram's many connections.
+const ONE_CONNECTION_PER_DELIVERY = new http.Agent({ keepAlive: false });
 
 TelegramServer.prototype.addUserUpdate = async function addUserUpdate(update) {
   const origin = update.message || (update.callbackQuery && update.callbackQuery.message) || {};
@@ -568,7 +576,7 @@ async function postUpdate(webhook, body) {
   try {
     const headers = webhook.secret_token
       ? { 'X-Telegram-Bot-Api-Secret-Token': webhook.secret_token } : {};
-    await axios.post(webhook.url, body, { headers });
+    await axios.post(webhook.url, body, { headers, httpAgent: ONE_CONNECTION_PER_DELIVERY });
     return true;
   } catch (error) {
     process.stderr.write(`emulator: webhook ${webhook.url} failed: ${error.message}\n`);
