@@ -12,6 +12,8 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import pytest
@@ -27,17 +29,30 @@ def free_port() -> int:
         return port
 
 
+STOP_TIMEOUT = 15.0
+"""Seconds a process gets to stop on SIGTERM before it is killed."""
+
+
 def stop_process(process: subprocess.Popen[Any], name: str) -> None:
     """Stop a process we started, by its PID: SIGTERM, then SIGKILL."""
-    if process.poll() is not None:
-        return
-    os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-        sys.stderr.write(f"{name} (pid {process.pid}) did not stop on SIGTERM; killed\n")
+    stop_processes([(process, name)])
+
+
+def stop_processes(named: Sequence[tuple[subprocess.Popen[Any], str]]) -> None:
+    """Stop processes we started, all at once: SIGTERM to each, then wait for
+    them together (a bot takes a second or two to shut down; one after the
+    other, a dozen of them cost half a minute), SIGKILL for those still running."""
+    running = [(process, name) for process, name in named if process.poll() is None]
+    for process, _name in running:
+        os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process, name in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+            sys.stderr.write(f"{name} (pid {process.pid}) did not stop on SIGTERM; killed\n")
 
 
 def peer_unavailable(peer: str, reason: str) -> NoReturn:

@@ -35,10 +35,10 @@ import pytest
 from bot.crypto import MasterKey
 from bot.service.ports import ConversationKey
 from bot.store.sql import SqlStore
+from tests.peers.common import free_port
 from tests.peers.telegram.fixture import BotMessage, BotProcess, BotProcesses, TelegramUser
 from tests.support.kills import Killer, kill_hard, kill_seed
 from tests.telegram.conftest import flow_set
-from tests.telegram.test_workers import free_port
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(900)]
 

@@ -26,7 +26,7 @@ import pytest
 from aiogram.methods import SetWebhook
 
 from bot.channels.telegram import TelegramChannel, WebhookConfig, make_bot, run_webhook
-from tests.peers.common import free_port, stop_process
+from tests.peers.common import free_port, stop_processes
 from tests.peers.postgres import PostgresServer
 from tests.peers.telegram.fixture import BotProcess, BotProcesses
 from tests.telegram.botapi import TEST_TOKEN, RecordingSession
@@ -64,8 +64,7 @@ def workers_on_one_port(
             started.append(replace(bot, token=token))
         yield started[0], started[1]
     finally:
-        for bot in started:
-            stop_process(bot.process, "webhook worker")
+        stop_processes([(bot.process, "webhook worker") for bot in started])
         postgres_server.drop_database(database.rsplit("/", 1)[1])
 
 

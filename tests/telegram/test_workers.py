@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.peers.common import free_port, stop_process
+from tests.peers.common import free_port, stop_processes
 from tests.peers.postgres import PostgresServer
 from tests.peers.telegram.fixture import BotProcess, BotProcesses, TelegramUser
 from tests.telegram.conftest import flow_set
@@ -138,8 +138,7 @@ def two_workers(
             started.append(replace(bot, token=token))
         yield started[0], started[1], proxy
     finally:
-        for bot in started:
-            stop_process(bot.process, "webhook worker")
+        stop_processes([(bot.process, "webhook worker") for bot in started])
         server.shutdown()
         server.server_close()
         postgres_server.drop_database(database.rsplit("/", 1)[1])

@@ -34,7 +34,7 @@ from typing import Any, NoReturn
 import pytest
 
 from tests.org.support import enrol
-from tests.peers.common import peer_unavailable, stop_process
+from tests.peers.common import peer_unavailable, stop_process, stop_processes
 from tests.support.env import bot_env
 from tests.telegram.botapi import parse_html
 
@@ -214,8 +214,7 @@ class BotProcesses:
         return bot
 
     def stop_all(self) -> None:
-        for bot in self.running:
-            stop_process(bot.process, f"bot {bot.token.split(':')[0]}")
+        stop_processes([(bot.process, f"bot {bot.token.split(':')[0]}") for bot in self.running])
 
 
 @pytest.fixture(scope="session")
