@@ -177,8 +177,9 @@ class ConversationService:
 
     async def open_selection(self, key: ConversationKey) -> OpenSelection | None:
         """The question open in ``key``'s conversation and what is ticked at it, as
-        saved; None when no question is open (``SelectionReader``). A read, no step:
-        the caller was let through the gate with the message it just handled."""
+        saved; None when no question is open (``SelectionReader``). A read: no step,
+        no gate. A channel reads it around a press in the same chat, which goes
+        through the gate, and shows what it read only there (option keys, no answers)."""
         state = await self._call(lambda: self.store.load(key))
         if state is None or state.mode is not Mode.ASKING:
             return None
