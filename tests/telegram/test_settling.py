@@ -85,12 +85,16 @@ def ticks(message: Message) -> list[str]:
     return [b.text.removeprefix("✅ ") for row in rows for b in row if b.text.startswith("✅")]
 
 
-async def multi_question(telegram: SlowTelegram, worker: Worker, chat: Chat) -> Message:
-    """The test flow up to its multiple-choice question (through one worker)."""
+async def multi_question(
+    telegram: SlowTelegram, worker: Worker, chat_id: int
+) -> tuple[Chat, Message]:
+    """A chat on the test flow up to its multiple-choice question (through one
+    worker), and the message that asks it."""
+    chat = Chat(chat_id)
     await worker.feed(chat.text("/start"))
     await worker.feed(chat.text("1"))
     await worker.feed(chat.press_label(_last_keyboard(telegram), "Ingrijpen"))
-    return _last_keyboard(telegram)
+    return chat, _last_keyboard(telegram)
 
 
 def _last_keyboard(telegram: SlowTelegram) -> Message:
@@ -113,8 +117,7 @@ async def test_a_late_edit_of_an_older_tick_is_put_right(
     telegram: SlowTelegram, workers: tuple[Worker, Worker]
 ) -> None:
     first, second = workers
-    chat = Chat(4242)
-    multi = await multi_question(telegram, first, chat)
+    chat, multi = await multi_question(telegram, first, 4242)
 
     late = await slow_tick_then(telegram, first, chat, multi, "Huisarts")
     await second.feed(chat.press_label(telegram.current(multi), "School"))
@@ -135,8 +138,7 @@ async def test_a_late_edit_after_the_answer_loses_its_keyboard_again(
     telegram: SlowTelegram, workers: tuple[Worker, Worker]
 ) -> None:
     first, second = workers
-    chat = Chat(4343)
-    multi = await multi_question(telegram, first, chat)
+    chat, multi = await multi_question(telegram, first, 4343)
     await first.feed(chat.press_label(multi, "School"))
 
     late = await slow_tick_then(telegram, first, chat, telegram.current(multi), "Huisarts")
